@@ -1,0 +1,1 @@
+"""Ports made real: persistence, security, channels, payment, clock, files."""

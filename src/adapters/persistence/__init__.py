@@ -1,0 +1,1 @@
+"""Event store and read-model storage on SQLite files or PostgreSQL."""

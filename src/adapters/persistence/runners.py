@@ -1,0 +1,182 @@
+"""Running read models: one guarded, self-restarting runner per view, and rebuilds."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.projection import ProjectionRunner
+
+from adapters.persistence.storage import Storage
+from adapters.persistence.views import view_class_for
+from application.shared.views import ReadModel, View
+
+log = logging.getLogger("huoke.projections")
+RESTART_DELAY_SECONDS = 1.0
+REBUILD_BATCH = 500
+
+
+class Guard(Protocol):
+    def acquire(self) -> bool: ...
+    def release(self) -> None: ...
+
+
+class FileGuard:
+    """Only one process runs a view: an exclusive lock on `<var>/view-<name>.lock`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: Any = None
+
+    def acquire(self) -> bool:
+        handle = self.path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._handle = handle
+        return True
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+class AdvisoryLockGuard:
+    """Only one process runs a view: a PostgreSQL session advisory lock on its name."""
+
+    def __init__(self, database_url: str, name: str) -> None:
+        self.database_url = database_url
+        self.name = name
+        self._connection: psycopg.Connection[Any] | None = None
+
+    def acquire(self) -> bool:
+        connection = psycopg.connect(self.database_url, autocommit=True)
+        row = connection.execute(
+            "SELECT pg_try_advisory_lock(hashtext(%s))", (f"huoke-view:{self.name}",)
+        ).fetchone()
+        if row and row[0]:
+            self._connection = connection
+            return True
+        connection.close()
+        return False
+
+    def release(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # closing the session releases the lock
+            self._connection = None
+
+
+def guard_for(storage: Storage, name: str) -> Guard:
+    if storage.database_url is not None:
+        return AdvisoryLockGuard(storage.database_url, name)
+    return FileGuard(storage.var_dir / f"view-{name}.lock")
+
+
+class ProjectionWorker:
+    """Keeps one read model up to date in a background thread: waits for its guard,
+    runs eventsourcing's ProjectionRunner, and restarts it after any error (it resumes
+    from the view's tracking position, so nothing is skipped or applied twice)."""
+
+    def __init__(self, read_model: type[ReadModel], storage: Storage, env: dict[str, str]):
+        self.read_model = read_model
+        self.storage = storage
+        self.env = env
+        self.guard = guard_for(storage, read_model.name)
+        self.failures = 0
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"projection-{read_model.name}", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        view_class = view_class_for(self.read_model, postgres=self.storage.is_postgres)
+        while not self._stopping.is_set():
+            if not self.guard.acquire():
+                self._stopping.wait(RESTART_DELAY_SECONDS)  # another process runs this view
+                continue
+            try:
+                with ProjectionRunner(
+                    application_class=self.read_model.follows,
+                    projection_class=self.read_model,
+                    view_class=view_class,
+                    env=self.env,
+                ) as runner:
+                    while not self._stopping.is_set():
+                        runner.run_forever(timeout=0.5)
+            except Exception:
+                self.failures += 1
+                log.exception("projection %s failed; restarting", self.read_model.name)
+                self._stopping.wait(RESTART_DELAY_SECONDS)
+            finally:
+                self.guard.release()
+
+
+def open_view(read_model: type[ReadModel], storage: Storage, env: dict[str, str]) -> View:
+    """A connection to a read model's storage, for queries and read-your-writes waits."""
+    factory = InfrastructureFactory.construct(
+        env=ProjectionRunner._construct_env(name=read_model.name, env=env)
+    )
+    view = factory.tracking_recorder(view_class_for(read_model, postgres=storage.is_postgres))
+    assert isinstance(view, View)
+    return view
+
+
+@contextmanager
+def exclusive(storage: Storage, read_model: type[ReadModel]) -> Iterator[None]:
+    """Hold the view's guard (refusing if a runner holds it), e.g. during a rebuild."""
+    guard = guard_for(storage, read_model.name)
+    if not guard.acquire():
+        raise RuntimeError(
+            f"a projection runner is running {read_model.name}; stop `huoke serve`/"
+            "`huoke worker projections` first"
+        )
+    try:
+        yield
+    finally:
+        guard.release()
+
+
+def rebuild(
+    read_model: type[ReadModel],
+    view: View,
+    application: Any,
+    *,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> int:
+    """Empty the view and replay every event of its application into it.
+
+    Returns the number of events processed; `progress(done, total)` after each batch.
+    """
+    view.reset()
+    projection = read_model(view=view)
+    total = application.recorder.max_notification_id() or 0
+    done, last = 0, 0
+    while True:
+        notifications = application.recorder.select_notifications(
+            start=last, limit=REBUILD_BATCH, inclusive_of_start=False
+        )
+        if not notifications:
+            return done
+        for notification in notifications:
+            event = application.mapper.to_domain_event(notification)
+            projection.process_event(event, Tracking(application.name, notification.id))
+        done += len(notifications)
+        last = notifications[-1].id
+        progress(min(last, total), total)

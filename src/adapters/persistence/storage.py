@@ -1,0 +1,94 @@
+"""Where events and views live, turned into eventsourcing environment settings.
+
+Embedded default: one SQLite file per application and per view under the var
+directory (SQLite table names ignore the application name, so they cannot share a
+file). With a PostgreSQL URL: one database, `<app>_events` and `<view>_tracking`
+tables, a lock timeout so queued writers fail instead of hanging (ADR 0002).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from eventsourcing.utils import get_topic
+
+from adapters.persistence.polling import PollingSQLiteApplicationRecorder
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Event store and read-model location plus the PII cipher key."""
+
+    var_dir: Path
+    cipher_key: str
+    database_url: str | None = None
+    create_tables: bool = True
+    pool_size: int = 5
+    max_overflow: int = 10
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url is not None
+
+    def env(self, application_names: Iterable[str], view_names: Iterable[str]) -> dict[str, str]:
+        """Settings for every application and view (prefixed keys where they differ)."""
+        env = {
+            "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+            "CIPHER_KEY": self.cipher_key,
+            "CREATE_TABLE": "y" if self.create_tables else "n",
+        }
+        if self.database_url is not None:
+            env.update(postgres_env(self.database_url))
+            env["POSTGRES_POOL_SIZE"] = str(self.pool_size)
+            env["POSTGRES_MAX_OVERFLOW"] = str(self.max_overflow)
+            return env
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+        env["SQLITE_LOCK_TIMEOUT"] = "10"
+        polling = get_topic(PollingSQLiteApplicationRecorder)
+        for name in application_names:
+            env[f"{name.upper()}_SQLITE_DBNAME"] = str(self.var_dir / f"events-{name}.sqlite")
+            env[f"{name.upper()}_APPLICATION_RECORDER_TOPIC"] = polling
+        for name in view_names:
+            env[f"{name.upper()}_SQLITE_DBNAME"] = str(self.var_dir / f"view-{name}.sqlite")
+        return env
+
+
+def postgres_env(database_url: str) -> dict[str, str]:
+    """eventsourcing's POSTGRES_* settings from a postgresql:// URL."""
+    parts = urlsplit(database_url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"HUOKE_DATABASE_URL must start with postgresql://, not {parts.scheme}")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "huoke",
+        "POSTGRES_HOST": parts.hostname or "localhost",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_LOCK_TIMEOUT": "5",
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+    }
+
+
+def load_or_create_cipher_key(explicit: str | None, key_file: Path) -> str:
+    """The AES key for personal data in events: HUOKE_CIPHER_KEY, else a key file that the
+    embedded default creates once (mode 0600). Losing it makes stored events unreadable."""
+    if explicit:
+        if len(base64.b64decode(explicit)) not in (16, 24, 32):
+            raise ValueError("HUOKE_CIPHER_KEY must be base64 of 16, 24 or 32 bytes")
+        return explicit
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = base64.b64encode(os.urandom(32)).decode()
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

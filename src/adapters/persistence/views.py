@@ -1,0 +1,88 @@
+"""Read-model storage: the portable SQL of a read model run on SQLite or PostgreSQL,
+always in the same transaction as the tracking row (exactly-once views)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from application.shared.views import ReadModel, Statement, View
+
+
+class SQLiteView(View, SQLiteTrackingRecorder):
+    """A read model's tables in its own SQLite file."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + self.read_model.create_statements()
+
+    def write(self, tracking: Tracking, statements: Sequence[Statement]) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            self._insert_tracking(cursor, tracking)
+            for sql, params in statements:
+                cursor.execute(sql, tuple(params))
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, tuple(params))
+            names = [column[0] for column in cursor.sqlite_cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def reset(self) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in [*self.read_model.tables, "tracking"]:
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        self.create_table()
+
+
+class PostgresView(View, PostgresTrackingRecorder):
+    """A read model's tables beside its `<name>_tracking` table in PostgreSQL."""
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements.extend(SQL(s) for s in self.read_model.create_statements())  # type: ignore[arg-type]
+
+    def write(self, tracking: Tracking, statements: Sequence[Statement]) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            self._insert_tracking(cursor, tracking)
+            for sql, params in statements:
+                cursor.execute(_postgres(sql), tuple(params))
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(_postgres(sql), tuple(params))
+            return [dict(row) for row in cursor.fetchall()]
+
+    def reset(self) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            for table in [*self.read_model.tables, self.tracking_table_name]:
+                cursor.execute(
+                    SQL("DROP TABLE IF EXISTS {}.{}").format(
+                        Identifier(self.datastore.schema), Identifier(table)
+                    )
+                )
+        self.create_table()
+
+
+def _postgres(sql: str) -> Any:
+    """Portable `?` placeholders as psycopg's `%s`."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+_VIEW_CLASSES: dict[tuple[type[ReadModel], bool], type[View]] = {}
+
+
+def view_class_for(read_model: type[ReadModel], *, postgres: bool) -> type[View]:
+    """The View class that stores `read_model` on the chosen database (one class per pair,
+    so the library's factory can construct it by class)."""
+    key = (read_model, postgres)
+    if key not in _VIEW_CLASSES:
+        base: type[View] = PostgresView if postgres else SQLiteView
+        _VIEW_CLASSES[key] = type(
+            f"{base.__name__}Of{read_model.__name__}", (base,), {"read_model": read_model}
+        )
+    return _VIEW_CLASSES[key]

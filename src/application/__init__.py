@@ -1,0 +1,1 @@
+"""Use cases, ports and read models; one sub-package per bounded context."""

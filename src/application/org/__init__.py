@@ -1,0 +1,1 @@
+"""Organisation (ORG): departments and employees."""

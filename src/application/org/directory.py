@@ -1,0 +1,234 @@
+"""The organisation read model: department tree and employee lists per tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+
+from application.org.commands import DepartmentDetails, EmployeeDetails
+from application.org.organisation import Organisation
+from application.shared.pages import Page, fetch_page
+from application.shared.views import ReadModel, Statement, View, iso, parse_iso
+from domain.org import Department, Employee
+
+
+class OrgDirectory(ReadModel):
+    """Keeps departments and employees listable and countable."""
+
+    name = "org_directory"
+    follows = Organisation
+    tables = {
+        "org_departments": "tenant_id TEXT NOT NULL, department_id TEXT NOT NULL, "
+        "name TEXT NOT NULL, parent_id TEXT, dissolved INTEGER NOT NULL, "
+        "version INTEGER NOT NULL, created_at TEXT NOT NULL, "
+        "PRIMARY KEY (tenant_id, department_id)",
+        "org_employees": "tenant_id TEXT NOT NULL, employee_id TEXT NOT NULL, "
+        "name TEXT NOT NULL, email TEXT, mobile TEXT, department_id TEXT, roles TEXT NOT NULL, "
+        "has_left INTEGER NOT NULL, version INTEGER NOT NULL, created_at TEXT NOT NULL, "
+        "PRIMARY KEY (tenant_id, employee_id)",
+    }
+    indexes = {
+        "org_departments_parent": "org_departments (tenant_id, parent_id)",
+        "org_departments_created": "org_departments (tenant_id, created_at, department_id)",
+        "org_employees_department": "org_employees (tenant_id, department_id)",
+        "org_employees_created": "org_employees (tenant_id, created_at, employee_id)",
+    }
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.skip(tracking)
+
+    @process_event.register(Department.Established)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self.view.write(
+            tracking,
+            [
+                (
+                    "INSERT INTO org_departments VALUES (?, ?, ?, ?, 0, ?, ?)",
+                    (
+                        str(event.tenant_id),
+                        str(event.originator_id),
+                        event.name,
+                        _text(event.parent_id),
+                        event.originator_version,
+                        iso(event.timestamp),
+                    ),
+                )
+            ],
+        )
+
+    @process_event.register(Department.Renamed)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self.view.write(tracking, [_department(event, "name = ?", event.name)])
+
+    @process_event.register(Department.Moved)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self.view.write(tracking, [_department(event, "parent_id = ?", _text(event.parent_id))])
+
+    @process_event.register(Department.Dissolved)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self.view.write(tracking, [_department(event, "dissolved = ?", 1)])
+
+    @process_event.register(Employee.Hired)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self.view.write(
+            tracking,
+            [
+                (
+                    "INSERT INTO org_employees VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                    (
+                        str(event.tenant_id),
+                        str(event.originator_id),
+                        event.name,
+                        event.email,
+                        event.mobile,
+                        _text(event.department_id),
+                        ",".join(event.roles),
+                        event.originator_version,
+                        iso(event.timestamp),
+                    ),
+                )
+            ],
+        )
+
+    @process_event.register(Employee.ProfileUpdated)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self.view.write(
+            tracking,
+            [
+                _employee(
+                    event, "name = ?, email = ?, mobile = ?", event.name, event.email, event.mobile
+                )
+            ],
+        )
+
+    @process_event.register(Employee.Transferred)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self.view.write(
+            tracking, [_employee(event, "department_id = ?", _text(event.department_id))]
+        )
+
+    @process_event.register(Employee.RolesGranted)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self.view.write(tracking, [_employee(event, "roles = ?", ",".join(event.roles))])
+
+    @process_event.register(Employee.Left)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self.view.write(tracking, [_employee(event, "has_left = ?", 1)])
+
+
+def _text(value: UUID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _department(event: Any, assignment: str, *values: Any) -> Statement:
+    return (
+        f"UPDATE org_departments SET {assignment}, version = ? WHERE department_id = ?",
+        (*values, event.originator_version, str(event.originator_id)),
+    )
+
+
+def _employee(event: Any, assignment: str, *values: Any) -> Statement:
+    return (
+        f"UPDATE org_employees SET {assignment}, version = ? WHERE employee_id = ?",
+        (*values, event.originator_version, str(event.originator_id)),
+    )
+
+
+class OrgQueries:
+    """Lists and counts served from the organisation read model."""
+
+    def __init__(self, view: View) -> None:
+        self.view = view
+
+    def departments(
+        self, tenant_id: UUID, *, parent_id: UUID | None, cursor: str | None, limit: int
+    ) -> Page[DepartmentDetails]:
+        where, params = "tenant_id = ? AND dissolved = 0", [str(tenant_id)]
+        if parent_id is not None:
+            where += " AND parent_id = ?"
+            params.append(str(parent_id))
+        page = fetch_page(
+            self.view,
+            table="org_departments",
+            where=where,
+            params=params,
+            order_by=("created_at", "department_id"),
+            descending=False,
+            cursor=cursor,
+            limit=limit,
+        )
+        return Page(
+            [
+                DepartmentDetails(
+                    id=UUID(row["department_id"]),
+                    name=row["name"],
+                    parent_id=UUID(row["parent_id"]) if row["parent_id"] else None,
+                    dissolved=bool(row["dissolved"]),
+                    version=row["version"],
+                    created_at=parse_iso(row["created_at"]),
+                )
+                for row in page.items
+            ],
+            page.next_cursor,
+        )
+
+    def employees(
+        self,
+        tenant_id: UUID,
+        *,
+        department_id: UUID | None,
+        include_left: bool,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[EmployeeDetails]:
+        where, params = "tenant_id = ?", [str(tenant_id)]
+        if department_id is not None:
+            where += " AND department_id = ?"
+            params.append(str(department_id))
+        if not include_left:
+            where += " AND has_left = 0"
+        page = fetch_page(
+            self.view,
+            table="org_employees",
+            where=where,
+            params=params,
+            order_by=("created_at", "employee_id"),
+            descending=False,
+            cursor=cursor,
+            limit=limit,
+        )
+        return Page(
+            [
+                EmployeeDetails(
+                    id=UUID(row["employee_id"]),
+                    name=row["name"],
+                    email=row["email"],
+                    mobile=row["mobile"],
+                    department_id=UUID(row["department_id"]) if row["department_id"] else None,
+                    roles=row["roles"].split(","),
+                    left=bool(row["has_left"]),
+                    version=row["version"],
+                    created_at=parse_iso(row["created_at"]),
+                )
+                for row in page.items
+            ],
+            page.next_cursor,
+        )
+
+    def department_load(self, tenant_id: UUID, department_id: UUID) -> tuple[int, int]:
+        """(open sub-departments, current members) of a department."""
+        subs = self.view.rows(
+            "SELECT COUNT(*) AS n FROM org_departments "
+            "WHERE tenant_id = ? AND parent_id = ? AND dissolved = 0",
+            (str(tenant_id), str(department_id)),
+        )[0]["n"]
+        members = self.view.rows(
+            "SELECT COUNT(*) AS n FROM org_employees "
+            "WHERE tenant_id = ? AND department_id = ? AND has_left = 0",
+            (str(tenant_id), str(department_id)),
+        )[0]["n"]
+        return int(subs), int(members)

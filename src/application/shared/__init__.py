@@ -1,0 +1,1 @@
+"""Building blocks every context uses: base application, group commit, views, paging."""

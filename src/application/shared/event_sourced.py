@@ -1,0 +1,140 @@
+"""The base of every bounded context's application: stamped events, group commit,
+tenant-scoped loading and idempotent creation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Mapper
+
+from application.shared.context import current_context
+from application.shared.errors import NotFound, VersionConflict
+from application.shared.stamping import StampingMapper
+from application.shared.writer import GroupCommitWriter
+
+if TYPE_CHECKING:
+    from application.shared.views import View
+
+A = TypeVar("A", bound=Aggregate)
+READ_YOUR_WRITES_TIMEOUT_SECONDS = 5.0
+
+
+class EventSourcedContext(Application[UUID]):
+    """One bounded context's event-sourced application (one events table of its own)."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.writer = GroupCommitWriter(self.recorder)
+        self.views: list[View] = []  # read models fed by this application: read-your-writes
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=StampingMapper
+        )
+
+    def close(self) -> None:
+        self.writer.close()
+        super().close()
+
+    # --- writing -------------------------------------------------------------------------
+
+    def commit(self, *aggregates: Aggregate) -> int | None:
+        """Store the pending events of `aggregates` in one transaction (group-committed with
+        concurrent commands). Returns the notification position, or None if nothing changed.
+
+        Raises `VersionConflict` when a concurrent command already saved one of them.
+        """
+        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        if not events:
+            return None
+        # Map (stamp, transcode, encrypt) here, in the command's own context.
+        stored = [self.mapper.to_stored_event(event) for event in events]
+        try:
+            position = self.writer.write(stored)
+        except IntegrityError:
+            raise VersionConflict(
+                "the record was changed by someone else; reload and retry"
+            ) from None
+        if current_context().read_your_writes:
+            self.wait_for_views(position)
+        return position
+
+    def create(self, aggregate: A, *companions: Aggregate) -> A:
+        """Commit a new aggregate with its companions (e.g. unique-key claims).
+
+        When the request carries an Idempotency-Key and the same creation was already
+        committed, answer with the record as that first request created it.
+        """
+        try:
+            self.commit(aggregate, *companions)
+        except VersionConflict:
+            first = self._first_version(aggregate.id, type(aggregate))
+            if first is None:
+                raise
+            return first
+        return aggregate
+
+    def new_id(self, kind: str) -> UUID:
+        """An id for a new `kind` record: derived from the Idempotency-Key when one was sent,
+        so that a repeated request collides with its first attempt instead of duplicating it."""
+        context = current_context()
+        if context.idempotency_key is None:
+            return uuid.uuid4()
+        actor = context.actor
+        return uuid.uuid5(
+            uuid.NAMESPACE_URL,
+            f"/huoke/idempotency/{actor.kind}/{actor.id}/{kind}/{context.idempotency_key}",
+        )
+
+    def _first_version(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        if current_context().idempotency_key is None:
+            return None
+        try:
+            first = self.repository.get(aggregate_id, version=1)
+        except AggregateNotFoundError:
+            return None
+        return first if isinstance(first, cls) else None
+
+    def wait_for_views(self, position: int) -> None:
+        """Block until every read model of this application has processed `position`."""
+        for view in self.views:
+            view.wait(self.name, position, timeout=READ_YOUR_WRITES_TIMEOUT_SECONDS)
+
+    # --- reading for a command -----------------------------------------------------------
+
+    def load(
+        self,
+        aggregate_id: UUID,
+        cls: type[A],
+        *,
+        tenant_id: UUID | None,
+        expected_version: int | None = None,
+    ) -> A:
+        """Load a record of type `cls` that the tenant owns (`tenant_id=None`: platform staff).
+
+        Another tenant's record, a record of another type and a missing record all answer
+        `NotFound`, so a caller learns nothing about ids it does not own. When
+        `expected_version` is given (If-Match), a different version is a `VersionConflict`.
+        """
+        try:
+            aggregate: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {cls.__name__} {aggregate_id}") from None
+        if not isinstance(aggregate, cls) or (
+            tenant_id is not None and getattr(aggregate, "tenant_id", None) != tenant_id
+        ):
+            raise NotFound(f"no {cls.__name__} {aggregate_id}")
+        if expected_version is not None and aggregate.version != expected_version:
+            raise VersionConflict(
+                f"{cls.__name__} is at version {aggregate.version}, not {expected_version}"
+            )
+        return aggregate
+
+    def history(self, aggregate_id: UUID) -> Sequence[Any]:
+        """Every stored event of one record, oldest first (decrypted, with its `_meta`)."""
+        return list(self.events.get(aggregate_id))

@@ -1,0 +1,29 @@
+"""The event mapper that stamps every stored event with the request context (AUD-1)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper, StoredEvent
+
+from application.shared.context import current_context
+
+METADATA_KEY = "_meta"
+
+
+class StampingMapper(Mapper[UUID]):
+    """Adds actor, request id and reason to the event's stored state, then transcodes,
+    compresses and encrypts as usual; on the way back the metadata reappears as the
+    event's `_meta` attribute, which aggregates never read."""
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        if METADATA_KEY not in vars(domain_event):
+            # Events are frozen dataclasses; the stamp is set before they are stored once.
+            object.__setattr__(domain_event, METADATA_KEY, current_context().metadata())
+        return super().to_stored_event(domain_event)
+
+
+def metadata_of(domain_event: Any) -> dict[str, Any]:
+    """The actor, request id and reason recorded with a stored event."""
+    return dict(getattr(domain_event, METADATA_KEY, None) or {})

@@ -1,0 +1,69 @@
+"""Read models: projections of one application's events into tables, tracked exactly once.
+
+A read model declares its tables in portable SQL (SQLite and PostgreSQL both accept
+it: TEXT ids and ISO-8601 UTC times, INTEGER flags, `?` placeholders) and turns each
+event into statements. The adapters give it a `View` on either database that runs
+those statements and the tracking row in one transaction (ADR 0004).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.projection import Projection
+
+Statement = tuple[str, Sequence[Any]]
+
+
+class View(TrackingRecorder, ABC):
+    """Where one read model lives: its tables and its tracking position, in one database."""
+
+    read_model: ClassVar[type[ReadModel]]
+
+    @abstractmethod
+    def write(self, tracking: Tracking, statements: Sequence[Statement]) -> None:
+        """Run `statements` and record `tracking` in one transaction (a replay is refused)."""
+
+    @abstractmethod
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Run a query; each row is a dict of column name to value."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Drop the read model's tables and tracking and create them empty (for rebuilds)."""
+
+
+class ReadModel(Projection[View]):
+    """A projection with its table definitions. Each subclass has its own
+    `singledispatchmethod` `process_event` whose default calls `skip`: events it does
+    not show still advance the tracking position, so read-your-writes can wait for any
+    position of the application."""
+
+    name: ClassVar[str]
+    follows: ClassVar[type[Application[Any]]]
+    tables: ClassVar[dict[str, str]] = {}  # table name -> column definitions
+    indexes: ClassVar[dict[str, str]] = {}  # index name -> "table (columns)"
+
+    @classmethod
+    def create_statements(cls) -> list[str]:
+        return [f"CREATE TABLE IF NOT EXISTS {t} ({cols})" for t, cols in cls.tables.items()] + [
+            f"CREATE INDEX IF NOT EXISTS {i} ON {target}" for i, target in cls.indexes.items()
+        ]
+
+    def skip(self, tracking: Tracking) -> None:
+        """Advance past an event this read model does not show."""
+        self.view.write(tracking, ())
+
+
+def iso(moment: datetime) -> str:
+    """A UTC time as fixed-width ISO-8601 text, so text order is time order in every database."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""Tenancy (TEN): tenants, API keys, staff accounts and who is calling."""

@@ -1,0 +1,58 @@
+"""Who is calling, and the one authorization check every use case goes through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.shared.context import Actor, ActorKind
+from application.shared.errors import PermissionDenied
+from domain.org.roles import Action, DataScope, TenantRole, is_allowed, widest_data_scope
+from domain.tenancy.staff import StaffRole, staff_is_allowed
+
+
+@dataclass(frozen=True)
+class TenantCaller:
+    """A request made with a tenant's API key."""
+
+    key_id: UUID
+    tenant_id: UUID
+    roles: frozenset[TenantRole]
+    employee_id: UUID | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(ActorKind.API_KEY, str(self.key_id), self.tenant_id)
+
+    @property
+    def data_scope(self) -> DataScope:
+        return widest_data_scope(self.roles)
+
+    def require(self, resource: str, action: Action) -> None:
+        """Refuse (403) unless one of the key's roles grants `action` on `resource`."""
+        if not is_allowed(self.roles, resource, action):
+            raise PermissionDenied(
+                f"roles {', '.join(sorted(self.roles))} may not {action.value} {resource}"
+            )
+
+
+@dataclass(frozen=True)
+class StaffCaller:
+    """A request made by a platform staff member (back office, /api/v1/admin)."""
+
+    staff_id: UUID
+    roles: frozenset[StaffRole]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(ActorKind.STAFF, str(self.staff_id))
+
+    def require(self, resource: str, action: Action) -> None:
+        """Refuse (403) unless one of the staff roles grants `action` on `resource`."""
+        if not staff_is_allowed(self.roles, resource, action):
+            raise PermissionDenied(
+                f"staff roles {', '.join(sorted(self.roles))} may not {action.value} {resource}"
+            )
+
+
+Caller = TenantCaller | StaffCaller
