@@ -1,0 +1,125 @@
+"""Builds the Litestar application from a running huoke (`create_app(runtime)`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from application.tenancy.access import StaffCaller, TenantCaller
+from entrypoints.container import Runtime
+from entrypoints.http.admin import (
+    AdminHistoryController,
+    AdminStaffController,
+    AdminTenantController,
+)
+from entrypoints.http.conventions import staff_caller, tenant_caller
+from entrypoints.http.history import HistoryController
+from entrypoints.http.org import DepartmentController, EmployeeController
+from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.requests import RequestContextMiddleware, caller_of
+from entrypoints.http.tenant import ApiKeyController, TenantController
+
+PUBLIC_PATHS = ["/healthz", "/readyz", "/schema"]
+
+
+@get("/healthz", operation_id="health", tags=["health"], sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+def _rate_limit_identity(request: Request[Any, Any, Any]) -> str:
+    caller = caller_of(request.scope)
+    if isinstance(caller, TenantCaller):
+        return f"key:{caller.key_id}"
+    if isinstance(caller, StaffCaller):
+        return f"staff:{caller.staff_id}"
+    client = request.client
+    return f"ip:{client.host if client else 'unknown'}"
+
+
+def create_app(runtime: Runtime) -> Litestar:
+    """The HTTP API over `runtime`'s applications and read models."""
+    container = runtime.container
+
+    @get("/readyz", operation_id="ready", tags=["health"], sync_to_thread=True)
+    def readyz() -> Response[dict[str, Any]]:
+        """Every event store and read model answers a query."""
+        checks: dict[str, str] = {}
+        for application in runtime.applications:
+            try:
+                application.recorder.max_notification_id()
+                checks[application.name] = "ok"
+            except Exception as error:
+                checks[application.name] = f"unavailable: {type(error).__name__}"
+        for view in runtime.views:
+            try:
+                view.max_tracking_id("readyz")
+                checks[view.read_model.name] = "ok"
+            except Exception as error:
+                checks[view.read_model.name] = f"unavailable: {type(error).__name__}"
+        ready = all(value == "ok" for value in checks.values())
+        return Response(
+            {"status": "ok" if ready else "unavailable", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    def provider(factory: Any) -> Provide:
+        return Provide(lambda: factory(), sync_to_thread=False)
+
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", runtime.settings.rate_limit_per_minute),
+        identifier_for_request=_rate_limit_identity,
+        exclude=PUBLIC_PATHS,
+    )
+    return Litestar(
+        route_handlers=[
+            healthz,
+            readyz,
+            TenantController,
+            ApiKeyController,
+            DepartmentController,
+            EmployeeController,
+            HistoryController,
+            AdminTenantController,
+            AdminStaffController,
+            AdminHistoryController,
+        ],
+        dependencies={
+            "tenancy": provider(container.tenancy),
+            "org": provider(container.org),
+            "tenancy_queries": provider(container.tenancy_queries),
+            "org_queries": provider(container.org_queries),
+            "history": provider(container.history),
+            "caller": Provide(tenant_caller, sync_to_thread=False),
+            "staff": Provide(staff_caller, sync_to_thread=False),
+        },
+        middleware=[
+            DefineMiddleware(
+                RequestContextMiddleware, authenticate=container.tenancy().authenticate
+            ),
+            rate_limit.middleware,
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=runtime.settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="huoke API",
+            version="1",
+            description="Marketing cloud and social CRM. Authenticate with "
+            "'Authorization: Bearer <API key or staff token>'.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        on_shutdown=[runtime.close],
+    )

@@ -1,0 +1,30 @@
+"""The event history of one of the tenant's records (AUD-1)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, get
+
+from application.shared.history import HistoryEntry, RecordHistory
+from application.tenancy.access import TenantCaller
+from domain.org.roles import Action
+from entrypoints.http.conventions import tenant_may
+
+
+class HistoryController(Controller):
+    path = "/api/v1/history"
+    tags = ["history"]
+
+    @get(
+        "/{aggregate_id:uuid}",
+        operation_id="getHistory",
+        guards=[tenant_may("history", Action.READ)],
+        sync_to_thread=True,
+    )
+    def history(
+        self, aggregate_id: UUID, history: RecordHistory, caller: TenantCaller
+    ) -> list[HistoryEntry]:
+        """Every event of a record the tenant owns: type, version, time, actor, request id,
+        reason and data. Another tenant's record answers 404."""
+        return history.of(aggregate_id, tenant_id=caller.tenant_id)

@@ -1,0 +1,112 @@
+"""Every error leaves as application/problem+json with a stable `code` (DESIGN.md)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from application.shared.errors import (
+    AlreadyExists,
+    ApplicationError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    VersionConflict,
+)
+from domain.shared.errors import DomainError, InvalidValue, StateConflict
+
+log = logging.getLogger("huoke.http")
+PROBLEM_JSON = "application/problem+json"
+
+_APPLICATION_STATUS: dict[type[ApplicationError], int] = {
+    NotFound: 404,
+    VersionConflict: 409,
+    AlreadyExists: 409,
+    PermissionDenied: 403,
+    Unauthenticated: 401,
+    InvalidInput: 422,
+}
+_HTTP_CODES = {
+    400: "malformed_request",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    428: "if_match_required",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+class PreconditionRequired(HTTPException):
+    status_code = 428
+
+
+def problem(
+    request: Request[Any, Any, Any], status: int, code: str, detail: str, **extra: Any
+) -> Response[dict[str, Any]]:
+    body = {
+        "type": f"/problems/{code}",
+        "title": code.replace("_", " ").capitalize(),
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": request.scope.get("huoke.request_id"),
+        **{key: value for key, value in extra.items() if value is not None},
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def on_application_error(request: Request[Any, Any, Any], exc: ApplicationError) -> Response[Any]:
+    status = next((code for cls, code in _APPLICATION_STATUS.items() if isinstance(exc, cls)), 400)
+    return problem(request, status, exc.code, exc.message, field=getattr(exc, "field", None))
+
+
+def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    status = 422 if isinstance(exc, InvalidValue) else 409
+    code = exc.code if isinstance(exc, InvalidValue | StateConflict) else "rule_violated"
+    return problem(request, status, code, exc.message, field=exc.field)
+
+
+def on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = [
+        {"field": item.get("key"), "message": item.get("message"), "source": item.get("source")}
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    if not errors:  # the body is not JSON at all
+        return problem(request, 422, "malformed_json", str(exc.detail))
+    first = errors[0]
+    detail = f"{first['field']}: {first['message']}" if first["field"] else str(first["message"])
+    return problem(request, 422, "invalid_input", detail, field=first["field"], errors=errors)
+
+
+def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if status == 400:  # Litestar answers 400 for bodies it cannot decode: still our 422
+        return problem(request, 422, "malformed_json", str(exc.detail))
+    return problem(request, status, _HTTP_CODES.get(status, "error"), str(exc.detail))
+
+
+def on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(request, 500, "internal_error", "an unexpected error occurred; it was logged")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ApplicationError: on_application_error,
+    DomainError: on_domain_error,
+    ValidationException: on_validation_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected_error,
+}

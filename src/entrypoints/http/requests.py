@@ -1,0 +1,83 @@
+"""Per-request context: request id, caller authentication and the event metadata."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import anyio.to_thread
+from litestar.datastructures import Headers, MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from application.shared.context import Actor, ActorKind, RequestContext, acting
+from application.shared.errors import InvalidInput, Unauthenticated
+from application.tenancy.access import Caller
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+MAX_IDEMPOTENCY_KEY = 255
+MAX_REASON = 500
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (X-Request-Id, echoed back), authenticates `/api` calls
+    from their bearer token, and runs the handler in the `RequestContext` that stamps
+    every event it records with actor, request id and reason."""
+
+    def __init__(self, app: ASGIApp, authenticate: Callable[[str], Caller]) -> None:
+        self.app = app
+        self.authenticate = authenticate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers.from_scope(scope)
+        given = headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope["huoke.request_id"] = request_id  # type: ignore[typeddict-unknown-key]
+
+        async def send_with_request_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableScopeHeaders.from_message(message)["X-Request-Id"] = request_id
+            await send(message)
+
+        caller = None
+        if scope["path"].startswith("/api/"):
+            caller = await anyio.to_thread.run_sync(self.authenticate, _bearer(headers))
+        scope["huoke.caller"] = caller  # type: ignore[typeddict-unknown-key]
+        context = RequestContext(
+            actor=caller.actor if caller else Actor(ActorKind.VISITOR, _client(scope)),
+            request_id=request_id,
+            reason=(headers.get("x-reason") or "")[:MAX_REASON] or None,
+            read_your_writes="read-your-writes" in headers.get("prefer", ""),
+            idempotency_key=_idempotency_key(scope, headers),
+        )
+        with acting(context):
+            await self.app(scope, receive, send_with_request_id)
+
+
+def _bearer(headers: Headers) -> str:
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
+    return token.strip()
+
+
+def _idempotency_key(scope: Scope, headers: Headers) -> str | None:
+    key = headers.get("idempotency-key")
+    if key is None or scope.get("method") != "POST":
+        return None
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise InvalidInput("Idempotency-Key must be 1 to 255 characters", field="Idempotency-Key")
+    return key
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def caller_of(scope: Any) -> Caller | None:
+    return scope.get("huoke.caller")  # type: ignore[no-any-return]

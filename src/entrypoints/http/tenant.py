@@ -1,0 +1,128 @@
+"""Routes of the caller's own tenant and its API keys (TEN-1, ORG-1)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import Parameter
+
+from application.shared.pages import DEFAULT_LIMIT, MAX_LIMIT
+from application.tenancy.access import TenantCaller
+from application.tenancy.commands import (
+    ApiKeyDetails,
+    IssueApiKey,
+    IssuedApiKey,
+    TenantDetails,
+    UpdateTenant,
+)
+from application.tenancy.directory import TenancyQueries
+from application.tenancy.tenancy import Tenancy
+from domain.org.roles import Action
+from entrypoints.http.conventions import (
+    ListOf,
+    if_match,
+    optional_if_match,
+    page_of,
+    tenant_may,
+    with_etag,
+)
+
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="page size")]
+Cursor = Annotated[str | None, Parameter(description="next_cursor of the previous page")]
+
+
+class TenantController(Controller):
+    path = "/api/v1/tenant"
+    tags = ["tenant"]
+
+    @get(
+        "/",
+        operation_id="getTenant",
+        guards=[tenant_may("tenant", Action.READ)],
+        sync_to_thread=True,
+    )
+    def get_tenant(self, tenancy: Tenancy, caller: TenantCaller) -> Response[TenantDetails]:
+        """The caller's tenant: name, owner, timezone, settings and status."""
+        return with_etag(tenancy.tenant(caller.tenant_id))
+
+    @patch(
+        "/",
+        operation_id="updateTenant",
+        guards=[tenant_may("tenant", Action.UPDATE)],
+        sync_to_thread=True,
+    )
+    def update_tenant(
+        self,
+        request: Request[Any, Any, Any],
+        data: UpdateTenant,
+        tenancy: Tenancy,
+        caller: TenantCaller,
+    ) -> Response[TenantDetails]:
+        """Change the tenant's name, owner, timezone or settings (If-Match required)."""
+        version = if_match(request)
+        return with_etag(tenancy.update_tenant(caller.tenant_id, data, expected_version=version))
+
+
+class ApiKeyController(Controller):
+    path = "/api/v1/api-keys"
+    tags = ["access"]
+
+    @get(
+        "/",
+        operation_id="listApiKeys",
+        guards=[tenant_may("access", Action.READ)],
+        sync_to_thread=True,
+    )
+    def list_keys(
+        self,
+        tenancy_queries: TenancyQueries,
+        caller: TenantCaller,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> ListOf[ApiKeyDetails]:
+        """The tenant's API keys, newest first (never their secrets)."""
+        return page_of(tenancy_queries.api_keys(caller.tenant_id, cursor=cursor, limit=limit))
+
+    @post(
+        "/",
+        operation_id="issueApiKey",
+        guards=[tenant_may("access", Action.CREATE)],
+        sync_to_thread=True,
+    )
+    def issue_key(
+        self, data: IssueApiKey, tenancy: Tenancy, caller: TenantCaller
+    ) -> Response[IssuedApiKey]:
+        """Issue a key with ORG-1 roles. The `token` is shown in this answer only."""
+        return with_etag(tenancy.issue_api_key(caller.tenant_id, data), status_code=201)
+
+    @get(
+        "/{key_id:uuid}",
+        operation_id="getApiKey",
+        guards=[tenant_may("access", Action.READ)],
+        sync_to_thread=True,
+    )
+    def get_key(
+        self, key_id: UUID, tenancy: Tenancy, caller: TenantCaller
+    ) -> Response[ApiKeyDetails]:
+        """One API key of the tenant."""
+        return with_etag(tenancy.api_key(caller.tenant_id, key_id))
+
+    @post(
+        "/{key_id:uuid}/revoke",
+        operation_id="revokeApiKey",
+        status_code=200,
+        guards=[tenant_may("access", Action.DELETE)],
+        sync_to_thread=True,
+    )
+    def revoke_key(
+        self,
+        request: Request[Any, Any, Any],
+        key_id: UUID,
+        tenancy: Tenancy,
+        caller: TenantCaller,
+    ) -> Response[ApiKeyDetails]:
+        """Revoke a key for good (If-Match optional)."""
+        version = optional_if_match(request)
+        return with_etag(tenancy.revoke_api_key(caller.tenant_id, key_id, expected_version=version))
