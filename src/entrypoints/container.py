@@ -54,10 +54,10 @@ class Container(containers.DeclarativeContainer):
     tenancy_view = providers.Singleton(open_view, TenancyDirectory, storage, env)
     org_view = providers.Singleton(open_view, OrgDirectory, storage, env)
 
-    tenancy = providers.Singleton(
-        following, providers.Singleton(Tenancy, env, hasher=hasher), tenancy_view
-    )
     org = providers.Singleton(following, providers.Singleton(Organisation, env), org_view)
+    tenancy = providers.Singleton(
+        following, providers.Singleton(Tenancy, env, hasher=hasher, roster=org), tenancy_view
+    )
 
     tenancy_queries = providers.Singleton(TenancyQueries, tenancy_view)
     org_queries = providers.Singleton(OrgQueries, org_view)

@@ -134,6 +134,13 @@ class Organisation(EventSourcedContext):
         self.commit(employee)
         return employee_details(employee)
 
+    def is_current_employee(self, tenant_id: UUID, employee_id: UUID) -> bool:
+        """True for an employee of `tenant_id` who has not left (the tenancy context asks)."""
+        try:
+            return not self.load(employee_id, Employee, tenant_id=tenant_id).has_left
+        except NotFound:
+            return False
+
     def _department_for(self, tenant_id: UUID, department_id: UUID, *, field: str) -> Department:
         try:
             department = self.load(department_id, Department, tenant_id=tenant_id)

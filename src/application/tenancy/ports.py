@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Protocol
+from uuid import UUID
 
 
 class SecretHasher(Protocol):
@@ -14,4 +15,12 @@ class SecretHasher(Protocol):
 
     def verify(self, secret_hash: str, secret: str) -> bool:
         """Whether `secret` matches `secret_hash`."""
+        ...
+
+
+class EmployeeRoster(Protocol):
+    """Tells whether an employee currently works for a tenant (the org context knows)."""
+
+    def is_current_employee(self, tenant_id: UUID, employee_id: UUID) -> bool:
+        """True for an employee of `tenant_id` who has not left."""
         ...

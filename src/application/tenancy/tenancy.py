@@ -9,6 +9,7 @@ from uuid import UUID
 
 from application.shared.errors import (
     AlreadyExists,
+    InvalidInput,
     NotFound,
     PermissionDenied,
     Unauthenticated,
@@ -27,7 +28,7 @@ from application.tenancy.commands import (
     TenantDetails,
     UpdateTenant,
 )
-from application.tenancy.ports import SecretHasher
+from application.tenancy.ports import EmployeeRoster, SecretHasher
 from domain.shared.text import email_address
 from domain.shared.unique_key import UniqueKey
 from domain.tenancy import ApiKey, StaffAccount, Tenant
@@ -43,9 +44,16 @@ class Tenancy(EventSourcedContext):
 
     name = "tenancy"
 
-    def __init__(self, env: dict[str, str] | None = None, *, hasher: SecretHasher | None = None):
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        hasher: SecretHasher | None = None,
+        roster: EmployeeRoster | None = None,
+    ):
         super().__init__(env)
         self._hasher = hasher
+        self._roster = roster
         # sha256(token) -> id, for tokens whose argon2 hash was already checked once.
         self._verified: dict[str, UUID] = {}
 
@@ -106,6 +114,10 @@ class Tenancy(EventSourcedContext):
     def issue_api_key(self, tenant_id: UUID, command: IssueApiKey) -> IssuedApiKey:
         """Issue a key; its secret is in this answer only and is stored as an argon2 hash."""
         self.load(tenant_id, Tenant, tenant_id=None)
+        if command.employee_id is not None and not (
+            self._roster and self._roster.is_current_employee(tenant_id, command.employee_id)
+        ):
+            raise InvalidInput(f"no current employee {command.employee_id}", field="employee_id")
         key_id = self.new_id("api-key")
         secret = secrets.token_urlsafe(32)
         key = ApiKey.issue(

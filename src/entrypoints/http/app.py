@@ -45,7 +45,7 @@ def _rate_limit_identity(request: Request[Any, Any, Any]) -> str:
     return f"ip:{client.host if client else 'unknown'}"
 
 
-def create_app(runtime: Runtime) -> Litestar:
+def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> Litestar:
     """The HTTP API over `runtime`'s applications and read models."""
     container = runtime.container
 
@@ -121,5 +121,5 @@ def create_app(runtime: Runtime) -> Litestar:
             ),
             security=[{"bearer": []}],
         ),
-        on_shutdown=[runtime.close],
+        on_shutdown=[runtime.close] if close_runtime_on_shutdown else [],
     )

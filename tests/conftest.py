@@ -1,0 +1,135 @@
+"""Shared fixtures: a running huoke on SQLite and on real PostgreSQL, and an HTTP client."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from entrypoints.container import Runtime
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+
+PG_URL = os.environ.get("HUOKE_TEST_DATABASE_URL")
+REQUIRE_PG = os.environ.get("HUOKE_REQUIRE_POSTGRES", "") not in ("", "0")
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the test server for this session, dropped afterwards."""
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("HUOKE_TEST_DATABASE_URL is not set but PostgreSQL is required")
+        pytest.skip("HUOKE_TEST_DATABASE_URL not set (scripts/test starts a server)")
+    name = f"huoke_t_{uuid.uuid4().hex[:12]}"
+    parts = urlsplit(PG_URL)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_settings(backend: str, tmp: Path, request: pytest.FixtureRequest, **overrides: Any):
+    url = request.getfixturevalue("postgres_url") if backend == "postgres" else None
+    values: dict[str, Any] = {
+        "database_url": url,
+        "var_dir": tmp,
+        "fast_hashing": True,
+        "auto_migrate": True,
+        "in_process_projections": True,
+        "rate_limit_per_minute": 100_000,
+        "pool_size": 2,
+        "max_overflow": 6,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def runtime(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One running huoke per backend for the session; tests keep apart by tenant."""
+    settings = make_settings(request.param, tmp_path_factory.mktemp("var"), request)
+    running = Runtime(settings).start()
+    yield running
+    running.close()
+
+
+@dataclass
+class Api:
+    """An HTTP client plus the platform admin's token and helpers for common set-ups."""
+
+    client: TestClient[Any]
+    runtime: Runtime
+    staff_token: str
+    made: list[str] = field(default_factory=list)
+
+    def staff(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.staff_token}"}
+
+    @staticmethod
+    def key(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    def new_tenant(self, name: str = "Acme 科技") -> str:
+        answer = self.client.post(
+            "/api/v1/admin/tenants",
+            json={"name": name, "owner_name": "李雷", "owner_contact": "li@acme.cn"},
+            headers={**self.staff(), "Prefer": "read-your-writes"},
+        )
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+
+    def new_key(self, tenant_id: str, *roles: str, employee_id: str | None = None) -> str:
+        answer = self.client.post(
+            f"/api/v1/admin/tenants/{tenant_id}/api-keys",
+            json={
+                "name": "test key",
+                "roles": list(roles or ["tenant_admin"]),
+                "employee_id": employee_id,
+            },
+            headers={**self.staff(), "Prefer": "read-your-writes"},
+        )
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["token"])
+
+    def tenant_with_key(self, *roles: str) -> tuple[str, str]:
+        tenant_id = self.new_tenant()
+        return tenant_id, self.new_key(tenant_id, *roles)
+
+    def event_positions(self) -> dict[str, int]:
+        """The head of every event store: a command that changed nothing leaves it alone."""
+        return {
+            app.name: app.recorder.max_notification_id() or 0 for app in self.runtime.applications
+        }
+
+
+@pytest.fixture(scope="session")
+def admin_token(runtime: Runtime) -> str:
+    from application.shared.context import RequestContext, acting
+
+    with acting(RequestContext(request_id="test-bootstrap")):
+        enrolled = runtime.container.tenancy().enrol_first_admin("root@huoke.test")
+    assert enrolled is not None and enrolled.token
+    return enrolled.token
+
+
+@pytest.fixture(scope="session")
+def session_client(runtime: Runtime) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(runtime, close_runtime_on_shutdown=False)) as client:
+        yield client
+
+
+@pytest.fixture
+def api(session_client: TestClient[Any], runtime: Runtime, admin_token: str) -> Api:
+    return Api(session_client, runtime, admin_token)

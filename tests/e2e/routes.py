@@ -1,0 +1,87 @@
+"""Every /api/v1 route of the app, with a valid sample body for each write.
+
+The isolation and bad-input suites walk this list; a new route without an entry
+here (or with a path parameter the suites cannot fill) fails them, so every route
+is covered automatically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Litestar
+
+WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
+NO_BODY = None
+
+SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
+    ("PATCH", "/api/v1/tenant"): {"name": "Renamed Ltd"},
+    ("POST", "/api/v1/api-keys"): {"name": "sync", "roles": ["marketer"]},
+    ("POST", "/api/v1/api-keys/{key_id}/revoke"): NO_BODY,
+    ("POST", "/api/v1/departments"): {"name": "华东区"},
+    ("PATCH", "/api/v1/departments/{department_id}"): {"name": "华南区"},
+    ("DELETE", "/api/v1/departments/{department_id}"): NO_BODY,
+    ("POST", "/api/v1/employees"): {"name": "韩梅梅", "roles": ["sales"]},
+    ("PATCH", "/api/v1/employees/{employee_id}"): {"name": "Han Meimei"},
+    ("POST", "/api/v1/employees/{employee_id}/leave"): NO_BODY,
+    ("POST", "/api/v1/admin/tenants"): {
+        "name": "Branch Co",
+        "owner_name": "王",
+        "owner_contact": "13800138000",
+    },
+    ("PATCH", "/api/v1/admin/tenants/{tenant_id}"): {"name": "Renamed by staff"},
+    ("POST", "/api/v1/admin/tenants/{tenant_id}/suspend"): {"reason": "contract ended"},
+    ("POST", "/api/v1/admin/tenants/{tenant_id}/reactivate"): NO_BODY,
+    ("POST", "/api/v1/admin/tenants/{tenant_id}/api-keys"): {
+        "name": "first admin",
+        "roles": ["tenant_admin"],
+    },
+    ("POST", "/api/v1/admin/staff"): {
+        "email": "new.staff@huoke.test",
+        "display_name": "New",
+        "roles": ["support"],
+    },
+    ("POST", "/api/v1/admin/staff/{staff_id}/disable"): NO_BODY,
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # with {name} parameters
+
+    @property
+    def is_admin(self) -> bool:
+        return self.path.startswith("/api/v1/admin")
+
+    @property
+    def is_write(self) -> bool:
+        return self.method in WRITE_METHODS
+
+    @property
+    def parameters(self) -> list[str]:
+        return [part[1:-1] for part in self.path.split("/") if part.startswith("{")]
+
+    def body(self) -> dict[str, Any] | None:
+        key = (self.method, self.path)
+        if key not in SAMPLE_BODIES:
+            raise AssertionError(f"add a sample body for {key} to tests/e2e/routes.py")
+        return SAMPLE_BODIES[key]
+
+    def url(self, ids: dict[str, str]) -> str:
+        missing = [name for name in self.parameters if name not in ids]
+        assert not missing, f"{self.method} {self.path}: no test id for {missing}"
+        return self.path.format(**{name: ids[name] for name in self.parameters})
+
+
+def api_routes(app: Litestar) -> list[Route]:
+    routes = [
+        Route(method, route.path_format)
+        for route in app.routes
+        if route.path_format.startswith("/api/v1/")
+        for method in sorted(getattr(route, "methods", ()))
+        if method not in ("OPTIONS", "HEAD")
+    ]
+    assert len(routes) > 20
+    return routes

@@ -1,0 +1,110 @@
+"""Every write route rejects bad bodies with problem+json naming the field, recording nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api
+from tests.e2e.routes import Route, api_routes
+
+
+@pytest.fixture
+def own_records(api: Api) -> dict[str, str]:
+    """The caller's own records, so a good body would succeed on every route."""
+    tenant_id, token = api.tenant_with_key("tenant_admin")
+    headers = {**api.key(token), "Prefer": "read-your-writes"}
+    department = api.client.post("/api/v1/departments", json={"name": "D"}, headers=headers)
+    employee = api.client.post(
+        "/api/v1/employees", json={"name": "E", "roles": ["sales"]}, headers=headers
+    )
+    key = api.client.post(
+        "/api/v1/api-keys", json={"name": "K", "roles": ["sales"]}, headers=headers
+    )
+    return {
+        "token": token,
+        "tenant_id": tenant_id,
+        "department_id": department.json()["id"],
+        "employee_id": employee.json()["id"],
+        "key_id": key.json()["id"],
+        "staff_id": "00000000-0000-0000-0000-000000000000",
+    }
+
+
+def _body_routes(api: Api) -> list[Route]:
+    routes = [route for route in api_routes(api.client.app) if route.is_write]
+    assert len(routes) >= 15
+    return [route for route in routes if route.body() is not None]
+
+
+def _send(api: Api, route: Route, ids: dict[str, str], **kwargs: Any):
+    auth = api.staff() if route.is_admin else api.key(ids["token"])
+    headers = {
+        **auth,
+        "If-Match": '"1"',
+        "content-type": "application/json",
+        **kwargs.pop("headers", {}),
+    }
+    return api.client.request(route.method, route.url(ids), headers=headers, **kwargs)
+
+
+def _assert_problem(answer: Any, status: int, route: Route) -> dict[str, Any]:
+    assert answer.status_code == status, (route, answer.status_code, answer.text)
+    assert answer.headers["content-type"].startswith("application/problem+json"), route
+    return dict(answer.json())
+
+
+def test_malformed_json_is_422(api: Api, own_records: dict[str, str]) -> None:
+    before = api.event_positions()
+    for route in _body_routes(api):
+        problem = _assert_problem(_send(api, route, own_records, content=b'{"name": '), 422, route)
+        assert problem["code"] == "malformed_json"
+    assert api.event_positions() == before
+
+
+def test_wrong_types_name_the_field(api: Api, own_records: dict[str, str]) -> None:
+    before = api.event_positions()
+    for route in _body_routes(api):
+        body = route.body() or {}
+        for field in body:
+            wrong = {**body, field: {"nested": ["not", "a", "value"]}}
+            problem = _assert_problem(_send(api, route, own_records, json=wrong), 422, route)
+            assert problem["field"] == field, (route, problem)
+    assert api.event_positions() == before
+
+
+def test_unknown_fields_are_refused(api: Api, own_records: dict[str, str]) -> None:
+    before = api.event_positions()
+    for route in _body_routes(api):
+        body = {**(route.body() or {}), "is_superuser": True}
+        problem = _assert_problem(_send(api, route, own_records, json=body), 422, route)
+        assert problem["field"] == "is_superuser"
+    assert api.event_positions() == before
+
+
+def test_oversize_bodies_are_413(api: Api, own_records: dict[str, str]) -> None:
+    before = api.event_positions()
+    limit = api.runtime.settings.max_body_bytes
+    for route in _body_routes(api):
+        huge = b'{"name": "' + b"x" * (limit + 10) + b'"}'
+        _assert_problem(_send(api, route, own_records, content=huge), 413, route)
+    assert api.event_positions() == before
+
+
+def test_domain_rules_name_the_field(api: Api, own_records: dict[str, str]) -> None:
+    before = api.event_positions()
+    headers = {**api.key(own_records["token"]), "If-Match": '"1"'}
+    for body, field in [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"settings": {"Bad Key": 1}}, "settings.Bad Key"),
+        ({"name": "   "}, "name"),
+    ]:
+        answer = api.client.patch("/api/v1/tenant", json=body, headers=headers)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["field"] == field
+    answer = api.client.post(
+        "/api/v1/employees", json={"name": "x", "roles": ["king"]}, headers=headers
+    )
+    assert answer.status_code == 422 and answer.json()["field"] == "roles"
+    assert api.event_positions() == before

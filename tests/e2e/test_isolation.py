@@ -1,0 +1,122 @@
+"""Tenant isolation: another tenant's ids answer 404 (or 403), never data, on every route."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import Api
+from tests.e2e.routes import Route, api_routes
+
+
+@pytest.fixture
+def first_tenant(api: Api) -> dict[str, str]:
+    """Tenant A with one of each record, all at version 1."""
+    tenant_id, token = api.tenant_with_key("tenant_admin")
+    headers = {**api.key(token), "Prefer": "read-your-writes"}
+    department = api.client.post("/api/v1/departments", json={"name": "A-dept"}, headers=headers)
+    employee = api.client.post(
+        "/api/v1/employees", json={"name": "A-person", "roles": ["sales"]}, headers=headers
+    )
+    key = api.client.post(
+        "/api/v1/api-keys", json={"name": "A-key", "roles": ["marketer"]}, headers=headers
+    )
+    return {
+        "token": token,
+        "tenant_id": tenant_id,
+        "department_id": department.json()["id"],
+        "employee_id": employee.json()["id"],
+        "key_id": key.json()["id"],
+        "aggregate_id": department.json()["id"],
+        "staff_id": tenant_id,
+    }
+
+
+def test_every_route_hides_another_tenants_records(api: Api, first_tenant: dict[str, str]):
+    _, intruder = api.tenant_with_key("tenant_admin")  # every permission, wrong tenant
+    checked = []
+    for route in api_routes(api.client.app):
+        if route.is_write and route.method != "POST" and not route.parameters:
+            continue  # PATCH /tenant acts on the caller's own tenant: covered below
+        answer = _call(api, route, first_tenant, intruder)
+        checked.append(route)
+        if route.parameters or route.is_admin:
+            assert answer.status_code in (403, 404), (route, answer.status_code, answer.text)
+            assert answer.headers["content-type"].startswith("application/problem+json")
+        _assert_reveals_nothing(route, answer.text, first_tenant)
+    assert any(route.parameters for route in checked)
+    _assert_untouched(api, first_tenant)
+
+
+def test_own_tenant_routes_never_show_the_other_tenant(api: Api, first_tenant: dict[str, str]):
+    _, intruder = api.tenant_with_key("tenant_admin")
+    for route in api_routes(api.client.app):
+        if route.parameters or route.is_admin:
+            continue
+        answer = _call(api, route, first_tenant, intruder)
+        assert answer.status_code < 300, (route, answer.text)
+        _assert_reveals_nothing(route, answer.text, first_tenant)
+
+
+def test_references_to_another_tenants_records_are_refused(
+    api: Api, first_tenant: dict[str, str]
+) -> None:
+    _, intruder = api.tenant_with_key("tenant_admin")
+    for url, body, field in [
+        (
+            "/api/v1/departments",
+            {"name": "x", "parent_id": first_tenant["department_id"]},
+            "parent_id",
+        ),
+        (
+            "/api/v1/employees",
+            {"name": "x", "roles": ["sales"], "department_id": first_tenant["department_id"]},
+            "department_id",
+        ),
+        (
+            "/api/v1/api-keys",
+            {"name": "x", "roles": ["sales"], "employee_id": first_tenant["employee_id"]},
+            "employee_id",
+        ),
+    ]:
+        answer = api.client.post(url, json=body, headers=api.key(intruder))
+        assert answer.status_code == 422, (url, answer.text)
+        assert answer.json()["field"] == field
+
+
+def _assert_untouched(api: Api, ids: dict[str, str]) -> None:
+    owner = api.key(ids["token"])
+    for url in (
+        f"/api/v1/departments/{ids['department_id']}",
+        f"/api/v1/employees/{ids['employee_id']}",
+        f"/api/v1/api-keys/{ids['key_id']}",
+        "/api/v1/tenant",
+    ):
+        answer = api.client.get(url, headers=owner)
+        assert answer.status_code == 200 and answer.json()["version"] == 1, (url, answer.text)
+
+
+def _call(api: Api, route: Route, ids: dict[str, str], token: str):
+    headers = {**api.key(token), "If-Match": '"1"'}
+    body = route.body() if route.is_write else None
+    return api.client.request(route.method, route.url(ids), json=body, headers=headers)
+
+
+def _assert_reveals_nothing(route: Route, text: str, ids: dict[str, str]) -> None:
+    for name, value in ids.items():
+        if name not in ("staff_id", "token"):
+            assert value not in text or _only_echoed_path(text, value), (route, name)
+
+
+def _only_echoed_path(text: str, value: str) -> bool:
+    """A problem may echo the requested path (`instance`), nothing else."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return False
+    return (
+        isinstance(body, dict)
+        and value in body.get("instance", "")
+        and value not in str({k: v for k, v in body.items() if k not in ("instance", "detail")})
+    )
