@@ -17,7 +17,7 @@ def test_staff_creates_a_tenant_and_its_key_works(api: Api) -> None:
 
 
 def test_a_revoked_key_is_refused_with_401(api: Api) -> None:
-    tenant_id, admin = api.tenant_with_key("tenant_admin")
+    _, admin = api.tenant_with_key("tenant_admin")
     issued = api.client.post(
         "/api/v1/api-keys",
         json={"name": "crm sync", "roles": ["marketer"]},

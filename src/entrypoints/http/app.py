@@ -23,7 +23,7 @@ from entrypoints.http.conventions import staff_caller, tenant_caller
 from entrypoints.http.history import HistoryController
 from entrypoints.http.org import DepartmentController, EmployeeController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
-from entrypoints.http.requests import RequestContextMiddleware, caller_of
+from entrypoints.http.requests import RequestContextMiddleware
 from entrypoints.http.tenant import ApiKeyController, TenantController
 
 PUBLIC_PATHS = ["/healthz", "/readyz", "/schema"]
@@ -36,7 +36,7 @@ def healthz() -> dict[str, str]:
 
 
 def _rate_limit_identity(request: Request[Any, Any, Any]) -> str:
-    caller = caller_of(request.scope)
+    caller = request.scope.get("huoke.caller")
     if isinstance(caller, TenantCaller):
         return f"key:{caller.key_id}"
     if isinstance(caller, StaffCaller):

@@ -12,7 +12,7 @@ from litestar.datastructures import Headers, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.shared.context import Actor, ActorKind, RequestContext, acting
-from application.shared.errors import InvalidInput, Unauthenticated
+from application.shared.errors import InvalidInput, PermissionDenied, Unauthenticated
 from application.tenancy.access import Caller
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -45,14 +45,24 @@ class RequestContextMiddleware:
 
         caller = None
         if scope["path"].startswith("/api/"):
-            caller = await anyio.to_thread.run_sync(self.authenticate, _bearer(headers))
+            try:
+                caller = await anyio.to_thread.run_sync(self.authenticate, _bearer(headers))
+            except (Unauthenticated, PermissionDenied) as refusal:
+                # Raised by the route's guard, so the problem answer passes through here
+                # and carries the request id like every other answer.
+                scope["huoke.refusal"] = refusal  # type: ignore[typeddict-unknown-key]
         scope["huoke.caller"] = caller  # type: ignore[typeddict-unknown-key]
+        try:
+            idempotency_key = _idempotency_key(scope, headers)
+        except InvalidInput as refusal:
+            idempotency_key = None
+            scope["huoke.refusal"] = refusal  # type: ignore[typeddict-unknown-key]
         context = RequestContext(
             actor=caller.actor if caller else Actor(ActorKind.VISITOR, _client(scope)),
             request_id=request_id,
             reason=(headers.get("x-reason") or "")[:MAX_REASON] or None,
             read_your_writes="read-your-writes" in headers.get("prefer", ""),
-            idempotency_key=_idempotency_key(scope, headers),
+            idempotency_key=idempotency_key,
         )
         with acting(context):
             await self.app(scope, receive, send_with_request_id)
@@ -80,4 +90,8 @@ def _client(scope: Scope) -> str:
 
 
 def caller_of(scope: Any) -> Caller | None:
+    """The authenticated caller; raises the authentication refusal if there was one."""
+    refusal = scope.get("huoke.refusal")
+    if refusal is not None:
+        raise refusal
     return scope.get("huoke.caller")  # type: ignore[no-any-return]
