@@ -133,3 +133,22 @@ def session_client(runtime: Runtime) -> Iterator[TestClient[Any]]:
 @pytest.fixture
 def api(session_client: TestClient[Any], runtime: Runtime, admin_token: str) -> Api:
     return Api(session_client, runtime, admin_token)
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for an empty store of its own (new SQLite dir / new PostgreSQL database)."""
+    if request.param == "sqlite":
+        yield make_settings("sqlite", tmp_path, request)
+        return
+    base = request.getfixturevalue("postgres_url")
+    parts = urlsplit(base)
+    name = f"{parts.path.lstrip('/')}_{uuid.uuid4().hex[:6]}"
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield make_settings(
+        "postgres", tmp_path, request, database_url=urlunsplit(parts._replace(path=f"/{name}"))
+    )
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

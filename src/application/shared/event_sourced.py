@@ -3,6 +3,7 @@ tenant-scoped loading and idempotent creation."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from application.shared.views import View
 
 A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger("huoke.application")
 READ_YOUR_WRITES_TIMEOUT_SECONDS = 5.0
 
 
@@ -100,10 +102,19 @@ class EventSourcedContext(Application[UUID]):
             return None
         return first if isinstance(first, cls) else None
 
-    def wait_for_views(self, position: int) -> None:
-        """Block until every read model of this application has processed `position`."""
+    def wait_for_views(self, position: int) -> bool:
+        """Wait until every read model of this application has processed `position`.
+
+        The command has already committed, so a view that lags beyond the timeout is not
+        an error of the command: answer False and let the caller read a moment later.
+        """
         for view in self.views:
-            view.wait(self.name, position, timeout=READ_YOUR_WRITES_TIMEOUT_SECONDS)
+            try:
+                view.wait(self.name, position, timeout=READ_YOUR_WRITES_TIMEOUT_SECONDS)
+            except TimeoutError:
+                log.warning("%s view lags behind position %s", view.read_model.name, position)
+                return False
+        return True
 
     # --- reading for a command -----------------------------------------------------------
 

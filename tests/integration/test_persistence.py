@@ -1,0 +1,147 @@
+"""The event store and read models behave the same on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import replace
+
+import psycopg
+import pytest
+
+from adapters.persistence.runners import guard_for, rebuild
+from application.org.commands import EstablishDepartment, HireEmployee, ReviseEmployee
+from application.shared.context import Actor, ActorKind, RequestContext, acting
+from application.shared.errors import AlreadyExists, NotFound
+from application.tenancy.commands import EnrolStaff, RegisterTenant, UpdateTenant
+from entrypoints.container import READ_MODELS, Runtime
+from entrypoints.settings import Settings
+
+OPERATOR = RequestContext(actor=Actor(ActorKind.STAFF, "ops-1"), request_id="req-42",
+                          reason="onboarding")
+
+
+def _raw_event_states(settings: Settings, application: str) -> list[bytes]:
+    if settings.database_url:
+        with psycopg.connect(settings.database_url) as connection:
+            rows = connection.execute(f"SELECT state FROM {application}_events").fetchall()
+    else:
+        path = settings.var_dir / f"events-{application}.sqlite"
+        with sqlite3.connect(path) as connection:
+            rows = connection.execute("SELECT state FROM stored_events").fetchall()
+    return [bytes(row[0]) for row in rows]
+
+
+def test_personal_data_is_encrypted_at_rest(fresh_settings: Settings) -> None:
+    runtime = Runtime(replace(fresh_settings, in_process_projections=False)).start()
+    try:
+        with acting(OPERATOR):
+            runtime.container.tenancy().register_tenant(RegisterTenant(
+                name="Acme", owner_name="Zhang San", owner_contact="zhangsan@acme.cn"
+            ))
+        states = _raw_event_states(fresh_settings, "tenancy")
+    finally:
+        runtime.close()
+    assert states
+    assert not any(b"zhangsan" in state or b"Zhang San" in state for state in states)
+
+
+def test_every_event_is_stamped_and_reloads_identically(fresh_settings: Settings) -> None:
+    runtime = Runtime(replace(fresh_settings, in_process_projections=False)).start()
+    try:
+        tenancy = runtime.container.tenancy()
+        with acting(OPERATOR):
+            tenant = tenancy.register_tenant(RegisterTenant(
+                name="Acme", owner_name="Li", owner_contact="li@acme.cn"
+            ))
+            tenancy.update_tenant(tenant.id, UpdateTenant(settings={"brand.color": "red"}),
+                                  expected_version=1)
+        events = tenancy.history(tenant.id)
+        reloaded = tenancy.tenant(tenant.id)
+    finally:
+        runtime.close()
+    assert [event._meta for event in events] == [OPERATOR.metadata()] * 2
+    assert reloaded.settings == {"brand.color": "red"} and reloaded.version == 2
+
+
+def test_a_refused_multi_record_save_stores_nothing(fresh_settings: Settings) -> None:
+    runtime = Runtime(replace(fresh_settings, in_process_projections=False)).start()
+    try:
+        tenancy = runtime.container.tenancy()
+        with acting(OPERATOR):
+            tenancy.enrol_staff(EnrolStaff(email="a@h.cn", display_name="A", roles=["support"]))
+            head = tenancy.recorder.max_notification_id()
+            with pytest.raises(AlreadyExists):
+                tenancy.enrol_staff(EnrolStaff(email="A@h.cn", display_name="B",
+                                               roles=["billing"]))
+        assert tenancy.recorder.max_notification_id() == head
+    finally:
+        runtime.close()
+
+
+def test_another_tenants_record_is_not_found(fresh_settings: Settings) -> None:
+    runtime = Runtime(replace(fresh_settings, in_process_projections=False)).start()
+    try:
+        org = runtime.container.org()
+        tenant_id = uuid.uuid4()
+        with acting(OPERATOR):
+            mine = org.establish_department(tenant_id, EstablishDepartment(name="x"))
+        assert org.department(tenant_id, mine.id).name == "x"
+        with pytest.raises(NotFound):
+            org.department(uuid.uuid4(), mine.id)
+        with pytest.raises(NotFound):  # right tenant, wrong kind of record
+            org.employee(tenant_id, mine.id)
+    finally:
+        runtime.close()
+
+
+def test_a_rebuilt_view_equals_the_live_one(fresh_settings: Settings) -> None:
+    runtime = Runtime(fresh_settings).start()
+    try:
+        org, tenancy = runtime.container.org(), runtime.container.tenancy()
+        with acting(replace(OPERATOR, read_your_writes=True)):
+            tenant = tenancy.register_tenant(RegisterTenant(
+                name="Acme", owner_name="Li", owner_contact="li@acme.cn"
+            ))
+            tenancy.update_tenant(tenant.id, UpdateTenant(name="Acme 2"), expected_version=1)
+            root = org.establish_department(tenant.id, EstablishDepartment(name="总部"))
+            for n in range(12):
+                hired = org.hire_employee(tenant.id, HireEmployee(
+                    name=f"员工{n}", roles=["sales"], department_id=root.id
+                ))
+                if n % 3 == 0:
+                    org.revise_employee(tenant.id, hired.id, ReviseEmployee(roles=["marketer"]),
+                                        expected_version=1)
+        live = {view.read_model.name: _dump(view) for view in runtime.views}
+        for worker in runtime.workers:
+            worker.stop()
+        for view in runtime.views:
+            application = next(a for a in runtime.applications
+                               if isinstance(a, view.read_model.follows))
+            rebuild(view.read_model, view, application)
+        rebuilt = {view.read_model.name: _dump(view) for view in runtime.views}
+    finally:
+        runtime.close()
+    assert len(live["org_directory"]["org_employees"]) == 12
+    assert rebuilt == live
+
+
+def _dump(view) -> dict[str, list[tuple]]:
+    return {
+        table: sorted(tuple(row.values()) for row in view.rows(f"SELECT * FROM {table}"))
+        for table in view.read_model.tables
+    }
+
+
+def test_only_one_runner_may_hold_a_view(fresh_settings: Settings) -> None:
+    runtime = Runtime(replace(fresh_settings, in_process_projections=False)).start()
+    try:
+        storage = runtime.container.storage()
+        first, second = (guard_for(storage, READ_MODELS[0].name) for _ in range(2))
+        assert first.acquire()
+        assert not second.acquire()
+        first.release()
+        assert second.acquire()
+        second.release()
+    finally:
+        runtime.close()
