@@ -8,16 +8,22 @@ from tests.conftest import Api
 def test_history_records_actor_request_id_and_reason(api: Api) -> None:
     tenant_id, token = api.tenant_with_key("tenant_admin")
     renamed = api.client.patch(
-        "/api/v1/tenant", json={"name": "Acme Holdings"},
-        headers={**api.key(token), "If-Match": '"1"', "X-Request-Id": "req-rename-1",
-                 "X-Reason": "legal name changed"},
+        "/api/v1/tenant",
+        json={"name": "Acme Holdings"},
+        headers={
+            **api.key(token),
+            "If-Match": '"1"',
+            "X-Request-Id": "req-rename-1",
+            "X-Reason": "legal name changed",
+        },
     )
     assert renamed.headers["x-request-id"] == "req-rename-1"
 
     history = api.client.get(f"/api/v1/history/{tenant_id}", headers=api.key(token)).json()
 
     assert [entry["type"] for entry in history] == [
-        "tenancy.Tenant.Registered", "tenancy.Tenant.Renamed"
+        "tenancy.Tenant.Registered",
+        "tenancy.Tenant.Renamed",
     ]
     registered, rename = history
     assert registered["actor"]["kind"] == "staff"
@@ -30,8 +36,9 @@ def test_history_records_actor_request_id_and_reason(api: Api) -> None:
 
 def test_history_hides_secret_hashes_and_other_tenants(api: Api) -> None:
     _, token = api.tenant_with_key("tenant_admin")
-    key = api.client.post("/api/v1/api-keys", json={"name": "k", "roles": ["sales"]},
-                          headers=api.key(token)).json()
+    key = api.client.post(
+        "/api/v1/api-keys", json={"name": "k", "roles": ["sales"]}, headers=api.key(token)
+    ).json()
     issued = api.client.get(f"/api/v1/history/{key['id']}", headers=api.key(token)).json()[0]
     assert issued["data"]["secret_hash"] == "[redacted]"
 
@@ -44,8 +51,12 @@ def test_history_hides_secret_hashes_and_other_tenants(api: Api) -> None:
 def test_lists_page_with_an_opaque_cursor(api: Api) -> None:
     _, token = api.tenant_with_key("tenant_admin")
     headers = {**api.key(token), "Prefer": "read-your-writes"}
-    made = [api.client.post("/api/v1/departments", json={"name": f"部门{n}"},
-                            headers=headers).json()["id"] for n in range(5)]
+    made = [
+        api.client.post("/api/v1/departments", json={"name": f"部门{n}"}, headers=headers).json()[
+            "id"
+        ]
+        for n in range(5)
+    ]
     seen, cursor = [], None
     while True:
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
@@ -55,11 +66,11 @@ def test_lists_page_with_an_opaque_cursor(api: Api) -> None:
         if cursor is None:
             break
     assert seen == made
-    bad = api.client.get("/api/v1/departments", params={"cursor": "nonsense!"},
-                         headers=api.key(token))
+    bad = api.client.get(
+        "/api/v1/departments", params={"cursor": "nonsense!"}, headers=api.key(token)
+    )
     assert bad.status_code == 422 and bad.json()["field"] == "cursor"
-    too_many = api.client.get("/api/v1/departments", params={"limit": 1000},
-                              headers=api.key(token))
+    too_many = api.client.get("/api/v1/departments", params={"limit": 1000}, headers=api.key(token))
     assert too_many.status_code == 422
 
 
@@ -83,15 +94,20 @@ def test_departments_form_a_tree_without_cycles(api: Api) -> None:
     _, token = api.tenant_with_key("tenant_admin")
     headers = {**api.key(token), "Prefer": "read-your-writes"}
     root = api.client.post("/api/v1/departments", json={"name": "总部"}, headers=headers).json()
-    child = api.client.post("/api/v1/departments",
-                            json={"name": "华东", "parent_id": root["id"]}, headers=headers).json()
-    cycle = api.client.patch(f"/api/v1/departments/{root['id']}",
-                             json={"move": True, "parent_id": child["id"]},
-                             headers={**headers, "If-Match": '"1"'})
+    child = api.client.post(
+        "/api/v1/departments", json={"name": "华东", "parent_id": root["id"]}, headers=headers
+    ).json()
+    cycle = api.client.patch(
+        f"/api/v1/departments/{root['id']}",
+        json={"move": True, "parent_id": child["id"]},
+        headers={**headers, "If-Match": '"1"'},
+    )
     assert cycle.status_code == 409
-    busy = api.client.delete(f"/api/v1/departments/{root['id']}",
-                             headers={**headers, "If-Match": '"1"'})
+    busy = api.client.delete(
+        f"/api/v1/departments/{root['id']}", headers={**headers, "If-Match": '"1"'}
+    )
     assert busy.status_code == 409 and "1 sub-departments" in busy.json()["detail"]
-    gone = api.client.delete(f"/api/v1/departments/{child['id']}",
-                             headers={**headers, "If-Match": '"1"'})
+    gone = api.client.delete(
+        f"/api/v1/departments/{child['id']}", headers={**headers, "If-Match": '"1"'}
+    )
     assert gone.status_code == 200 and gone.json()["dissolved"] is True

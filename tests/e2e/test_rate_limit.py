@@ -21,8 +21,7 @@ def test_a_key_over_its_rate_is_refused_with_429(api: Api) -> None:
     _, busy = api.tenant_with_key("tenant_admin")
     _, quiet = api.tenant_with_key("tenant_admin")
     with TestClient(app) as client:
-        codes = [client.get("/api/v1/tenant", headers=api.key(busy)).status_code
-                 for _ in range(7)]
+        codes = [client.get("/api/v1/tenant", headers=api.key(busy)).status_code for _ in range(7)]
         refused = client.get("/api/v1/tenant", headers=api.key(busy))
         other = client.get("/api/v1/tenant", headers=api.key(quiet))
     assert codes[:5] == [200] * 5 and 429 in codes[5:]

@@ -17,8 +17,9 @@ from application.tenancy.commands import EnrolStaff, RegisterTenant, UpdateTenan
 from entrypoints.container import READ_MODELS, Runtime
 from entrypoints.settings import Settings
 
-OPERATOR = RequestContext(actor=Actor(ActorKind.STAFF, "ops-1"), request_id="req-42",
-                          reason="onboarding")
+OPERATOR = RequestContext(
+    actor=Actor(ActorKind.STAFF, "ops-1"), request_id="req-42", reason="onboarding"
+)
 
 
 def _raw_event_states(settings: Settings, application: str) -> list[bytes]:
@@ -36,9 +37,11 @@ def test_personal_data_is_encrypted_at_rest(fresh_settings: Settings) -> None:
     runtime = Runtime(replace(fresh_settings, in_process_projections=False)).start()
     try:
         with acting(OPERATOR):
-            runtime.container.tenancy().register_tenant(RegisterTenant(
-                name="Acme", owner_name="Zhang San", owner_contact="zhangsan@acme.cn"
-            ))
+            runtime.container.tenancy().register_tenant(
+                RegisterTenant(
+                    name="Acme", owner_name="Zhang San", owner_contact="zhangsan@acme.cn"
+                )
+            )
         states = _raw_event_states(fresh_settings, "tenancy")
     finally:
         runtime.close()
@@ -51,11 +54,12 @@ def test_every_event_is_stamped_and_reloads_identically(fresh_settings: Settings
     try:
         tenancy = runtime.container.tenancy()
         with acting(OPERATOR):
-            tenant = tenancy.register_tenant(RegisterTenant(
-                name="Acme", owner_name="Li", owner_contact="li@acme.cn"
-            ))
-            tenancy.update_tenant(tenant.id, UpdateTenant(settings={"brand.color": "red"}),
-                                  expected_version=1)
+            tenant = tenancy.register_tenant(
+                RegisterTenant(name="Acme", owner_name="Li", owner_contact="li@acme.cn")
+            )
+            tenancy.update_tenant(
+                tenant.id, UpdateTenant(settings={"brand.color": "red"}), expected_version=1
+            )
         events = tenancy.history(tenant.id)
         reloaded = tenancy.tenant(tenant.id)
     finally:
@@ -72,8 +76,7 @@ def test_a_refused_multi_record_save_stores_nothing(fresh_settings: Settings) ->
             tenancy.enrol_staff(EnrolStaff(email="a@h.cn", display_name="A", roles=["support"]))
             head = tenancy.recorder.max_notification_id()
             with pytest.raises(AlreadyExists):
-                tenancy.enrol_staff(EnrolStaff(email="A@h.cn", display_name="B",
-                                               roles=["billing"]))
+                tenancy.enrol_staff(EnrolStaff(email="A@h.cn", display_name="B", roles=["billing"]))
         assert tenancy.recorder.max_notification_id() == head
     finally:
         runtime.close()
@@ -100,24 +103,26 @@ def test_a_rebuilt_view_equals_the_live_one(fresh_settings: Settings) -> None:
     try:
         org, tenancy = runtime.container.org(), runtime.container.tenancy()
         with acting(replace(OPERATOR, read_your_writes=True)):
-            tenant = tenancy.register_tenant(RegisterTenant(
-                name="Acme", owner_name="Li", owner_contact="li@acme.cn"
-            ))
+            tenant = tenancy.register_tenant(
+                RegisterTenant(name="Acme", owner_name="Li", owner_contact="li@acme.cn")
+            )
             tenancy.update_tenant(tenant.id, UpdateTenant(name="Acme 2"), expected_version=1)
             root = org.establish_department(tenant.id, EstablishDepartment(name="总部"))
             for n in range(12):
-                hired = org.hire_employee(tenant.id, HireEmployee(
-                    name=f"员工{n}", roles=["sales"], department_id=root.id
-                ))
+                hired = org.hire_employee(
+                    tenant.id, HireEmployee(name=f"员工{n}", roles=["sales"], department_id=root.id)
+                )
                 if n % 3 == 0:
-                    org.revise_employee(tenant.id, hired.id, ReviseEmployee(roles=["marketer"]),
-                                        expected_version=1)
+                    org.revise_employee(
+                        tenant.id, hired.id, ReviseEmployee(roles=["marketer"]), expected_version=1
+                    )
         live = {view.read_model.name: _dump(view) for view in runtime.views}
         for worker in runtime.workers:
             worker.stop()
         for view in runtime.views:
-            application = next(a for a in runtime.applications
-                               if isinstance(a, view.read_model.follows))
+            application = next(
+                a for a in runtime.applications if isinstance(a, view.read_model.follows)
+            )
             rebuild(view.read_model, view, application)
         rebuilt = {view.read_model.name: _dump(view) for view in runtime.views}
     finally:

@@ -97,7 +97,7 @@ class EventSourcedContext(Application[UUID]):
         if current_context().idempotency_key is None:
             return None
         try:
-            first = self.repository.get(aggregate_id, version=1)
+            first: Aggregate = self.repository.get(aggregate_id, version=1)
         except AggregateNotFoundError:
             return None
         return first if isinstance(first, cls) else None

@@ -44,7 +44,6 @@ class ReadModel(Projection[View]):
     not show still advance the tracking position, so read-your-writes can wait for any
     position of the application."""
 
-    name: ClassVar[str]
     follows: ClassVar[type[Application[Any]]]
     tables: ClassVar[dict[str, str]] = {}  # table name -> column definitions
     indexes: ClassVar[dict[str, str]] = {}  # index name -> "table (columns)"

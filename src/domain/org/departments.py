@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, AggregateEvent, event
 
 from domain.shared.errors import StateConflict
 from domain.shared.text import required_text
@@ -14,7 +15,12 @@ class Department(Aggregate):
     """A node of the department tree; a root has no parent."""
 
     TOPIC = "org.Department"
-    Created = None  # the creation event has a domain name of its own (below)
+    Created = None  # type: ignore[assignment]  # the creation event is named below
+    if TYPE_CHECKING:  # the event classes @event defines below, named for type checkers
+        Established: ClassVar[type[AggregateEvent]]
+        Renamed: ClassVar[type[AggregateEvent]]
+        Moved: ClassVar[type[AggregateEvent]]
+        Dissolved: ClassVar[type[AggregateEvent]]
 
     @classmethod
     def establish(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, AggregateEvent, event
 
 from domain.org.roles import parse_roles
 from domain.shared.errors import StateConflict
@@ -15,7 +16,13 @@ class Employee(Aggregate):
     """A member of the tenant whom leads, cards and tasks can reference."""
 
     TOPIC = "org.Employee"
-    Created = None  # the creation event has a domain name of its own (below)
+    Created = None  # type: ignore[assignment]  # the creation event is named below
+    if TYPE_CHECKING:  # the event classes @event defines below, named for type checkers
+        Hired: ClassVar[type[AggregateEvent]]
+        ProfileUpdated: ClassVar[type[AggregateEvent]]
+        Transferred: ClassVar[type[AggregateEvent]]
+        RolesGranted: ClassVar[type[AggregateEvent]]
+        Left: ClassVar[type[AggregateEvent]]
 
     @classmethod
     def hire(
@@ -37,7 +44,7 @@ class Employee(Aggregate):
             email=email_address(email, field="email") if email else None,
             mobile=required_text(mobile, field="mobile", max_length=32) if mobile else None,
             department_id=department_id,
-            roles=sorted(parse_roles(roles)),
+            roles=sorted(role.value for role in parse_roles(roles)),
         )
 
     @event("Hired", topic="org.Employee.Hired")
@@ -85,7 +92,7 @@ class Employee(Aggregate):
     def grant_roles(self, roles: list[str]) -> None:
         """Replace the employee's roles."""
         self._require_employed()
-        new_roles = sorted(parse_roles(roles))
+        new_roles = sorted(role.value for role in parse_roles(roles))
         if new_roles != self.roles:
             self._roles_granted(roles=new_roles)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, AggregateEvent, event
 
 
 class UniqueKey(Aggregate):
@@ -15,7 +16,9 @@ class UniqueKey(Aggregate):
     """
 
     TOPIC = "shared.UniqueKey"
-    Created = None  # the creation event has a domain name of its own (below)
+    Created = None  # type: ignore[assignment]  # the creation event is named below
+    if TYPE_CHECKING:  # the event classes @event defines below, named for type checkers
+        Claimed: ClassVar[type[AggregateEvent]]
 
     @staticmethod
     def create_id(scope: str, key: str) -> UUID:

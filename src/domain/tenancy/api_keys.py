@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, AggregateEvent, event
 
 from domain.org.roles import TenantRole, parse_roles
 from domain.shared.errors import StateConflict
@@ -15,7 +16,10 @@ class ApiKey(Aggregate):
     """A named key of one tenant. Only the hash of its secret is kept; revocation is final."""
 
     TOPIC = "tenancy.ApiKey"
-    Created = None  # the creation event has a domain name of its own (below)
+    Created = None  # type: ignore[assignment]  # the creation event is named below
+    if TYPE_CHECKING:  # the event classes @event defines below, named for type checkers
+        Issued: ClassVar[type[AggregateEvent]]
+        Revoked: ClassVar[type[AggregateEvent]]
 
     @classmethod
     def issue(
@@ -33,7 +37,7 @@ class ApiKey(Aggregate):
             id=key_id,
             tenant_id=tenant_id,
             name=required_text(name, field="name"),
-            roles=sorted(parse_roles(roles)),
+            roles=sorted(role.value for role in parse_roles(roles)),
             secret_hash=secret_hash,
             employee_id=employee_id,
         )

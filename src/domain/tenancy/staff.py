@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, AggregateEvent, event
 
 from domain.org.roles import Action
 from domain.shared.errors import InvalidValue, StateConflict
@@ -54,7 +55,10 @@ class StaffAccount(Aggregate):
     """A staff member: e-mail, roles and the hash of their access token."""
 
     TOPIC = "tenancy.StaffAccount"
-    Created = None  # the creation event has a domain name of its own (below)
+    Created = None  # type: ignore[assignment]  # the creation event is named below
+    if TYPE_CHECKING:  # the event classes @event defines below, named for type checkers
+        Enrolled: ClassVar[type[AggregateEvent]]
+        Disabled: ClassVar[type[AggregateEvent]]
 
     @classmethod
     def enrol(

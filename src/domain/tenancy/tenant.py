@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, AggregateEvent, event
 
 from domain.shared.errors import InvalidValue, StateConflict
 from domain.shared.text import required_text
@@ -16,6 +17,10 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 MAX_SETTINGS = 50
 _SETTING_KEY = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
 SettingValue = str | int | bool | None
+
+
+def _typed(settings: dict[str, SettingValue]) -> dict[str, tuple[type, SettingValue]]:
+    return {key: (type(value), value) for key, value in settings.items()}
 
 
 class TenantStatus(StrEnum):
@@ -37,7 +42,7 @@ def valid_settings(settings: dict[str, SettingValue]) -> dict[str, SettingValue]
     if len(settings) > MAX_SETTINGS:
         raise InvalidValue(f"at most {MAX_SETTINGS} settings are allowed", field="settings")
     for key, value in settings.items():
-        if not _SETTING_KEY.match(key):
+        if not _SETTING_KEY.fullmatch(key):  # `$` alone would let a trailing newline through
             raise InvalidValue(
                 f"setting name {key!r} must match {_SETTING_KEY.pattern}", field=f"settings.{key}"
             )
@@ -56,7 +61,15 @@ class Tenant(Aggregate):
     """An enterprise with its owner contact, timezone and settings; active or suspended."""
 
     TOPIC = "tenancy.Tenant"
-    Created = None  # the creation event has a domain name of its own (below)
+    Created = None  # type: ignore[assignment]  # the creation event is named below
+    if TYPE_CHECKING:  # the event classes @event defines below, named for type checkers
+        Registered: ClassVar[type[AggregateEvent]]
+        Renamed: ClassVar[type[AggregateEvent]]
+        OwnerChanged: ClassVar[type[AggregateEvent]]
+        TimezoneChanged: ClassVar[type[AggregateEvent]]
+        SettingsUpdated: ClassVar[type[AggregateEvent]]
+        Suspended: ClassVar[type[AggregateEvent]]
+        Reactivated: ClassVar[type[AggregateEvent]]
 
     @classmethod
     def register(
@@ -139,7 +152,8 @@ class Tenant(Aggregate):
         merged = {key: value for key, value in merged.items() if value is not None}
         valid_settings(changes)
         valid_settings(merged)
-        if merged != self.settings:
+        # compare with types: True == 1 and False == 0, yet switching between them is a change
+        if _typed(merged) != _typed(self.settings):
             self._settings_updated(changes=dict(changes))
 
     @event("SettingsUpdated", topic="tenancy.Tenant.SettingsUpdated")
