@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from entrypoints.settings import Settings
 PG_URL = os.environ.get("HUOKE_TEST_DATABASE_URL")
 REQUIRE_PG = os.environ.get("HUOKE_REQUIRE_POSTGRES", "") not in ("", "0")
 BACKENDS = ["sqlite", "postgres"]
+TEST_CIPHER_KEY = base64.b64encode(b"huoke-test-key-0123456789abcdef!").decode()
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +52,7 @@ def make_settings(backend: str, tmp: Path, request: pytest.FixtureRequest, **ove
         "in_process_projections": True,
         "rate_limit_per_minute": 100_000,
         "pool_size": 2,
+        "cipher_key": TEST_CIPHER_KEY,
         "max_overflow": 6,
     }
     values.update(overrides)

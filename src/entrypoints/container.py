@@ -27,7 +27,11 @@ READ_MODELS: tuple[type[ReadModel], ...] = (TenancyDirectory, OrgDirectory)
 def build_storage(settings: Settings) -> Storage:
     return Storage(
         var_dir=settings.var_dir,
-        cipher_key=load_or_create_cipher_key(settings.cipher_key, settings.var_dir / "cipher.key"),
+        cipher_key=load_or_create_cipher_key(
+            settings.cipher_key,
+            settings.var_dir / "cipher.key",
+            shared_database=settings.database_url is not None,
+        ),
         database_url=settings.database_url,
         create_tables=settings.auto_migrate,
         pool_size=settings.pool_size,

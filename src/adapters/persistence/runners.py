@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
+from eventsourcing.application import Application
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.projection import ProjectionRunner
 
 from adapters.persistence.storage import Storage
 from adapters.persistence.views import view_class_for
+from application.shared.event_sourced import EventSourcedContext
 from application.shared.views import ReadModel, View
 
 log = logging.getLogger("huoke.projections")
@@ -108,12 +110,17 @@ class ProjectionWorker:
     def _run(self) -> None:
         view_class = view_class_for(self.read_model, postgres=self.storage.is_postgres)
         while not self._stopping.is_set():
-            if not self.guard.acquire():
-                self._stopping.wait(RESTART_DELAY_SECONDS)  # another process runs this view
+            try:
+                held = self.guard.acquire()
+            except Exception:  # e.g. the database is down: try again later, never give up
+                log.exception("projection %s cannot take its guard", self.read_model.name)
+                held = False
+            if not held:
+                self._stopping.wait(RESTART_DELAY_SECONDS)  # or another process runs it
                 continue
             try:
                 with ProjectionRunner(
-                    application_class=self.read_model.follows,
+                    application_class=reader_of(self.read_model.follows),
                     projection_class=self.read_model,
                     view_class=view_class,
                     env=self.env,
@@ -126,6 +133,19 @@ class ProjectionWorker:
                 self._stopping.wait(RESTART_DELAY_SECONDS)
             finally:
                 self.guard.release()
+
+
+_READERS: dict[str, type[EventSourcedContext]] = {}
+
+
+def reader_of(application: type[Application[Any]]) -> type[EventSourcedContext]:
+    """A bare application over `application`'s events (same name, so same table and
+    settings): a projection only reads, so it needs none of the use cases' ports."""
+    if application.name not in _READERS:
+        _READERS[application.name] = type(
+            f"{application.__name__}Events", (EventSourcedContext,), {"name": application.name}
+        )
+    return _READERS[application.name]
 
 
 def open_view(read_model: type[ReadModel], storage: Storage, env: dict[str, str]) -> View:

@@ -46,6 +46,10 @@ class Storage:
             env.update(postgres_env(self.database_url))
             env["POSTGRES_POOL_SIZE"] = str(self.pool_size)
             env["POSTGRES_MAX_OVERFLOW"] = str(self.max_overflow)
+            for name in [*application_names, *view_names]:
+                # A prefixed variable in the process environment would beat ours, and
+                # with DB functions the library takes no table lock: readers skip events.
+                env[f"{name.upper()}_POSTGRES_ENABLE_DB_FUNCTIONS"] = "n"
             return env
         self.var_dir.mkdir(parents=True, exist_ok=True)
         env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
@@ -77,18 +81,37 @@ def postgres_env(database_url: str) -> dict[str, str]:
     }
 
 
-def load_or_create_cipher_key(explicit: str | None, key_file: Path) -> str:
+def load_or_create_cipher_key(
+    explicit: str | None, key_file: Path, *, shared_database: bool = False
+) -> str:
     """The AES key for personal data in events: HUOKE_CIPHER_KEY, else a key file that the
-    embedded default creates once (mode 0600). Losing it makes stored events unreadable."""
+    embedded default creates once (mode 0600). Losing it makes stored events unreadable.
+
+    With a shared database every process must use the same key, so it must be given:
+    a key file made up on each machine would split the store into unreadable halves."""
     if explicit:
-        if len(base64.b64decode(explicit)) not in (16, 24, 32):
-            raise ValueError("HUOKE_CIPHER_KEY must be base64 of 16, 24 or 32 bytes")
-        return explicit
+        return _checked_key(explicit, "HUOKE_CIPHER_KEY")
+    if shared_database:
+        raise ValueError(
+            "HUOKE_CIPHER_KEY is required with HUOKE_DATABASE_URL (every API node and "
+            "worker must encrypt with the same key); create one with "
+            "`python -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())'`"
+        )
     if key_file.exists():
-        return key_file.read_text().strip()
+        return _checked_key(key_file.read_text().strip(), str(key_file))
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key = base64.b64encode(os.urandom(32)).decode()
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
+    return key
+
+
+def _checked_key(key: str, source: str) -> str:
+    try:
+        size = len(base64.b64decode(key, validate=True))
+    except ValueError:
+        size = 0
+    if size not in (16, 24, 32):
+        raise ValueError(f"{source} must hold base64 of 16, 24 or 32 bytes")
     return key

@@ -31,6 +31,8 @@ class OrgDirectory(ReadModel):
         "PRIMARY KEY (tenant_id, employee_id)",
     }
     indexes = {
+        "org_departments_id": "org_departments (department_id)",
+        "org_employees_id": "org_employees (employee_id)",
         "org_departments_parent": "org_departments (tenant_id, parent_id)",
         "org_departments_created": "org_departments (tenant_id, created_at, department_id)",
         "org_employees_department": "org_employees (tenant_id, department_id)",

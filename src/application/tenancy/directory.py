@@ -44,6 +44,7 @@ class TenancyDirectory(ReadModel):
         "created_at TEXT NOT NULL, PRIMARY KEY (staff_id)",
     }
     indexes = {
+        "tenancy_api_keys_id": "tenancy_api_keys (key_id)",
         "tenancy_tenants_created": "tenancy_tenants (created_at, tenant_id)",
         "tenancy_api_keys_created": "tenancy_api_keys (tenant_id, created_at, key_id)",
         "tenancy_staff_created": "tenancy_staff (created_at, staff_id)",

@@ -118,7 +118,7 @@ class Tenancy(EventSourcedContext):
             self._roster and self._roster.is_current_employee(tenant_id, command.employee_id)
         ):
             raise InvalidInput(f"no current employee {command.employee_id}", field="employee_id")
-        key_id = self.new_id("api-key")
+        key_id = self.new_id(f"api-key:{tenant_id}")
         secret = secrets.token_urlsafe(32)
         key = ApiKey.issue(
             key_id=key_id,

@@ -1,0 +1,1 @@
+"""Adapters every context shares (the system clock)."""
