@@ -110,6 +110,38 @@ class Api:
         tenant_id = self.new_tenant()
         return tenant_id, self.new_key(tenant_id, *roles)
 
+    def billing_records(self, token: str) -> dict[str, str]:
+        """A paid, delivered order with an open refund ticket, its subscription, and a
+        branch tenant: one of each billing record of the key's tenant."""
+        headers = {**self.key(token), "Prefer": "read-your-writes"}
+        order = self.client.post(
+            "/api/v1/orders", json={"kind": "new", "edition": "qs_micro_entry"}, headers=headers
+        )
+        assert order.status_code == 201, order.text
+        order_id = order.json()["id"]
+        paid = self.client.post(
+            f"/api/v1/admin/orders/{order_id}/confirm-payment",
+            headers={**self.staff(), "Prefer": "read-your-writes"},
+        )
+        assert paid.status_code == 200 and paid.json()["status"] == "delivered", paid.text
+        refund = self.client.post(
+            "/api/v1/refunds", json={"order_id": order_id, "reason": "testing"}, headers=headers
+        )
+        assert refund.status_code == 201, refund.text
+        branch = self.client.post(
+            "/api/v1/branches",
+            json={"name": "分公司", "owner_name": "王", "owner_contact": "wang@acme.cn"},
+            headers=headers,
+        )
+        assert branch.status_code == 201, branch.text
+        subscription = self.client.get("/api/v1/subscription", headers=headers)
+        return {
+            "order_id": order_id,
+            "refund_id": refund.json()["id"],
+            "branch_id": branch.json()["id"],
+            "subscription_id": subscription.json()["subscriptions"][0]["id"],
+        }
+
     def event_positions(self) -> dict[str, int]:
         """The head of every event store: a command that changed nothing leaves it alone."""
         return {

@@ -18,7 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from adapters.persistence.runners import exclusive, open_view, rebuild
 from application.shared.context import Actor, ActorKind, RequestContext, acting
+from application.shared.errors import ApplicationError
 from application.tenancy.commands import EnrolStaff, IssueApiKey, RegisterTenant
+from domain.shared.errors import DomainError
+from domain.tenancy.order import Order
 from entrypoints.container import READ_MODELS, Runtime, migrate
 from entrypoints.settings import Settings
 
@@ -29,6 +32,7 @@ tenant = typer.Typer(help="Tenants.", no_args_is_help=True)
 apikey = typer.Typer(help="Tenant API keys.", no_args_is_help=True)
 worker = typer.Typer(help="Background workers.", no_args_is_help=True)
 projections = typer.Typer(help="Read models (projections).", no_args_is_help=True)
+payments = typer.Typer(help="Payments (sandbox provider).", no_args_is_help=True)
 for group, name in [
     (db, "db"),
     (staff, "staff"),
@@ -36,6 +40,7 @@ for group, name in [
     (apikey, "apikey"),
     (worker, "worker"),
     (projections, "projections"),
+    (payments, "payments"),
 ]:
     app.add_typer(group, name=name)
 console = Console(soft_wrap=True)  # never wrap a token across lines
@@ -154,6 +159,33 @@ def worker_projections() -> None:
     console.print("projections stopped")
 
 
+@worker.command("scheduler")
+def worker_scheduler() -> None:
+    """Expire ended subscriptions and send approved refunds until stopped (one process)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with operator() as runtime, suppress(KeyboardInterrupt):
+        runtime.start_scheduler()
+        console.print("scheduler running")
+        stop.wait()
+    console.print("scheduler stopped")
+
+
+@payments.command("confirm")
+def payments_confirm(
+    order: Annotated[str, typer.Argument(help="order number (HK...) or order id")],
+    reason: Annotated[str | None, typer.Option(help="why, recorded with the events")] = None,
+) -> None:
+    """Confirm a sandbox order as paid; the subscription it bought opens at once."""
+    try:
+        order_id = UUID(order)
+    except ValueError:
+        order_id = Order.create_id(order.strip())
+    with operator(reason) as runtime:
+        confirmed = runtime.container.billing().confirm_sandbox_payment(order_id)
+    console.print(f"order {confirmed.number} is {confirmed.status} ({confirmed.paid_fen} fen)")
+
+
 @projections.command("rebuild")
 def projections_rebuild(
     name: Annotated[str, typer.Argument(help="read model name (see `huoke projections list`)")],
@@ -195,4 +227,10 @@ def projections_list() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except (ApplicationError, DomainError) as refusal:
+        # A refused command is the operator's to fix, not a crash: say why, exit non-zero.
+        field = f" ({refusal.field})" if getattr(refusal, "field", None) else ""
+        Console(stderr=True).print(f"[red]refused[/]{field}: {refusal.message}")
+        raise SystemExit(1) from None

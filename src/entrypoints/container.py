@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import base64
+import hmac
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from dependency_injector import containers, providers
 
-from adapters.persistence.runners import ProjectionWorker, open_view
+from adapters.persistence.runners import ProjectionWorker, guard_for, open_view
 from adapters.persistence.storage import Storage, load_or_create_cipher_key
 from adapters.security.argon2_hasher import Argon2SecretHasher
+from adapters.shared.clock import SystemClock
+from adapters.tenancy.alipay import AlipayGateway
+from adapters.tenancy.catalogue import load_catalogue
+from adapters.tenancy.sandbox_payments import SandboxPayments
+from adapters.tenancy.wechat_pay import WeChatPayGateway
 from application.org.directory import OrgDirectory, OrgQueries
 from application.org.organisation import Organisation
 from application.shared.event_sourced import EventSourcedContext
 from application.shared.history import RecordHistory
 from application.shared.views import ReadModel, View
+from application.tenancy.billing import Billing
+from application.tenancy.billing_directory import BillingDirectory, BillingQueries
 from application.tenancy.directory import TenancyDirectory, TenancyQueries
+from application.tenancy.ports import PaymentGateway
 from application.tenancy.tenancy import Tenancy
+from entrypoints.scheduler import Scheduler
 from entrypoints.settings import Settings
 
-APPLICATIONS: tuple[type[EventSourcedContext], ...] = (Tenancy, Organisation)
-READ_MODELS: tuple[type[ReadModel], ...] = (TenancyDirectory, OrgDirectory)
+APPLICATIONS: tuple[type[EventSourcedContext], ...] = (Tenancy, Organisation, Billing)
+READ_MODELS: tuple[type[ReadModel], ...] = (TenancyDirectory, OrgDirectory, BillingDirectory)
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -41,6 +52,41 @@ def build_storage(settings: Settings) -> Storage:
 
 def build_env(storage: Storage) -> dict[str, str]:
     return storage.env([app.name for app in APPLICATIONS], [model.name for model in READ_MODELS])
+
+
+def build_gateways(settings: Settings, storage: Storage) -> dict[str, PaymentGateway]:
+    """The payment providers that are set up: the sandbox (unless switched off), and
+    WeChat Pay and Alipay when their HUOKE_WECHATPAY_* / HUOKE_ALIPAY_* are given."""
+    gateways: dict[str, PaymentGateway] = {}
+    notify = settings.public_url.rstrip("/") + "/callbacks/payments/"
+    if settings.sandbox_payments:
+        secret = hmac.new(base64.b64decode(storage.cipher_key), b"sandbox-payments", "sha256")
+        gateways["sandbox"] = SandboxPayments(
+            settings.var_dir / "sandbox-payments.jsonl", secret.digest()
+        )
+    if settings.wechatpay is not None:
+        wechat = settings.wechatpay
+        gateways["wechatpay"] = WeChatPayGateway(
+            mchid=wechat.mchid,
+            appid=wechat.appid,
+            private_key=wechat.private_key_file.read_text(),
+            cert_serial_no=wechat.cert_serial_no,
+            apiv3_key=wechat.apiv3_key,
+            notify_url=notify + "wechatpay",
+            public_key=wechat.public_key_file.read_text(),
+            public_key_id=wechat.public_key_id,
+            **({"base_url": wechat.base_url} if wechat.base_url else {}),
+        )
+    if settings.alipay is not None:
+        alipay = settings.alipay
+        gateways["alipay"] = AlipayGateway(
+            app_id=alipay.app_id,
+            app_private_key=alipay.app_private_key_file.read_text(),
+            alipay_public_key=alipay.alipay_public_key_file.read_text(),
+            notify_url=notify + "alipay",
+            **({"gateway_url": alipay.gateway_url} if alipay.gateway_url else {}),
+        )
+    return gateways
 
 
 def following(application: EventSourcedContext, *views: View) -> Any:
@@ -63,9 +109,28 @@ class Container(containers.DeclarativeContainer):
         following, providers.Singleton(Tenancy, env, hasher=hasher, roster=org), tenancy_view
     )
 
+    clock = providers.Singleton(SystemClock)
+    catalogue = providers.Singleton(load_catalogue)
+    gateways = providers.Singleton(build_gateways, settings, storage)
+    billing_view = providers.Singleton(open_view, BillingDirectory, storage, env)
+    billing = providers.Singleton(
+        following,
+        providers.Singleton(
+            Billing,
+            env,
+            catalogue=catalogue,
+            clock=clock,
+            calendar=tenancy,
+            gateways=gateways,
+            public_url=settings.provided.public_url,
+        ),
+        billing_view,
+    )
+
     tenancy_queries = providers.Singleton(TenancyQueries, tenancy_view)
     org_queries = providers.Singleton(OrgQueries, org_view)
-    history = providers.Singleton(RecordHistory, providers.List(tenancy, org))
+    billing_queries = providers.Singleton(BillingQueries, billing_view)
+    history = providers.Singleton(RecordHistory, providers.List(tenancy, org, billing))
 
 
 class Runtime:
@@ -75,14 +140,19 @@ class Runtime:
         self.settings = settings
         self.container = Container(settings=settings)
         self.workers: list[ProjectionWorker] = []
+        self.scheduler: Scheduler | None = None
 
     @property
     def applications(self) -> Sequence[EventSourcedContext]:
-        return [self.container.tenancy(), self.container.org()]
+        return [self.container.tenancy(), self.container.org(), self.container.billing()]
 
     @property
     def views(self) -> Sequence[View]:
-        return [self.container.tenancy_view(), self.container.org_view()]
+        return [
+            self.container.tenancy_view(),
+            self.container.org_view(),
+            self.container.billing_view(),
+        ]
 
     def start(self) -> Runtime:
         """Open every application and view; start projection runners if in-process."""
@@ -90,6 +160,7 @@ class Runtime:
         self.views  # noqa: B018
         if self.settings.in_process_projections:
             self.start_workers()
+            self.start_scheduler()
         return self
 
     def start_workers(self) -> list[ProjectionWorker]:
@@ -99,7 +170,22 @@ class Runtime:
             worker.start()
         return self.workers
 
+    def start_scheduler(self) -> Scheduler:
+        """Expiry and refund sweeps in a background thread (one process at a time)."""
+        container = self.container
+        self.scheduler = Scheduler(
+            container.billing(),
+            container.billing_queries(),
+            container.clock(),
+            guard_for(container.storage(), "scheduler"),
+            self.settings.scheduler_interval_seconds,
+        )
+        self.scheduler.start()
+        return self.scheduler
+
     def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         for worker in self.workers:
             worker.stop()
         for application in self.applications:

@@ -15,6 +15,78 @@ def _flag(name: str, default: bool) -> bool:
 
 
 @dataclass(frozen=True)
+class WeChatPaySettings:
+    """WeChat Pay v3 merchant settings (HUOKE_WECHATPAY_*); keys are read from files."""
+
+    mchid: str
+    appid: str
+    private_key_file: Path
+    cert_serial_no: str
+    apiv3_key: str
+    public_key_file: Path
+    public_key_id: str
+    base_url: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> WeChatPaySettings | None:
+        if not os.environ.get("HUOKE_WECHATPAY_MCHID"):
+            return None
+        env = _required(
+            "HUOKE_WECHATPAY_",
+            [
+                "MCHID",
+                "APPID",
+                "PRIVATE_KEY_FILE",
+                "CERT_SERIAL_NO",
+                "APIV3_KEY",
+                "PUBLIC_KEY_FILE",
+                "PUBLIC_KEY_ID",
+            ],
+        )
+        return cls(
+            mchid=env["MCHID"],
+            appid=env["APPID"],
+            private_key_file=Path(env["PRIVATE_KEY_FILE"]),
+            cert_serial_no=env["CERT_SERIAL_NO"],
+            apiv3_key=env["APIV3_KEY"],
+            public_key_file=Path(env["PUBLIC_KEY_FILE"]),
+            public_key_id=env["PUBLIC_KEY_ID"],
+            base_url=os.environ.get("HUOKE_WECHATPAY_BASE_URL") or None,
+        )
+
+
+@dataclass(frozen=True)
+class AlipaySettings:
+    """Alipay open platform settings (HUOKE_ALIPAY_*); keys are read from files."""
+
+    app_id: str
+    app_private_key_file: Path
+    alipay_public_key_file: Path
+    gateway_url: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> AlipaySettings | None:
+        if not os.environ.get("HUOKE_ALIPAY_APP_ID"):
+            return None
+        env = _required(
+            "HUOKE_ALIPAY_", ["APP_ID", "APP_PRIVATE_KEY_FILE", "ALIPAY_PUBLIC_KEY_FILE"]
+        )
+        return cls(
+            app_id=env["APP_ID"],
+            app_private_key_file=Path(env["APP_PRIVATE_KEY_FILE"]),
+            alipay_public_key_file=Path(env["ALIPAY_PUBLIC_KEY_FILE"]),
+            gateway_url=os.environ.get("HUOKE_ALIPAY_GATEWAY_URL") or None,
+        )
+
+
+def _required(prefix: str, names: list[str]) -> dict[str, str]:
+    missing = [prefix + name for name in names if not os.environ.get(prefix + name)]
+    if missing:
+        raise ValueError(f"set {', '.join(missing)} (or unset {prefix}* entirely)")
+    return {name: os.environ[prefix + name] for name in names}
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
     var_dir: Path = Path("var")
@@ -29,6 +101,11 @@ class Settings:
     bootstrap_email: str = "admin@huoke.local"
     pool_size: int = 5
     max_overflow: int = 10
+    public_url: str = "http://127.0.0.1:8000"
+    sandbox_payments: bool = True
+    wechatpay: WeChatPaySettings | None = None
+    alipay: AlipaySettings | None = None
+    scheduler_interval_seconds: float = 60.0
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -49,4 +126,11 @@ class Settings:
             bootstrap_email=os.environ.get("HUOKE_BOOTSTRAP_EMAIL", "admin@huoke.local"),
             pool_size=int(os.environ.get("HUOKE_POOL_SIZE", "5")),
             max_overflow=int(os.environ.get("HUOKE_MAX_OVERFLOW", "10")),
+            public_url=os.environ.get("HUOKE_PUBLIC_URL", "http://127.0.0.1:8000"),
+            sandbox_payments=_flag("HUOKE_SANDBOX_PAYMENTS", True),
+            wechatpay=WeChatPaySettings.from_environment(),
+            alipay=AlipaySettings.from_environment(),
+            scheduler_interval_seconds=float(
+                os.environ.get("HUOKE_SCHEDULER_INTERVAL_SECONDS", "60")
+            ),
         )

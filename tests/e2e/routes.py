@@ -43,6 +43,27 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "roles": ["support"],
     },
     ("POST", "/api/v1/admin/staff/{staff_id}/disable"): NO_BODY,
+    ("POST", "/api/v1/subscription/trials"): {"edition": "qs_micro_basic"},
+    ("POST", "/api/v1/orders"): {"kind": "new", "edition": "qs_micro_basic", "units": 1},
+    ("POST", "/api/v1/orders/{order_id}/pay"): {"provider": "sandbox"},
+    ("POST", "/api/v1/orders/{order_id}/cancel"): {"reason": "changed my mind"},
+    ("POST", "/api/v1/refunds"): {
+        "order_id": "00000000-0000-0000-0000-000000000000",
+        "reason": "no longer needed",
+    },
+    ("POST", "/api/v1/branches"): {
+        "name": "华东分公司",
+        "owner_name": "王",
+        "owner_contact": "wang@acme.cn",
+    },
+    ("POST", "/api/v1/admin/subscriptions/{subscription_id}/extend"): {
+        "days": 7,
+        "reason": "outage compensation",
+    },
+    ("POST", "/api/v1/admin/orders/{order_id}/confirm-payment"): NO_BODY,
+    ("POST", "/api/v1/admin/refunds/{refund_id}/approve"): {"amount_fen": 100},
+    ("POST", "/api/v1/admin/refunds/{refund_id}/reject"): {"reason": "used in full"},
+    ("POST", "/api/v1/admin/refunds/{refund_id}/retry"): NO_BODY,
 }
 
 
@@ -62,6 +83,11 @@ class Route:
     @property
     def parameters(self) -> list[str]:
         return [part[1:-1] for part in self.path.split("/") if part.startswith("{")]
+
+    @property
+    def refers_to_records(self) -> bool:
+        """The sample body names another record (e.g. an order to refund)."""
+        return any(key.endswith("_id") for key in (self.body() or {})) if self.is_write else False
 
     def body(self) -> dict[str, Any] | None:
         key = (self.method, self.path)

@@ -29,6 +29,7 @@ def own_records(api: Api) -> dict[str, str]:
         "employee_id": employee.json()["id"],
         "key_id": key.json()["id"],
         "staff_id": "00000000-0000-0000-0000-000000000000",
+        **api.billing_records(token),
     }
 
 

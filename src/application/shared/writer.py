@@ -7,12 +7,19 @@ writer drains whatever has queued while the previous commit ran and inserts it i
 `insert_events` call. A conflict aborts the whole batch in the database, so the batch
 is then retried command by command and only the conflicting command fails (DESIGN.md,
 "Write path"; ADR 0002).
+
+Under concurrent load (the previous batch held more than one command) the writer first
+waits a short window so that commands still being computed join this batch. Without
+it, concurrent commands settle into two alternating halves, and each commit competes
+for the interpreter with the half that is computing; `bench/event_store.py` measured
+about +25 % commands/s with 16 clients. A lone client never waits.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -20,6 +27,7 @@ from dataclasses import dataclass, field
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 
 WRITE_TIMEOUT_SECONDS = 60.0
+COALESCE_WINDOW_SECONDS = 0.001
 
 
 @dataclass
@@ -31,9 +39,17 @@ class _Submission:
 class GroupCommitWriter:
     """Commits the events of concurrent commands together, answering each command alone."""
 
-    def __init__(self, recorder: ApplicationRecorder, *, max_batch_events: int = 1000) -> None:
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        *,
+        max_batch_events: int = 1000,
+        window_seconds: float = COALESCE_WINDOW_SECONDS,
+    ) -> None:
         self._recorder = recorder
         self._max_batch_events = max_batch_events
+        self._window_seconds = window_seconds
+        self._last_batch_size = 1  # touched by the writer thread only
         self._queue: queue.SimpleQueue[_Submission | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -74,18 +90,23 @@ class GroupCommitWriter:
                 return
 
     def _drain(self, first: _Submission) -> tuple[list[_Submission], bool]:
-        """Take `first` plus whatever else is already waiting, up to the batch size."""
-        batch, size = [first], len(first.events)
+        """Take `first` plus whatever else is waiting, up to the batch size; under
+        concurrent load, after the coalescing window."""
+        if self._last_batch_size > 1 and self._window_seconds > 0:
+            time.sleep(self._window_seconds)
+        batch, size, stop = [first], len(first.events), False
         while size < self._max_batch_events:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
             if item is None:
-                return batch, True
+                stop = True
+                break
             batch.append(item)
             size += len(item.events)
-        return batch, False
+        self._last_batch_size = len(batch)
+        return batch, stop
 
     def _commit(self, batch: list[_Submission]) -> None:
         try:

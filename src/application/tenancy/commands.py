@@ -58,6 +58,7 @@ class TenantDetails(BaseModel):
     timezone: str
     settings: dict[str, SettingValue]
     status: str
+    head_office_id: UUID | None = Field(description="set on branch tenants (TEN-4)")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -22,6 +22,7 @@ class TenantSummary(BaseModel):
     name: str
     status: str
     timezone: str
+    head_office_id: UUID | None = None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -35,7 +36,7 @@ class TenancyDirectory(ReadModel):
     tables = {
         "tenancy_tenants": "tenant_id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, "
         "timezone TEXT NOT NULL, version INTEGER NOT NULL, created_at TEXT NOT NULL, "
-        "updated_at TEXT NOT NULL, PRIMARY KEY (tenant_id)",
+        "updated_at TEXT NOT NULL, head_office_id TEXT, PRIMARY KEY (tenant_id)",
         "tenancy_api_keys": "tenant_id TEXT NOT NULL, key_id TEXT NOT NULL, name TEXT NOT NULL, "
         "roles TEXT NOT NULL, employee_id TEXT, revoked INTEGER NOT NULL, "
         "version INTEGER NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (tenant_id, key_id)",
@@ -46,6 +47,7 @@ class TenancyDirectory(ReadModel):
     indexes = {
         "tenancy_api_keys_id": "tenancy_api_keys (key_id)",
         "tenancy_tenants_created": "tenancy_tenants (created_at, tenant_id)",
+        "tenancy_tenants_branches": "tenancy_tenants (head_office_id, created_at, tenant_id)",
         "tenancy_api_keys_created": "tenancy_api_keys (tenant_id, created_at, key_id)",
         "tenancy_staff_created": "tenancy_staff (created_at, staff_id)",
     }
@@ -60,7 +62,7 @@ class TenancyDirectory(ReadModel):
             tracking,
             [
                 (
-                    "INSERT INTO tenancy_tenants VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO tenancy_tenants VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
                     (
                         str(event.originator_id),
                         event.name,
@@ -89,6 +91,10 @@ class TenancyDirectory(ReadModel):
     @process_event.register(Tenant.Reactivated)
     def _(self, event: Any, tracking: Tracking) -> None:
         self._update_tenant(event, tracking, "status = ?", "active")
+
+    @process_event.register(Tenant.HeadOfficeAssigned)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self._update_tenant(event, tracking, "head_office_id = ?", str(event.head_office_id))
 
     @process_event.register(Tenant.OwnerChanged)
     @process_event.register(Tenant.SettingsUpdated)
@@ -184,9 +190,18 @@ class TenancyQueries:
         self.view = view
 
     def tenants(
-        self, *, status: str | None, name_contains: str | None, cursor: str | None, limit: int
+        self,
+        *,
+        status: str | None,
+        name_contains: str | None,
+        cursor: str | None,
+        limit: int,
+        head_office_id: UUID | None = None,
     ) -> Page[TenantSummary]:
         where, params = ["1 = 1"], []
+        if head_office_id:
+            where.append("head_office_id = ?")
+            params.append(str(head_office_id))
         if status:
             where.append("status = ?")
             params.append(status)
@@ -213,6 +228,7 @@ class TenancyQueries:
                     version=row["version"],
                     created_at=parse_iso(row["created_at"]),
                     updated_at=parse_iso(row["updated_at"]),
+                    head_office_id=UUID(row["head_office_id"]) if row["head_office_id"] else None,
                 )
                 for row in page.items
             ],

@@ -74,6 +74,26 @@ class Tenancy(EventSourcedContext):
         """The tenant as it is now."""
         return tenant_details(self.load(tenant_id, Tenant, tenant_id=None))
 
+    def timezone_of(self, tenant_id: UUID) -> str:
+        """The tenant's calendar timezone (TenantCalendar, for billing)."""
+        return self.load(tenant_id, Tenant, tenant_id=None).timezone
+
+    def open_branch(self, head_office_id: UUID, command: RegisterTenant) -> TenantDetails:
+        """Register a branch tenant of a head office (TEN-4)."""
+        head_office = self.load(head_office_id, Tenant, tenant_id=None)
+        branch = Tenant.register(
+            tenant_id=self.new_id(f"branch:{head_office_id}"), **command.model_dump()
+        )
+        branch.report_to(head_office)
+        return tenant_details(self.create(branch))
+
+    def branch(self, head_office_id: UUID, branch_id: UUID) -> TenantDetails:
+        """A branch of the head office; any other tenant is not found."""
+        branch = self.load(branch_id, Tenant, tenant_id=None)
+        if branch.head_office_id != head_office_id:
+            raise NotFound(f"no branch {branch_id}")
+        return tenant_details(branch)
+
     def update_tenant(
         self, tenant_id: UUID, command: UpdateTenant, *, expected_version: int
     ) -> TenantDetails:
@@ -264,6 +284,7 @@ def tenant_details(tenant: Tenant) -> TenantDetails:
         timezone=tenant.timezone,
         settings=dict(tenant.settings),
         status=tenant.status,
+        head_office_id=tenant.head_office_id,
         version=tenant.version,
         created_at=tenant.created_on,
         updated_at=tenant.modified_on,

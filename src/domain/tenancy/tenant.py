@@ -70,6 +70,7 @@ class Tenant(Aggregate):
         SettingsUpdated: ClassVar[type[AggregateEvent]]
         Suspended: ClassVar[type[AggregateEvent]]
         Reactivated: ClassVar[type[AggregateEvent]]
+        HeadOfficeAssigned: ClassVar[type[AggregateEvent]]
 
     @classmethod
     def register(
@@ -108,6 +109,7 @@ class Tenant(Aggregate):
         self.timezone = timezone
         self.settings = settings
         self.status = TenantStatus.ACTIVE.value
+        self.head_office_id: UUID | None = None
 
     @property
     def tenant_id(self) -> UUID:
@@ -185,3 +187,18 @@ class Tenant(Aggregate):
     @property
     def is_active(self) -> bool:
         return self.status == TenantStatus.ACTIVE
+
+    def report_to(self, head_office: Tenant) -> None:
+        """Make this tenant a branch of `head_office`, which may then read its data in
+        roll-up (TEN-4). One level only: a branch has no branches of its own."""
+        if head_office.id == self.id:
+            raise InvalidValue("a tenant cannot be its own head office", field="head_office_id")
+        if head_office.head_office_id is not None:
+            raise StateConflict("a branch cannot open branches of its own")
+        if self.head_office_id is not None:
+            raise StateConflict("the tenant already reports to a head office")
+        self._head_office_assigned(head_office_id=head_office.id)
+
+    @event("HeadOfficeAssigned", topic="tenancy.Tenant.HeadOfficeAssigned")
+    def _head_office_assigned(self, head_office_id: UUID) -> None:
+        self.head_office_id = head_office_id

@@ -19,6 +19,19 @@ from entrypoints.http.admin import (
     AdminStaffController,
     AdminTenantController,
 )
+from entrypoints.http.admin_billing import (
+    AdminIncidentController,
+    AdminOrderController,
+    AdminRefundController,
+    AdminSubscriptionController,
+)
+from entrypoints.http.billing import (
+    BranchController,
+    OrderController,
+    PlanController,
+    RefundController,
+)
+from entrypoints.http.callbacks import PaymentCallbackController
 from entrypoints.http.conventions import staff_caller, tenant_caller
 from entrypoints.http.history import HistoryController
 from entrypoints.http.org import DepartmentController, EmployeeController
@@ -91,6 +104,15 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             AdminTenantController,
             AdminStaffController,
             AdminHistoryController,
+            PlanController,
+            OrderController,
+            RefundController,
+            BranchController,
+            AdminSubscriptionController,
+            AdminOrderController,
+            AdminRefundController,
+            AdminIncidentController,
+            PaymentCallbackController,
         ],
         dependencies={
             "tenancy": provider(container.tenancy),
@@ -98,6 +120,8 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             "tenancy_queries": provider(container.tenancy_queries),
             "org_queries": provider(container.org_queries),
             "history": provider(container.history),
+            "billing": provider(container.billing),
+            "billing_queries": provider(container.billing_queries),
             "caller": Provide(tenant_caller, sync_to_thread=False),
             "staff": Provide(staff_caller, sync_to_thread=False),
         },

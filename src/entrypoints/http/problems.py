@@ -18,6 +18,9 @@ from application.shared.errors import (
     VersionConflict,
 )
 from domain.shared.errors import DomainError, InvalidValue, StateConflict
+from domain.tenancy.order import AmountMismatch
+from domain.tenancy.subscription import SubscriptionInactive
+from domain.tenancy.usage import QuotaExceeded
 
 log = logging.getLogger("huoke.http")
 PROBLEM_JSON = "application/problem+json"
@@ -73,8 +76,15 @@ def on_application_error(request: Request[Any, Any, Any], exc: ApplicationError)
 
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, QuotaExceeded):
+        return problem(
+            request, 429, exc.code, exc.message, quota=exc.quota, limit=exc.limit, used=exc.used
+        )
+    if isinstance(exc, SubscriptionInactive):
+        return problem(request, 403, exc.code, exc.message, field=exc.field)
     status = 422 if isinstance(exc, InvalidValue) else 409
-    code = exc.code if isinstance(exc, InvalidValue | StateConflict) else "rule_violated"
+    known = InvalidValue | StateConflict | AmountMismatch
+    code = exc.code if isinstance(exc, known) else "rule_violated"
     return problem(request, status, code, exc.message, field=exc.field)
 
 

@@ -1,0 +1,1 @@
+"""Tenancy adapters: the plan catalogue file and the payment providers (WeChat Pay, Alipay)."""

@@ -1,0 +1,75 @@
+"""Durable background duties: expire subscriptions whose period has ended and send
+refunds that were approved but never answered by the provider (BIL-3, BIL-5).
+
+Every round derives its work from recorded state (the billing read model), so a
+restart loses nothing and a repeated round changes nothing. One process at a time
+runs it, guarded like a projection runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from adapters.persistence.runners import Guard
+from application.shared.clock import Clock
+from application.shared.context import Actor, ActorKind, RequestContext, acting
+from application.tenancy.billing import Billing
+from application.tenancy.billing_directory import BillingQueries
+
+log = logging.getLogger("huoke.scheduler")
+SCHEDULER = Actor(ActorKind.SYSTEM, "scheduler")
+
+
+class Scheduler:
+    """Runs `run_once` every `interval` seconds in a thread while it holds its guard."""
+
+    def __init__(
+        self,
+        billing: Billing,
+        queries: BillingQueries,
+        clock: Clock,
+        guard: Guard,
+        interval: float,
+    ) -> None:
+        self.billing = billing
+        self.queries = queries
+        self.clock = clock
+        self.guard = guard
+        self.interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
+
+    def run_once(self) -> dict[str, int]:
+        """One round; answers how many subscriptions expired and refunds were sent."""
+        # Candidates up to tomorrow (UTC): tenants east of UTC are a day ahead; the
+        # aggregate decides with the tenant's own calendar.
+        horizon = self.clock.now().date() + timedelta(days=1)
+        context = RequestContext(actor=SCHEDULER, request_id=f"scheduler-{horizon.isoformat()}")
+        with acting(context):
+            expired = self.billing.expire_due(self.queries.due_to_expire(horizon))
+            refunds = self.billing.dispatch_approved_refunds(self.queries.approved_refunds())
+        return {"expired": expired, "refunds_sent": refunds}
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        held = False
+        while not self._stopping.is_set():
+            try:
+                held = held or self.guard.acquire()
+                if held:
+                    done = self.run_once()
+                    if any(done.values()):
+                        log.info("scheduler round: %s", done)
+            except Exception:  # the next round tries again; nothing is lost meanwhile
+                log.exception("scheduler round failed")
+            self._stopping.wait(self.interval)
+        if held:
+            self.guard.release()
