@@ -135,7 +135,14 @@ class Api:
         )
         assert branch.status_code == 201, branch.text
         subscription = self.client.get("/api/v1/subscription", headers=headers)
+        lead = self.client.post(
+            "/api/v1/leads",
+            json={"mobile": "13800138000", "email": "lead@acme.cn", "name": "线索"},
+            headers=headers,
+        )
+        assert lead.status_code == 201, lead.text
         return {
+            "lead_id": lead.json()["lead"]["id"],
             "order_id": order_id,
             "refund_id": refund.json()["id"],
             "branch_id": branch.json()["id"],

@@ -10,6 +10,7 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from adapters.leads.outbox_notifier import OutboxNotifier
 from adapters.persistence.runners import ProjectionWorker, guard_for, open_view
 from adapters.persistence.storage import Storage, load_or_create_cipher_key
 from adapters.security.argon2_hasher import Argon2SecretHasher
@@ -18,6 +19,9 @@ from adapters.tenancy.alipay import AlipayGateway
 from adapters.tenancy.catalogue import load_catalogue
 from adapters.tenancy.sandbox_payments import SandboxPayments
 from adapters.tenancy.wechat_pay import WeChatPayGateway
+from application.leads.directory import LeadDirectory
+from application.leads.leads import Leads
+from application.leads.queries import LeadQueries
 from application.org.directory import OrgDirectory, OrgQueries
 from application.org.organisation import Organisation
 from application.shared.event_sourced import EventSourcedContext
@@ -31,8 +35,13 @@ from application.tenancy.tenancy import Tenancy
 from entrypoints.scheduler import Scheduler
 from entrypoints.settings import Settings
 
-APPLICATIONS: tuple[type[EventSourcedContext], ...] = (Tenancy, Organisation, Billing)
-READ_MODELS: tuple[type[ReadModel], ...] = (TenancyDirectory, OrgDirectory, BillingDirectory)
+APPLICATIONS: tuple[type[EventSourcedContext], ...] = (Tenancy, Organisation, Billing, Leads)
+READ_MODELS: tuple[type[ReadModel], ...] = (
+    TenancyDirectory,
+    OrgDirectory,
+    BillingDirectory,
+    LeadDirectory,
+)
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -89,6 +98,10 @@ def build_gateways(settings: Settings, storage: Storage) -> dict[str, PaymentGat
     return gateways
 
 
+def build_notifier(settings: Settings) -> OutboxNotifier:
+    return OutboxNotifier(settings.var_dir / "outbox")
+
+
 def following(application: EventSourcedContext, *views: View) -> Any:
     """Let `application` wait for `views` when a caller asks to read its own writes."""
     application.views.extend(views)
@@ -127,10 +140,19 @@ class Container(containers.DeclarativeContainer):
         billing_view,
     )
 
+    notifier = providers.Singleton(build_notifier, settings)
+    lead_view = providers.Singleton(open_view, LeadDirectory, storage, env)
+    leads = providers.Singleton(
+        following,
+        providers.Singleton(Leads, env, clock=clock, roster=org, notifier=notifier),
+        lead_view,
+    )
+
     tenancy_queries = providers.Singleton(TenancyQueries, tenancy_view)
     org_queries = providers.Singleton(OrgQueries, org_view)
     billing_queries = providers.Singleton(BillingQueries, billing_view)
-    history = providers.Singleton(RecordHistory, providers.List(tenancy, org, billing))
+    lead_queries = providers.Singleton(LeadQueries, lead_view)
+    history = providers.Singleton(RecordHistory, providers.List(tenancy, org, billing, leads))
 
 
 class Runtime:
@@ -144,7 +166,8 @@ class Runtime:
 
     @property
     def applications(self) -> Sequence[EventSourcedContext]:
-        return [self.container.tenancy(), self.container.org(), self.container.billing()]
+        container = self.container
+        return [container.tenancy(), container.org(), container.billing(), container.leads()]
 
     @property
     def views(self) -> Sequence[View]:
@@ -152,6 +175,7 @@ class Runtime:
             self.container.tenancy_view(),
             self.container.org_view(),
             self.container.billing_view(),
+            self.container.lead_view(),
         ]
 
     def start(self) -> Runtime:

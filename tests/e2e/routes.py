@@ -64,6 +64,27 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/admin/refunds/{refund_id}/approve"): {"amount_fen": 100},
     ("POST", "/api/v1/admin/refunds/{refund_id}/reject"): {"reason": "used in full"},
     ("POST", "/api/v1/admin/refunds/{refund_id}/retry"): NO_BODY,
+    ("POST", "/api/v1/leads"): {"mobile": "13900139000", "name": "张三"},
+    ("PATCH", "/api/v1/leads/{lead_id}"): {"name": "李四"},
+    ("POST", "/api/v1/leads/{lead_id}/identities"): {"kind": "email", "value": "z@example.com"},
+    ("POST", "/api/v1/leads/{lead_id}/assign"): {
+        "owner_id": "00000000-0000-0000-0000-000000000000"
+    },
+    ("POST", "/api/v1/leads/{lead_id}/release"): {"reason": "back to the pool"},
+    ("POST", "/api/v1/leads/{lead_id}/follow-ups"): {"note": "called, interested"},
+    ("POST", "/api/v1/leads/{lead_id}/close"): {"outcome": "won", "reason": "signed"},
+    ("POST", "/api/v1/leads/{lead_id}/status"): {"status": "contacted"},
+    ("POST", "/api/v1/leads/{lead_id}/tags"): {"tags": ["vip"]},
+    ("POST", "/api/v1/leads/{lead_id}/tags/remove"): {"tags": ["vip"]},
+    ("POST", "/api/v1/leads/{lead_id}/consent"): {
+        "channel": "email",
+        "state": "unsubscribed",
+        "source": "unsubscribe link",
+    },
+    ("POST", "/api/v1/leads/{lead_id}/merge"): {
+        "merged_id": "00000000-0000-0000-0000-000000000000"
+    },
+    ("POST", "/api/v1/leads/{lead_id}/delete"): {"reason": "spam"},
 }
 
 

@@ -7,6 +7,7 @@ publishing one never rewrites what tenants already bought.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,7 +28,7 @@ class _EditionEntry(_Strict):
     unit: BillingUnit
     minimum_units: int = Field(default=1, ge=1)
     trial_days: int = Field(default=0, ge=0, le=90)
-    quotas: dict[Quota, int | None]
+    quotas: dict[Quota, Annotated[int, Field(ge=0)] | None]
     features: list[Feature]
 
 
@@ -36,7 +37,7 @@ class _AddOnEntry(_Strict):
     product_line: ProductLine
     name: str = Field(min_length=1)
     price_fen: int = Field(gt=0)
-    grants: dict[Quota, int]
+    grants: dict[Quota, Annotated[int, Field(gt=0)]]
     requires: str | None = None
     max_quantity: int = Field(default=1, ge=1)
 
@@ -80,6 +81,13 @@ def load_catalogue(path: Path = CURRENT_CATALOGUE) -> Catalogue:
     if len(editions) != len(entries.editions) or len(add_ons) != len(entries.add_ons):
         raise ValueError(f"{path.name}: edition and add-on codes must be unique")
     for add_on in add_ons.values():
-        if add_on.requires is not None and add_on.requires not in add_ons:
+        required = add_ons.get(add_on.requires) if add_on.requires else None
+        if add_on.requires is not None and (
+            required is None or required.product_line != add_on.product_line
+        ):
             raise ValueError(f"{path.name}: {add_on.code} requires unknown {add_on.requires}")
+    units = {(e.product_line, e.unit) for e in editions.values()}
+    if len(units) != len({line for line, _ in units}):
+        # Upgrades price the difference per billing unit: a line has one unit.
+        raise ValueError(f"{path.name}: every edition of a product line has the same unit")
     return Catalogue(version=entries.version, editions=editions, add_ons=add_ons)

@@ -234,3 +234,34 @@ class OrgQueries:
             (str(tenant_id), str(department_id)),
         )[0]["n"]
         return int(subs), int(members)
+
+    def team_of(self, tenant_id: UUID, employee_id: UUID) -> set[UUID]:
+        """The employee and everyone in their department and its sub-departments (the
+        `department` data scope of ORG-2); just the employee when in no department."""
+        rows = self.view.rows(
+            "SELECT department_id FROM org_employees WHERE tenant_id = ? AND employee_id = ?",
+            (str(tenant_id), str(employee_id)),
+        )
+        team = {employee_id}
+        if not rows or rows[0]["department_id"] is None:
+            return team
+        departments = self.view.rows(
+            "SELECT department_id, parent_id FROM org_departments WHERE tenant_id = ?",
+            (str(tenant_id),),
+        )
+        children: dict[str | None, list[str]] = {}
+        for row in departments:
+            children.setdefault(row["parent_id"], []).append(row["department_id"])
+        subtree, pending = set(), [rows[0]["department_id"]]
+        while pending:
+            current = pending.pop()
+            if current not in subtree:
+                subtree.add(current)
+                pending.extend(children.get(current, []))
+        marks = ", ".join("?" for _ in subtree)
+        members = self.view.rows(
+            f"SELECT employee_id FROM org_employees WHERE tenant_id = ? "
+            f"AND department_id IN ({marks})",
+            (str(tenant_id), *sorted(subtree)),
+        )
+        return team | {UUID(row["employee_id"]) for row in members}

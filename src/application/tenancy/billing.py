@@ -44,7 +44,7 @@ from application.tenancy.quotas import PlanQuotas
 from domain.shared.errors import DomainError, InvalidValue, StateConflict
 from domain.tenancy.incident import SecurityIncident
 from domain.tenancy.order import AmountMismatch, Order, OrderKind
-from domain.tenancy.plans import Catalogue, add_months
+from domain.tenancy.plans import Catalogue
 from domain.tenancy.pricing import add_on_lines, edition_lines, refund_proposal, upgrade_lines
 from domain.tenancy.refund import Refund, RefundStatus
 from domain.tenancy.subscription import Subscription, SubscriptionInactive
@@ -281,6 +281,7 @@ class Billing(EventSourcedContext):
         When the subscription changed meanwhile (e.g. it expired before an upgrade was
         paid), the payment is still recorded and the order waits, paid, for staff."""
         today = self.today(order.tenant_id)
+        covers_from = today  # what the order pays for starts today, a renewal's at the end
         subscription = self.subscription_of(order.tenant_id, order.product_line)
         try:
             if order.kind == OrderKind.ADD_ON:
@@ -305,6 +306,7 @@ class Billing(EventSourcedContext):
                     )
                 elif order.kind == OrderKind.RENEW:
                     subscription = self._required(subscription, order.product_line)
+                    covers_from = subscription.ends_on  # contiguous with the current period
                     subscription.renew(edition=edition, units=order.units, order_id=order.id)
                 elif subscription is None:
                     subscription = Subscription.start(
@@ -328,10 +330,9 @@ class Billing(EventSourcedContext):
             if subscription is not None:
                 subscription.collect_events()  # nothing half-applied is saved
             return []
-        covers_from = today if order.kind != OrderKind.RENEW else None
         order.deliver(
             subscription_id=subscription.id,
-            covers_from=(covers_from or _renewal_start(subscription, order)).isoformat(),
+            covers_from=covers_from.isoformat(),
             covers_until=subscription.ends_on.isoformat(),
         )
         return [subscription]
@@ -493,9 +494,3 @@ class Billing(EventSourcedContext):
 
     def _details(self, subscription: Subscription) -> SubscriptionDetails:
         return subscription_details(subscription, self.quotas.usage(subscription))
-
-
-def _renewal_start(subscription: Subscription, order: Order) -> date:
-    """A renewal pays for the months that end at the new period end."""
-    edition_months = order.units * (12 if order.lines[0]["unit"] == "year" else 1)
-    return add_months(subscription.ends_on, -edition_months)

@@ -70,7 +70,8 @@ class QuotaUsage(Aggregate):
         """Give back uses of a ceiling quota (a campaign unpublished, a seat freed)."""
         if amount < 1:
             raise InvalidValue("amount must be at least 1", field="amount")
-        self._released(amount=min(amount, self.used), reference=reference[:200])
+        if self.used > 0:
+            self._released(amount=min(amount, self.used), reference=reference[:200])
 
     @event("Released", topic="tenancy.QuotaUsage.Released")
     def _released(self, amount: int, reference: str) -> None:

@@ -34,6 +34,7 @@ from entrypoints.http.billing import (
 from entrypoints.http.callbacks import PaymentCallbackController
 from entrypoints.http.conventions import staff_caller, tenant_caller
 from entrypoints.http.history import HistoryController
+from entrypoints.http.leads import LeadActionController, LeadController
 from entrypoints.http.org import DepartmentController, EmployeeController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.requests import RequestContextMiddleware
@@ -113,6 +114,8 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             AdminRefundController,
             AdminIncidentController,
             PaymentCallbackController,
+            LeadController,
+            LeadActionController,
         ],
         dependencies={
             "tenancy": provider(container.tenancy),
@@ -122,6 +125,8 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             "history": provider(container.history),
             "billing": provider(container.billing),
             "billing_queries": provider(container.billing_queries),
+            "leads": provider(container.leads),
+            "lead_queries": provider(container.lead_queries),
             "caller": Provide(tenant_caller, sync_to_thread=False),
             "staff": Provide(staff_caller, sync_to_thread=False),
         },

@@ -1,0 +1,1 @@
+"""Leads adapters: how owners are notified."""

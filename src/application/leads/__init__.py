@@ -1,0 +1,1 @@
+"""Leads (LEAD): intake, identities, cleaning, pool, timeline and consent."""

@@ -1,0 +1,223 @@
+"""The leads application: one marketing user per person, with identities, profile,
+pool workflow, tags, consent and merges (LEAD-1…9)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from application.leads.commands import (
+    AssignLead,
+    AttachIdentity,
+    ChangeConsent,
+    CloseLead,
+    CreateLead,
+    IntakeResult,
+    LeadDetails,
+    UpdateLead,
+    lead_details,
+)
+from application.leads.identities import normalise
+from application.leads.intake import IntakeBatch, OnMatch, offer_from
+from application.leads.ports import OwnerNotifier
+from application.shared.clock import Clock
+from application.shared.errors import AlreadyExists, InvalidInput, VersionConflict
+from application.shared.event_sourced import EventSourcedContext
+from application.tenancy.ports import EmployeeRoster
+from domain.leads.identity import LeadIdentity
+from domain.leads.lead import Lead, Value
+
+CONFLICT_RETRIES = 5
+
+
+class Leads(EventSourcedContext):
+    """Takes people in, keeps each identity on one live lead, and moves leads through
+    the pool."""
+
+    name = "leads"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        clock: Clock,
+        roster: EmployeeRoster,
+        notifier: OwnerNotifier,
+    ) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.roster = roster
+        self.notifier = notifier
+
+    # --- intake --------------------------------------------------------------------------
+
+    def create_lead(self, tenant_id: UUID, command: CreateLead) -> IntakeResult:
+        """A new lead, or the existing one the identities match (new identities are
+        attached and empty fields filled). Concurrent offers of one person make one lead."""
+        offer = offer_from(command)
+        if command.owner_id is not None:
+            self._require_employee(tenant_id, command.owner_id, field="owner_id")
+        for _ in range(CONFLICT_RETRIES):
+            batch = IntakeBatch(
+                tenant_id,
+                self.repository,
+                lambda: self.new_lead_id(tenant_id),
+                on_match=OnMatch.ATTACH,
+            )
+            outcome, lead = batch.offer(offer)
+            try:
+                self.commit(*batch.aggregates())
+            except VersionConflict:
+                continue  # someone claimed one of these identities meanwhile: match again
+            if outcome == "created" and lead.owner_id is not None:
+                self._notify_owner(lead)
+            return IntakeResult(outcome=outcome, lead=lead_details(lead))
+        raise VersionConflict("the lead is busy; retry")
+
+    def new_lead_id(self, tenant_id: UUID) -> UUID:
+        return self.new_id(f"lead:{tenant_id}")
+
+    # --- one lead ------------------------------------------------------------------------
+
+    def lead(self, tenant_id: UUID, lead_id: UUID) -> LeadDetails:
+        """The lead as it is; a merged-away lead answers with `merged_into` set."""
+        return lead_details(self.load(lead_id, Lead, tenant_id=tenant_id))
+
+    def update_lead(
+        self, tenant_id: UUID, lead_id: UUID, command: UpdateLead, *, expected_version: int
+    ) -> LeadDetails:
+        """Change profile fields (only those sent; null clears)."""
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id, expected_version=expected_version)
+        sent = command.model_dump(exclude_unset=True)
+        custom: dict[str, Value] = dict(sent.pop("custom", {}))
+        lead.update_profile(sent, custom)
+        self.commit(lead)
+        return lead_details(lead)
+
+    def attach_identity(
+        self, tenant_id: UUID, lead_id: UUID, command: AttachIdentity
+    ) -> LeadDetails:
+        """Add an identity; one that belongs to another lead is refused (merge them)."""
+        found = normalise(command.kind, command.value)
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        claim_id = LeadIdentity.create_id(tenant_id, found["kind"], found["value"])
+        claim: LeadIdentity | None = None
+        if claim_id in self.repository:
+            claim = self.load(claim_id, LeadIdentity, tenant_id=tenant_id)
+            if claim.lead_id == lead.id:
+                return lead_details(lead)
+            if claim.lead_id is not None:
+                raise AlreadyExists(
+                    f"{found['kind']} belongs to lead {claim.lead_id}; merge the two",
+                    field=command.kind,
+                )
+            claim.reclaim(lead.id)
+        else:
+            claim = LeadIdentity(
+                tenant_id=tenant_id, kind=found["kind"], value=found["value"], lead_id=lead.id
+            )
+        lead.attach_identity(found["kind"], found["value"])
+        try:
+            self.commit(lead, claim)
+        except VersionConflict:
+            raise AlreadyExists(
+                f"{found['kind']} was just claimed; retry", field=command.kind
+            ) from None
+        return lead_details(lead)
+
+    def assign_owner(self, tenant_id: UUID, lead_id: UUID, command: AssignLead) -> LeadDetails:
+        """Give the lead to a current employee, who is notified (LEAD-7)."""
+        self._require_employee(tenant_id, command.owner_id, field="owner_id")
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        lead.assign_owner(command.owner_id, reason=command.reason)
+        self.commit(lead)
+        self._notify_owner(lead)
+        return lead_details(lead)
+
+    def release_to_pool(self, tenant_id: UUID, lead_id: UUID, reason: str) -> LeadDetails:
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        lead.release_to_pool(reason)
+        self.commit(lead)
+        return lead_details(lead)
+
+    def follow_up(self, tenant_id: UUID, lead_id: UUID, note: str) -> LeadDetails:
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        lead.follow_up(note)
+        self.commit(lead)
+        return lead_details(lead)
+
+    def close_lead(self, tenant_id: UUID, lead_id: UUID, command: CloseLead) -> LeadDetails:
+        """Won, lost or closed (LEAD-7)."""
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        lead.close(command.outcome, command.reason)
+        self.commit(lead)
+        return lead_details(lead)
+
+    def change_status(self, tenant_id: UUID, lead_id: UUID, status: str) -> LeadDetails:
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        lead.change_status(status)
+        self.commit(lead)
+        return lead_details(lead)
+
+    def tag(self, tenant_id: UUID, lead_id: UUID, tags: list[str], *, add: bool) -> LeadDetails:
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        if add:
+            lead.tag(tags)
+        else:
+            lead.untag(tags)
+        self.commit(lead)
+        return lead_details(lead)
+
+    def change_consent(self, tenant_id: UUID, lead_id: UUID, command: ChangeConsent) -> LeadDetails:
+        """Record a subscribe, unsubscribe or suppression on one channel (LEAD-9)."""
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        lead.record_consent(
+            command.channel, command.state, source=command.source, at=self.clock.now().isoformat()
+        )
+        self.commit(lead)
+        return lead_details(lead)
+
+    def may_contact(self, tenant_id: UUID, lead_id: UUID, channel: str) -> bool:
+        """Whether a send to the lead on `channel` is allowed (the senders ask this)."""
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        return lead.may_contact(channel)
+
+    def delete(self, tenant_id: UUID, lead_id: UUID, reason: str) -> LeadDetails:
+        """Delete a lead; its identities are released for other leads."""
+        lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        lead.delete(reason)
+        claims = [self._claim_of(lead, i) for i in lead.identities]
+        for claim in claims:
+            claim.release()
+        self.commit(lead, *claims)
+        return lead_details(lead)
+
+    def merge(
+        self, tenant_id: UUID, survivor_id: UUID, merged_id: UUID, chosen: dict[str, Value]
+    ) -> LeadDetails:
+        """Merge a duplicate into the survivor (LEAD-4): identities, tags and fields
+        combined, the duplicate's identities re-pointed, the duplicate left as a pointer."""
+        if survivor_id == merged_id:
+            raise InvalidInput("a lead cannot be merged into itself", field="merged_id")
+        survivor = self.load(survivor_id, Lead, tenant_id=tenant_id)
+        merged = self.load(merged_id, Lead, tenant_id=tenant_id)
+        survivor.absorb(merged, chosen=chosen)
+        merged.merge_into(survivor)
+        claims = [self._claim_of(merged, i) for i in merged.identities]
+        for claim in claims:
+            claim.move_to(survivor.id)
+        self.commit(survivor, merged, *claims)
+        return lead_details(survivor)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _claim_of(self, lead: Lead, found: dict[str, str]) -> LeadIdentity:
+        claim_id = LeadIdentity.create_id(lead.tenant_id, found["kind"], found["value"])
+        return self.load(claim_id, LeadIdentity, tenant_id=lead.tenant_id)
+
+    def _require_employee(self, tenant_id: UUID, employee_id: UUID, *, field: str) -> None:
+        if not self.roster.is_current_employee(tenant_id, employee_id):
+            raise InvalidInput(f"no current employee {employee_id}", field=field)
+
+    def _notify_owner(self, lead: Lead) -> None:
+        if lead.owner_id is not None:
+            self.notifier.owner_assigned(lead.tenant_id, lead.id, lead.owner_id)

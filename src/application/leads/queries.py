@@ -1,0 +1,206 @@
+"""Lead lists, searches and timelines from the leads read model (LEAD-8, LEAD-10),
+always inside the caller's data scope (ORG-2)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from application.shared.pages import Page, fetch_page
+from application.shared.views import View, iso, parse_iso
+
+SortKey = Literal["created_at", "updated_at"]
+
+
+class LeadSummary(BaseModel):
+    id: UUID
+    user_type: str
+    name: str | None
+    mobile: str | None
+    email: str | None
+    company: str | None
+    city: str | None
+    title: str | None
+    status: str
+    pool_state: str
+    owner_id: UUID | None
+    source_level1: str | None
+    source_level2: str | None
+    tags: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TimelineEntry(BaseModel):
+    """One thing that happened to a lead. `kind` is `<context>.<what>` (e.g.
+    `lead.Assigned`; later `tracking.PageViewed`, `messaging.EmailOpened`)."""
+
+    at: datetime
+    kind: str
+    actor: dict[str, Any] | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    """What a lead list asks for; every field optional."""
+
+    q: str | None = None  # part of the name or company, or a mobile / e-mail prefix
+    mobile: str | None = None
+    email: str | None = None
+    tag: str | None = None
+    owner_id: UUID | None = None
+    status: str | None = None
+    pool_state: str | None = None
+    source_level1: str | None = None
+    source_level2: str | None = None
+    user_type: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+class LeadQueries:
+    """Reads of the leads read model."""
+
+    def __init__(self, view: View) -> None:
+        self.view = view
+
+    def search(
+        self,
+        tenant_id: UUID,
+        found: LeadFilter,
+        *,
+        owners: Collection[UUID] | None,
+        sort: SortKey = "created_at",
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page[LeadSummary]:
+        """Live leads matching `found`, newest first. `owners` is the data scope: None for
+        the whole company, else only leads owned by those employees."""
+        where, params = where_clause(tenant_id, found, owners=owners)
+        page = fetch_page(
+            self.view,
+            table="leads_leads",
+            where=where,
+            params=params,
+            order_by=(sort, "lead_id"),
+            descending=True,
+            cursor=cursor,
+            limit=limit,
+        )
+        return Page([summary(row) for row in page.items], page.next_cursor)
+
+    def timeline(
+        self, tenant_id: UUID, lead_id: UUID, *, cursor: str | None, limit: int
+    ) -> Page[TimelineEntry]:
+        """What happened to a lead, newest first."""
+        page = fetch_page(
+            self.view,
+            table="leads_timeline",
+            where="tenant_id = ? AND lead_id = ?",
+            params=[str(tenant_id), str(lead_id)],
+            order_by=("position",),
+            descending=True,
+            cursor=cursor,
+            limit=limit,
+        )
+        return Page(
+            [
+                TimelineEntry(
+                    at=parse_iso(row["at"]),
+                    kind=row["kind"],
+                    actor=json.loads(row["actor"]) if row["actor"] else None,
+                    details=json.loads(row["details"]),
+                )
+                for row in page.items
+            ],
+            page.next_cursor,
+        )
+
+    def claimed(self, tenant_id: UUID, claim_ids: Collection[UUID]) -> set[UUID]:
+        """Which of the identity index ids are already stored (bulk intake asks first,
+        so it loads only those; the event store still has the last word)."""
+        found: set[UUID] = set()
+        ids = [str(claim_id) for claim_id in claim_ids]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.view.rows(
+                f"SELECT claim_id FROM leads_identities WHERE tenant_id = ? "
+                f"AND claim_id IN ({marks})",
+                [str(tenant_id), *chunk],
+            )
+            found.update(UUID(row["claim_id"]) for row in rows)
+        return found
+
+
+def where_clause(
+    tenant_id: UUID, found: LeadFilter, *, owners: Collection[UUID] | None
+) -> tuple[str, list[Any]]:
+    """SQL conditions for a filter, the tenant and the data scope first."""
+    clauses, params = ["tenant_id = ?", "live = 1"], [str(tenant_id)]
+    if owners is not None:
+        if not owners:
+            return "1 = 0", []
+        clauses.append(f"owner_id IN ({', '.join('?' for _ in owners)})")
+        params += [str(owner) for owner in owners]
+    exact = {
+        "mobile": found.mobile, "email": found.email, "owner_id": found.owner_id,
+        "status": found.status, "pool_state": found.pool_state,
+        "source_level1": found.source_level1, "source_level2": found.source_level2,
+        "user_type": found.user_type,
+    }  # fmt: skip
+    for column, value in exact.items():
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(str(value))
+    if found.tag:
+        clauses.append("tags LIKE ? ESCAPE '\\'")
+        params.append(f"%,{_escape(found.tag)},%")
+    if found.q:
+        text = _escape(found.q.lower())
+        clauses.append(
+            "(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(company) LIKE ? ESCAPE '\\' "
+            "OR mobile LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')"
+        )
+        params += [f"%{text}%", f"%{text}%", f"%{text}%", f"{text}%"]
+    if found.created_from:
+        clauses.append("created_at >= ?")
+        params.append(iso(found.created_from))
+    if found.created_to:
+        clauses.append("created_at < ?")
+        params.append(iso(found.created_to))
+    return " AND ".join(clauses), params
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def summary(row: dict[str, Any]) -> LeadSummary:
+    return LeadSummary(
+        id=UUID(row["lead_id"]),
+        user_type=row["user_type"],
+        name=row["name"],
+        mobile=row["mobile"],
+        email=row["email"],
+        company=row["company"],
+        city=row["city"],
+        title=row["title"],
+        status=row["status"],
+        pool_state=row["pool_state"],
+        owner_id=UUID(row["owner_id"]) if row["owner_id"] else None,
+        source_level1=row["source_level1"],
+        source_level2=row["source_level2"],
+        tags=[tag for tag in row["tags"].split(",") if tag],
+        version=row["version"],
+        created_at=parse_iso(row["created_at"]),
+        updated_at=parse_iso(row["updated_at"]),
+    )

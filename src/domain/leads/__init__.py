@@ -1,0 +1,1 @@
+"""Leads (LEAD, SEG, SCORE): marketing users, their identities, pool and consent."""
