@@ -141,13 +141,74 @@ class Api:
             headers=headers,
         )
         assert lead.status_code == 201, lead.text
+        for mobile in ("13700137000", "13600136000"):  # one person twice: a duplicate case
+            twin = {"mobile": mobile, "name": "王五", "company": "火客科技有限公司"}
+            answer = self.client.post("/api/v1/leads", json=twin, headers=headers)
+            assert answer.status_code == 201, answer.text
+        scan = self.client.post("/api/v1/lead-duplicates/scan", headers=headers)
+        assert scan.status_code == 200 and scan.json()["opened"] == 1, scan.text
+        cases = self.client.get("/api/v1/lead-duplicates", headers=headers).json()["items"]
+        lead_import = self.client.post(
+            "/api/v1/lead-imports",
+            json={
+                "file_name": "one.csv",
+                "content_base64": base64.b64encode(b"mobile\n13500135000\n").decode(),
+                "mapping": {"mobile": "mobile"},
+            },
+            headers=headers,
+        )
+        assert lead_import.status_code == 201, lead_import.text
         return {
             "lead_id": lead.json()["lead"]["id"],
+            "case_id": cases[0]["id"],
+            "import_id": lead_import.json()["id"],
             "order_id": order_id,
             "refund_id": refund.json()["id"],
             "branch_id": branch.json()["id"],
             "subscription_id": subscription.json()["subscriptions"][0]["id"],
+            **self.lead_settings_records(token),
         }
+
+    def lead_settings_records(self, token: str) -> dict[str, str]:
+        """One of each lead-settings entry of the key's tenant (keys no other test uses,
+        so another tenant's answers never contain them by chance)."""
+        headers = {**self.key(token), "Prefer": "read-your-writes"}
+        employee = self.client.post(
+            "/api/v1/employees", json={"name": "渠道负责人", "roles": ["sales"]}, headers=headers
+        )
+        assert employee.status_code == 201, employee.text
+        group = self.client.post(
+            "/api/v1/lead-settings/tag-groups", json={"name": "isolated"}, headers=headers
+        )
+        assert group.status_code == 201, group.text
+        group_id = next(g["id"] for g in group.json()["tag_groups"] if g["name"] == "isolated")
+        ids = {
+            "field_key": "kf_isolated",
+            "level1": "src-isolated",
+            "level2": "sub-isolated",
+            "channel": "ch-isolated",
+            "status_key": "st_isolated",
+            "group_id": group_id,
+            "tag": "tag-isolated",
+            "user_type": "ut_isolated",
+        }
+        for url, body in [
+            ("custom-fields", {"key": ids["field_key"], "name": "字段", "type": "text"}),
+            ("sources", {"level1": ids["level1"], "level2": ids["level2"]}),
+            ("statuses", {"key": ids["status_key"], "name": "状态"}),
+            ("tags", {"name": ids["tag"], "group_id": group_id}),
+            ("user-types", {"key": ids["user_type"], "name": "类型"}),
+        ]:
+            answer = self.client.post(f"/api/v1/lead-settings/{url}", json=body, headers=headers)
+            assert answer.status_code == 201, answer.text
+        version = answer.json()["version"]
+        owner = self.client.put(
+            f"/api/v1/lead-settings/owner-rules/{ids['channel']}",
+            json={"employee_id": employee.json()["id"]},
+            headers={**headers, "If-Match": f'"{version}"'},
+        )
+        assert owner.status_code == 200, owner.text
+        return ids
 
     def event_positions(self) -> dict[str, int]:
         """The head of every event store: a command that changed nothing leaves it alone."""

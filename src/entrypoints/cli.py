@@ -5,10 +5,12 @@ from __future__ import annotations
 import getpass
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
+from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
@@ -224,6 +226,144 @@ def projections_list() -> None:
                 f"{model.name:24} follows {application.name:10} "
                 f"at {position}/{head} (behind {head - position})"
             )
+
+
+demo = typer.Typer(help="Demo data for trying huoke and measuring it at size.")
+app.add_typer(demo, name="demo")
+
+
+@demo.command("seed")
+def demo_seed(
+    tenant_id: Annotated[UUID, typer.Option("--tenant", help="tenant id")],
+    leads: Annotated[int, typer.Option("--leads", min=1, help="how many demo leads")] = 1000,
+    batch: Annotated[int, typer.Option(min=1, max=5000, help="leads per commit")] = 1000,
+) -> None:
+    """Make sure the tenant has demo leads 0..N-1 (re-running skips what exists), then
+    wait until the lead list shows them; prints the rates."""
+    with operator("demo seed", workers=True) as runtime:
+        container = runtime.container
+        container.tenancy().tenant(tenant_id)  # an unknown tenant is refused here
+        columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
+            task = bar.add_task("writing leads", total=leads)
+            started = time.monotonic()
+            created, _ = container.lead_demo().seed(
+                tenant_id,
+                leads,
+                batch_size=batch,
+                progress=lambda done, _: bar.update(task, completed=done),
+            )
+            written = time.monotonic() - started
+            application, view = container.leads(), container.lead_view()
+            head = application.recorder.max_notification_id() or 0
+            start = view.max_tracking_id(application.name) or 0
+            shown = bar.add_task("updating the lead list", total=max(head - start, 1))
+            while (done := view.max_tracking_id(application.name) or 0) < head:
+                bar.update(shown, completed=done - start)
+                time.sleep(0.5)
+            bar.update(shown, completed=max(head - start, 1))
+        total = time.monotonic() - started
+    console.print(
+        f"{created} leads created ({leads - created} already there) in {written:.1f} s "
+        f"({created / max(written, 1e-9):,.0f} leads/s written); "
+        f"lead list up to date after {total:.1f} s ({created / max(total, 1e-9):,.0f} leads/s)"
+    )
+
+
+leads_cli = typer.Typer(help="Leads.", no_args_is_help=True)
+app.add_typer(leads_cli, name="leads")
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """`A=b` options as {A: b}; the last `=` splits, so a column name may contain one."""
+    pairs: dict[str, str] = {}
+    for value in values or []:
+        key, equals, target = value.rpartition("=")
+        if not equals or not key.strip() or not target.strip():
+            raise typer.BadParameter(f"{value!r} is not NAME=VALUE", param_hint=option)
+        pairs[key.strip()] = target.strip()
+    return pairs
+
+
+@leads_cli.command("import")
+def leads_import(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV (UTF-8 or GBK) or XLSX")
+    ],
+    tenant_id: Annotated[UUID, typer.Option("--tenant", help="tenant id")],
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=FIELD, once per column: mobile, email, name, company, …, "
+            "custom:<key>, source.level1 … (e.g. --map 手机=mobile)",
+        ),
+    ] = None,
+    update_existing: Annotated[
+        bool, typer.Option(help="update leads that exist (otherwise: duplicates to clean)")
+    ] = False,
+    source: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE source of every row (level1=展会)")
+    ] = None,
+    resume: Annotated[
+        UUID | None, typer.Option(help="continue this failed or interrupted import")
+    ] = None,
+) -> None:
+    """Import leads from a file in batches, with a progress bar (LEAD-3)."""
+    from application.leads.imports import ImportOptions
+
+    if resume is None and not mapping:
+        raise typer.BadParameter("map at least one column: --map COLUMN=FIELD", param_hint="--map")
+    content = file.read_bytes()
+    with operator(f"lead import {file.name}") as runtime:
+        imports = runtime.container.lead_imports()
+        columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
+            task = bar.add_task(f"importing {file.name}", total=None)
+
+            def progress(import_id: UUID, rows: int, total: int | None) -> None:
+                if rows == 0:
+                    bar.console.print(f"import {import_id} started")
+                bar.update(task, completed=rows, total=total)
+
+            try:
+                if resume is not None:
+                    details = imports.resume(tenant_id, resume, content, progress=progress)
+                else:
+                    options = ImportOptions(
+                        mapping=_pairs(mapping, "--map"),
+                        update_existing=update_existing,
+                        source=_pairs(source, "--source"),
+                    )
+                    details = imports.start(
+                        tenant_id, file.name, content, options, progress=progress
+                    )
+            except (ApplicationError, DomainError, typer.BadParameter):
+                raise
+            except Exception:
+                console.print("[red]the import stopped[/]; run again with --resume <import id>")
+                raise
+    counts = ", ".join(f"{count} {outcome}" for outcome, count in details.counts.items())
+    console.print(f"import {details.id} {details.status}: {details.rows} rows ({counts})")
+    if details.failure:
+        console.print(f"[red]stopped[/]: {details.failure}; fix the file or --resume {details.id}")
+    if details.counts.get("rejected"):
+        console.print(f"rejected rows: GET /api/v1/lead-imports/{details.id}?outcome=rejected")
+
+
+@leads_cli.command("scan-duplicates")
+def leads_scan_duplicates(
+    tenant_id: Annotated[UUID, typer.Option("--tenant", help="tenant id")],
+) -> None:
+    """Queue leads with the same name at the same company for cleaning (LEAD-4); the
+    tenant's merge rules merge matching pairs at once. Reads the lead list as the
+    projection worker last wrote it."""
+    with operator("duplicate scan") as runtime:
+        found = runtime.container.lead_cleaning().detect_duplicates(tenant_id)
+    console.print(
+        f"{found.examined} leads examined: {found.opened} cases opened, "
+        f"{found.merged_automatically} merged by rule, {found.already_queued} already queued"
+    )
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from adapters.leads.outbox_notifier import OutboxNotifier
+from adapters.leads.xlsx_sheet import XlsxSheetWriter
 from adapters.persistence.runners import ProjectionWorker, guard_for, open_view
 from adapters.persistence.storage import Storage, load_or_create_cipher_key
 from adapters.security.argon2_hasher import Argon2SecretHasher
@@ -19,9 +20,23 @@ from adapters.tenancy.alipay import AlipayGateway
 from adapters.tenancy.catalogue import load_catalogue
 from adapters.tenancy.sandbox_payments import SandboxPayments
 from adapters.tenancy.wechat_pay import WeChatPayGateway
+from application.leads.bulk import BulkLeadActions
+from application.leads.cleaning import DuplicateCases
+from application.leads.cleaning_directory import (
+    DuplicateQueries,
+    DuplicateQueue,
+    LeadCandidatesView,
+)
+from application.leads.consent import ConsentQueries, LeadConsent
+from application.leads.demo import DemoLeads
 from application.leads.directory import LeadDirectory
+from application.leads.export import LeadExport
+from application.leads.handover import LeadHandover
+from application.leads.imports import LeadImports
 from application.leads.leads import Leads
 from application.leads.queries import LeadQueries
+from application.leads.selection import LeadSelection
+from application.leads.settings import MarketingTargets, TenantLeadSettings
 from application.org.directory import OrgDirectory, OrgQueries
 from application.org.organisation import Organisation
 from application.shared.event_sourced import EventSourcedContext
@@ -41,6 +56,7 @@ READ_MODELS: tuple[type[ReadModel], ...] = (
     OrgDirectory,
     BillingDirectory,
     LeadDirectory,
+    DuplicateQueue,
 )
 
 
@@ -102,6 +118,17 @@ def build_notifier(settings: Settings) -> OutboxNotifier:
     return OutboxNotifier(settings.var_dir / "outbox")
 
 
+def governed(leads: Leads, roster: Organisation) -> Leads:
+    """Leads whose writes are checked against each tenant's lead settings."""
+    leads.rules = TenantLeadSettings(leads, roster=roster)
+    return leads
+
+
+def lead_settings_of(leads: Leads) -> TenantLeadSettings:
+    assert isinstance(leads.rules, TenantLeadSettings)
+    return leads.rules
+
+
 def following(application: EventSourcedContext, *views: View) -> Any:
     """Let `application` wait for `views` when a caller asks to read its own writes."""
     application.views.extend(views)
@@ -142,16 +169,38 @@ class Container(containers.DeclarativeContainer):
 
     notifier = providers.Singleton(build_notifier, settings)
     lead_view = providers.Singleton(open_view, LeadDirectory, storage, env)
+    duplicate_view = providers.Singleton(open_view, DuplicateQueue, storage, env)
     leads = providers.Singleton(
         following,
-        providers.Singleton(Leads, env, clock=clock, roster=org, notifier=notifier),
+        providers.Singleton(
+            governed,
+            providers.Singleton(Leads, env, clock=clock, roster=org, notifier=notifier),
+            org,
+        ),
         lead_view,
+        duplicate_view,
     )
 
     tenancy_queries = providers.Singleton(TenancyQueries, tenancy_view)
     org_queries = providers.Singleton(OrgQueries, org_view)
     billing_queries = providers.Singleton(BillingQueries, billing_view)
     lead_queries = providers.Singleton(LeadQueries, lead_view)
+    lead_settings = providers.Singleton(lead_settings_of, leads)
+    lead_targets = providers.Singleton(MarketingTargets, lead_view)
+    duplicate_queries = providers.Singleton(DuplicateQueries, duplicate_view)
+    lead_cleaning = providers.Singleton(
+        DuplicateCases, leads, providers.Singleton(LeadCandidatesView, lead_view)
+    )
+    lead_handover = providers.Singleton(LeadHandover, leads, org, lead_queries)
+    lead_consent = providers.Singleton(LeadConsent, leads)
+    consent_queries = providers.Singleton(ConsentQueries, lead_view)
+    lead_selection = providers.Singleton(LeadSelection, lead_view)
+    lead_demo = providers.Singleton(DemoLeads, leads, lead_queries)
+    lead_bulk = providers.Singleton(BulkLeadActions, leads, lead_selection)
+    lead_export = providers.Singleton(
+        LeadExport, lead_selection, providers.Singleton(XlsxSheetWriter), clock
+    )
+    lead_imports = providers.Singleton(LeadImports, leads, lead_queries, duplicates=lead_cleaning)
     history = providers.Singleton(RecordHistory, providers.List(tenancy, org, billing, leads))
 
 
@@ -176,6 +225,7 @@ class Runtime:
             self.container.org_view(),
             self.container.billing_view(),
             self.container.lead_view(),
+            self.container.duplicate_view(),
         ]
 
     def start(self) -> Runtime:

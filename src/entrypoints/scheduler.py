@@ -20,6 +20,7 @@ from application.tenancy.billing_directory import BillingQueries
 
 log = logging.getLogger("huoke.scheduler")
 SCHEDULER = Actor(ActorKind.SYSTEM, "scheduler")
+REFUND_GRACE_MINUTES = 5
 
 
 class Scheduler:
@@ -49,7 +50,11 @@ class Scheduler:
         context = RequestContext(actor=SCHEDULER, request_id=f"scheduler-{horizon.isoformat()}")
         with acting(context):
             expired = self.billing.expire_due(self.queries.due_to_expire(horizon))
-            refunds = self.billing.dispatch_approved_refunds(self.queries.approved_refunds())
+            # Approval sends the refund itself; only those left unsent for a while are ours.
+            stale = self.clock.now() - timedelta(minutes=REFUND_GRACE_MINUTES)
+            refunds = self.billing.dispatch_approved_refunds(
+                self.queries.approved_refunds(before=stale)
+            )
         return {"expired": expired, "refunds_sent": refunds}
 
     def start(self) -> None:

@@ -7,6 +7,7 @@ is covered automatically.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from litestar import Litestar
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 NO_BODY = None
+SAMPLE_FILE = base64.b64encode("手机,姓名\n13900139002,赵六\n".encode()).decode()
 
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("PATCH", "/api/v1/tenant"): {"name": "Renamed Ltd"},
@@ -85,6 +87,58 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "merged_id": "00000000-0000-0000-0000-000000000000"
     },
     ("POST", "/api/v1/leads/{lead_id}/delete"): {"reason": "spam"},
+    ("POST", "/api/v1/leads/paste"): {"text": "13900139001\nli.lei@example.com"},
+    ("POST", "/api/v1/lead-imports"): {
+        "file_name": "leads.csv",
+        "content_base64": SAMPLE_FILE,
+        "mapping": {"手机": "mobile", "姓名": "name"},
+    },
+    ("POST", "/api/v1/lead-imports/{import_id}/resume"): {"content_base64": SAMPLE_FILE},
+    ("POST", "/api/v1/lead-duplicates/scan"): NO_BODY,
+    ("POST", "/api/v1/lead-duplicates/{case_id}/merge"): {
+        "survivor_id": "00000000-0000-0000-0000-000000000000"
+    },
+    ("POST", "/api/v1/lead-duplicates/{case_id}/dismiss"): {"reason": "different people"},
+    ("POST", "/api/v1/lead-duplicates/{case_id}/delete"): {
+        "lead_id": "00000000-0000-0000-0000-000000000000",
+        "reason": "test data",
+    },
+    ("PUT", "/api/v1/lead-merge-rules"): {"rules": [{"match": ["mobile", "name"]}]},
+    ("POST", "/api/v1/employees/{employee_id}/lead-handover"): {
+        "to_employee_id": None,
+        "reason": "离职交接",
+    },
+    ("POST", "/api/v1/leads/bulk"): {
+        "lead_ids": ["00000000-0000-0000-0000-000000000000"],
+        "action": "add_tags",
+        "arguments": {"tags": ["vip"]},
+    },
+    ("POST", "/api/v1/lead-settings/custom-fields"): {
+        "key": "company_size",
+        "name": "公司规模",
+        "type": "number",
+    },
+    ("PATCH", "/api/v1/lead-settings/custom-fields/{field_key}"): {"name": "预算（元）"},
+    ("DELETE", "/api/v1/lead-settings/custom-fields/{field_key}"): NO_BODY,
+    ("POST", "/api/v1/lead-settings/sources"): {"level1": "线下", "level2": "展会"},
+    ("DELETE", "/api/v1/lead-settings/sources/{level1}"): NO_BODY,
+    ("DELETE", "/api/v1/lead-settings/sources/{level1}/{level2}"): NO_BODY,
+    ("PUT", "/api/v1/lead-settings/owner-rules/{channel}"): {
+        "employee_id": "00000000-0000-0000-0000-000000000000"
+    },
+    ("DELETE", "/api/v1/lead-settings/owner-rules/{channel}"): NO_BODY,
+    ("POST", "/api/v1/lead-settings/statuses"): {"key": "negotiating", "name": "洽谈中"},
+    ("PATCH", "/api/v1/lead-settings/statuses/{status_key}"): {"name": "跟进中"},
+    ("DELETE", "/api/v1/lead-settings/statuses/{status_key}"): NO_BODY,
+    ("POST", "/api/v1/lead-settings/tag-groups"): {"name": "行业"},
+    ("PATCH", "/api/v1/lead-settings/tag-groups/{group_id}"): {"name": "行业分类"},
+    ("DELETE", "/api/v1/lead-settings/tag-groups/{group_id}"): NO_BODY,
+    ("POST", "/api/v1/lead-settings/tags"): {"name": "高意向"},
+    ("PATCH", "/api/v1/lead-settings/tags/{tag}"): {"group_id": "ungrouped"},
+    ("DELETE", "/api/v1/lead-settings/tags/{tag}"): NO_BODY,
+    ("POST", "/api/v1/lead-settings/user-types"): {"key": "agent", "name": "代理商"},
+    ("PATCH", "/api/v1/lead-settings/user-types/{user_type}"): {"name": "供应商（一级）"},
+    ("DELETE", "/api/v1/lead-settings/user-types/{user_type}"): NO_BODY,
 }
 
 

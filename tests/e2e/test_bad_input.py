@@ -50,6 +50,17 @@ def _send(api: Api, route: Route, ids: dict[str, str], **kwargs: Any):
     return api.client.request(route.method, route.url(ids), headers=headers, **kwargs)
 
 
+def _body_limit(api: Api, route: Route) -> int:
+    """The route's own body limit: uploads (lead imports) take more than the app-wide one."""
+    default = api.runtime.settings.max_body_bytes
+    for candidate in api.client.app.routes:
+        if candidate.path_format == route.path:
+            for handler in getattr(candidate, "route_handlers", []):
+                if route.method in handler.http_methods:
+                    return handler.resolve_request_max_body_size() or default
+    return default
+
+
 def _assert_problem(answer: Any, status: int, route: Route) -> dict[str, Any]:
     assert answer.status_code == status, (route, answer.status_code, answer.text)
     assert answer.headers["content-type"].startswith("application/problem+json"), route
@@ -71,7 +82,8 @@ def test_wrong_types_name_the_field(api: Api, own_records: dict[str, str]) -> No
         for field in body:
             wrong = {**body, field: {"nested": ["not", "a", "value"]}}
             problem = _assert_problem(_send(api, route, own_records, json=wrong), 422, route)
-            assert problem["field"] == field, (route, problem)
+            # An object field given an object names the key it does not know.
+            assert problem["field"] in (field, f"{field}.nested"), (route, problem)
     assert api.event_positions() == before
 
 
@@ -86,8 +98,8 @@ def test_unknown_fields_are_refused(api: Api, own_records: dict[str, str]) -> No
 
 def test_oversize_bodies_are_413(api: Api, own_records: dict[str, str]) -> None:
     before = api.event_positions()
-    limit = api.runtime.settings.max_body_bytes
     for route in _body_routes(api):
+        limit = _body_limit(api, route)
         huge = b'{"name": "' + b"x" * (limit + 10) + b'"}'
         _assert_problem(_send(api, route, own_records, content=huge), 413, route)
     assert api.event_positions() == before

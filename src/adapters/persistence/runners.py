@@ -14,6 +14,7 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.projection import ProjectionRunner
+from psycopg.sql import SQL, Identifier
 
 from adapters.persistence.storage import Storage
 from adapters.persistence.views import view_class_for
@@ -22,7 +23,9 @@ from application.shared.views import ReadModel, View
 
 log = logging.getLogger("huoke.projections")
 RESTART_DELAY_SECONDS = 1.0
-REBUILD_BATCH = 500
+BATCH = 500  # events per view transaction
+POLL_SECONDS = 0.05  # SQLite has no NOTIFY: how often to look for new events
+LISTEN_SECONDS = 0.5  # PostgreSQL: longest wait for a NOTIFY before looking anyway
 
 
 class Guard(Protocol):
@@ -85,14 +88,18 @@ def guard_for(storage: Storage, name: str) -> Guard:
 
 
 class ProjectionWorker:
-    """Keeps one read model up to date in a background thread: waits for its guard,
-    runs eventsourcing's ProjectionRunner, and restarts it after any error (it resumes
-    from the view's tracking position, so nothing is skipped or applied twice)."""
+    """Keeps one read model up to date in a background thread: waits for its guard, then
+    applies new events in batches (one view transaction per batch, tracking included,
+    so a batch is applied exactly once) and sleeps until the events table says there is
+    more: LISTEN/NOTIFY on PostgreSQL, polling on SQLite. Any error restarts it; it
+    resumes from the view's tracking position, so nothing is skipped or applied twice."""
 
     def __init__(self, read_model: type[ReadModel], storage: Storage, env: dict[str, str]):
         self.read_model = read_model
         self.storage = storage
-        self.env = env
+        # Tables exist by now (`huoke db migrate`, or Runtime.start in embedded mode);
+        # runners creating them at once race in PostgreSQL's catalog.
+        self.env = {**env, "CREATE_TABLE": "n"}
         self.guard = guard_for(storage, read_model.name)
         self.failures = 0
         self._stopping = threading.Event()
@@ -108,7 +115,6 @@ class ProjectionWorker:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        view_class = view_class_for(self.read_model, postgres=self.storage.is_postgres)
         while not self._stopping.is_set():
             try:
                 held = self.guard.acquire()
@@ -119,20 +125,53 @@ class ProjectionWorker:
                 self._stopping.wait(RESTART_DELAY_SECONDS)  # or another process runs it
                 continue
             try:
-                with ProjectionRunner(
-                    application_class=reader_of(self.read_model.follows),
-                    projection_class=self.read_model,
-                    view_class=view_class,
-                    env=self.env,
-                ) as runner:
-                    while not self._stopping.is_set():
-                        runner.run_forever(timeout=0.5)
+                self._follow()
             except Exception:
                 self.failures += 1
                 log.exception("projection %s failed; restarting", self.read_model.name)
                 self._stopping.wait(RESTART_DELAY_SECONDS)
             finally:
                 self.guard.release()
+
+    def _follow(self) -> None:
+        application = reader_of(self.read_model.follows)(self.env)
+        view = open_view(self.read_model, self.storage, self.env)
+        projection = self.read_model(view=view)
+        listener = None
+        if self.storage.database_url is not None:
+            # LISTEN before the first catch-up, so no NOTIFY falls between read and wait.
+            listener = psycopg.connect(self.storage.database_url, autocommit=True)
+            channel = application.recorder.channel_name  # type: ignore[attr-defined]
+            listener.execute(SQL("LISTEN {}").format(Identifier(channel)))
+        try:
+            while not self._stopping.is_set():
+                if catch_up(projection, view, application) > 0:
+                    continue
+                if listener is None:  # SQLite has no NOTIFY: look again shortly
+                    self._stopping.wait(POLL_SECONDS)
+                else:
+                    for _ in listener.notifies(timeout=LISTEN_SECONDS, stop_after=1):
+                        pass
+        finally:
+            if listener is not None:
+                listener.close()
+            application.close()
+            view.datastore.close()  # type: ignore[attr-defined]
+
+
+def catch_up(projection: ReadModel, view: View, application: Any, *, limit: int = BATCH) -> int:
+    """Apply up to `limit` events after the view's position, in one view transaction.
+    Answers how many there were (0: the view is up to date)."""
+    position = view.max_tracking_id(application.name) or 0
+    notifications = application.recorder.select_notifications(
+        start=position, limit=limit, inclusive_of_start=False
+    )
+    if notifications:
+        with view.batch():
+            for notification in notifications:
+                event = application.mapper.to_domain_event(notification)
+                projection.process_event(event, Tracking(application.name, notification.id))
+    return len(notifications)
 
 
 _READERS: dict[str, type[EventSourcedContext]] = {}
@@ -180,23 +219,15 @@ def rebuild(
     *,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> int:
-    """Empty the view and replay every event of its application into it.
+    """Empty the view and replay every event of its application into it, in batches.
 
     Returns the number of events processed; `progress(done, total)` after each batch.
     """
     view.reset()
     projection = read_model(view=view)
     total = application.recorder.max_notification_id() or 0
-    done, last = 0, 0
-    while True:
-        notifications = application.recorder.select_notifications(
-            start=last, limit=REBUILD_BATCH, inclusive_of_start=False
-        )
-        if not notifications:
-            return done
-        for notification in notifications:
-            event = application.mapper.to_domain_event(notification)
-            projection.process_event(event, Tracking(application.name, notification.id))
-        done += len(notifications)
-        last = notifications[-1].id
-        progress(min(last, total), total)
+    done = 0
+    while applied := catch_up(projection, view, application):
+        done += applied
+        progress(min(view.max_tracking_id(application.name) or 0, total), total)
+    return done

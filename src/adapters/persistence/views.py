@@ -3,7 +3,8 @@ always in the same transaction as the tracking row (exactly-once views)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -14,23 +15,60 @@ from psycopg.sql import SQL, Identifier
 from application.shared.views import ReadModel, Statement, View
 
 
-class SQLiteView(View, SQLiteTrackingRecorder):
+class BatchingView(View):
+    """`write` and `rows` inside one open transaction while a batch runs (the worker's
+    own view object is used by its thread only)."""
+
+    _batch_cursor: Any = None
+    _batch_tracking: Tracking | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+            self._batch_cursor, self._batch_tracking = cursor, None
+            try:
+                yield
+                if self._batch_tracking is not None:
+                    self._insert_tracking(cursor, self._batch_tracking)  # type: ignore[attr-defined]
+            finally:
+                self._batch_cursor = None
+
+    def write(self, tracking: Tracking, statements: Sequence[Statement]) -> None:
+        if self._batch_cursor is not None:
+            self._execute(self._batch_cursor, statements)
+            self._batch_tracking = tracking
+            return
+        with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+            self._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
+            self._execute(cursor, statements)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        if self._batch_cursor is not None:
+            return self._query(self._batch_cursor, sql, params)
+        with self.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            return self._query(cursor, sql, params)
+
+    def _execute(self, cursor: Any, statements: Sequence[Statement]) -> None:
+        raise NotImplementedError
+
+    def _query(self, cursor: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+class SQLiteView(BatchingView, SQLiteTrackingRecorder):
     """A read model's tables in its own SQLite file."""
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + self.read_model.create_statements()
 
-    def write(self, tracking: Tracking, statements: Sequence[Statement]) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
-            self._insert_tracking(cursor, tracking)
-            for sql, params in statements:
-                cursor.execute(sql, tuple(params))
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        with self.datastore.transaction(commit=False) as cursor:
+    def _execute(self, cursor: Any, statements: Sequence[Statement]) -> None:
+        for sql, params in statements:
             cursor.execute(sql, tuple(params))
-            names = [column[0] for column in cursor.sqlite_cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _query(self, cursor: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        cursor.execute(sql, tuple(params))
+        names = [column[0] for column in cursor.sqlite_cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def reset(self) -> None:
         with self.datastore.transaction(commit=True) as cursor:
@@ -39,23 +77,20 @@ class SQLiteView(View, SQLiteTrackingRecorder):
         self.create_table()
 
 
-class PostgresView(View, PostgresTrackingRecorder):
+class PostgresView(BatchingView, PostgresTrackingRecorder):
     """A read model's tables beside its `<name>_tracking` table in PostgreSQL."""
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements.extend(SQL(s) for s in self.read_model.create_statements())  # type: ignore[arg-type]
 
-    def write(self, tracking: Tracking, statements: Sequence[Statement]) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
-            self._insert_tracking(cursor, tracking)
-            for sql, params in statements:
-                cursor.execute(_postgres(sql), tuple(params))
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        with self.datastore.transaction(commit=False) as cursor:
+    def _execute(self, cursor: Any, statements: Sequence[Statement]) -> None:
+        for sql, params in statements:
             cursor.execute(_postgres(sql), tuple(params))
-            return [dict(row) for row in cursor.fetchall()]
+
+    def _query(self, cursor: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        cursor.execute(_postgres(sql), tuple(params))
+        return [dict(row) for row in cursor.fetchall()]
 
     def reset(self) -> None:
         with self.datastore.transaction(commit=True) as cursor:

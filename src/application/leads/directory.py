@@ -25,6 +25,7 @@ TIMELINE_FIELDS: dict[str, tuple[str, ...]] = {
     "FollowedUp": ("note",),
     "Closed": ("outcome", "reason"),
     "ReleasedToPool": ("previous_owner_id", "reason"),
+    "HandedOver": ("from_owner_id", "to_owner_id", "reason", "kind"),
     "Tagged": ("tags",),
     "Untagged": ("tags",),
     "ConsentChanged": ("channel", "state", "source"),
@@ -54,15 +55,23 @@ class LeadDirectory(ReadModel):
         "leads_timeline": "tenant_id TEXT NOT NULL, lead_id TEXT NOT NULL, "
         "position INTEGER NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL, "
         "actor TEXT, details TEXT NOT NULL, PRIMARY KEY (tenant_id, lead_id, position)",
+        # One row per channel with a recorded choice; no row: nothing said, may contact
+        # (LEAD-9). Senders ask it in batches through ConsentQueries.contactable.
+        "leads_consent": "tenant_id TEXT NOT NULL, lead_id TEXT NOT NULL, "
+        "channel TEXT NOT NULL, state TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL, "
+        "PRIMARY KEY (tenant_id, lead_id, channel)",
     }
     indexes = {
         "leads_leads_id": "leads_leads (lead_id)",
         "leads_leads_created": "leads_leads (tenant_id, live, created_at, lead_id)",
+        # sort=updated_at: without it, every page sorts all the tenant's leads (EXPLAIN)
+        "leads_leads_updated": "leads_leads (tenant_id, live, updated_at, lead_id)",
         "leads_leads_owner": "leads_leads (tenant_id, owner_id, created_at, lead_id)",
         "leads_leads_status": "leads_leads (tenant_id, status, created_at, lead_id)",
         "leads_leads_mobile": "leads_leads (tenant_id, mobile)",
         "leads_leads_email": "leads_leads (tenant_id, email)",
         "leads_identities_id": "leads_identities (claim_id)",
+        "leads_consent_lead": "leads_consent (lead_id, channel)",
     }
 
     @singledispatchmethod
@@ -113,10 +122,41 @@ class LeadDirectory(ReadModel):
 
     @process_event.register(Lead.Absorbed)
     def _(self, event: Any, tracking: Tracking) -> None:
-        changes = {k: event.profile.get(k) for k in LISTED_PROFILE}
+        lead_id = str(event.originator_id)
+        changes: dict[str, Any] = {k: event.profile.get(k) for k in LISTED_PROFILE}
+        extra: list[Statement] = []
         if event.owner_id is not None:
             changes["owner_id"] = str(event.owner_id)
-        self._change(event, tracking, changes)
+            extra.append(
+                (
+                    "UPDATE leads_leads SET pool_state = 'assigned' "
+                    "WHERE lead_id = ? AND pool_state = 'pool'",
+                    (lead_id,),
+                )
+            )
+        if event.tags:
+            extra.append(
+                (
+                    "UPDATE leads_leads SET tags = ? WHERE lead_id = ?",
+                    (self._tags_with(lead_id, set(event.tags)), lead_id),
+                )
+            )
+        for channel, state in event.consent.items():
+            extra += [
+                ("DELETE FROM leads_consent WHERE lead_id = ? AND channel = ?", (lead_id, channel)),
+                (
+                    "INSERT INTO leads_consent (tenant_id, lead_id, channel, state, source, at) "
+                    "SELECT tenant_id, lead_id, ?, ?, ?, ? FROM leads_leads WHERE lead_id = ?",
+                    (channel, state["state"], state["source"], state["at"], lead_id),
+                ),
+            ]
+        self._change(event, tracking, changes, extra=extra)
+
+    def _tags_with(self, lead_id: str, added: set[str]) -> str:
+        """The lead's tags text (",a,b,") with `added` joined."""
+        current = self.view.rows("SELECT tags FROM leads_leads WHERE lead_id = ?", (lead_id,))
+        held = set(filter(None, (current[0]["tags"] if current else "").split(","))) | added
+        return "," + ",".join(sorted(held)) + "," if held else ""
 
     @process_event.register(Lead.SourceChanged)
     def _(self, event: Any, tracking: Tracking) -> None:
@@ -144,9 +184,43 @@ class LeadDirectory(ReadModel):
     def _(self, event: Any, tracking: Tracking) -> None:
         self._change(event, tracking, {"owner_id": None, "pool_state": "pool"})
 
+    @process_event.register(Lead.HandedOver)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        # A won, lost or closed lead keeps its outcome when it changes hands (ORG-3).
+        state = "assigned" if event.to_owner_id else "pool"
+        sql = (
+            "UPDATE leads_leads SET pool_state = CASE WHEN pool_state IN "
+            "('won', 'lost', 'closed') THEN pool_state ELSE ? END WHERE lead_id = ?"
+        )
+        self._change(
+            event,
+            tracking,
+            {"owner_id": _text(event.to_owner_id)},
+            extra=[(sql, (state, str(event.originator_id)))],
+        )
+
+    @process_event.register(Lead.ConsentChanged)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        lead_id = str(event.originator_id)
+        self._change(
+            event,
+            tracking,
+            {},
+            extra=[
+                (
+                    "DELETE FROM leads_consent WHERE lead_id = ? AND channel = ?",
+                    (lead_id, event.channel),
+                ),
+                (
+                    "INSERT INTO leads_consent (tenant_id, lead_id, channel, state, source, at) "
+                    "SELECT tenant_id, lead_id, ?, ?, ?, ? FROM leads_leads WHERE lead_id = ?",
+                    (event.channel, event.state, event.source, event.at, lead_id),
+                ),
+            ],
+        )
+
     @process_event.register(Lead.Tagged)
     @process_event.register(Lead.Untagged)
-    @process_event.register(Lead.ConsentChanged)
     def _(self, event: Any, tracking: Tracking) -> None:
         tags = getattr(event, "tags", None)
         if tags is None:

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from application.leads.commands import LeadInput, Outcome
 from application.leads.identities import normalise
+from application.leads.rules import UNCHECKED, Ruleset
 from domain.leads.identity import IdentityKind, LeadIdentity
 from domain.leads.lead import BASE_FIELDS, Lead, Value
 
@@ -84,6 +85,7 @@ class IntakeBatch:
         *,
         on_match: OnMatch,
         known_claims: set[UUID] | None = None,
+        rules: Ruleset = UNCHECKED,
     ) -> None:
         self.tenant_id = tenant_id
         self.repository = repository
@@ -91,6 +93,8 @@ class IntakeBatch:
         self.on_match = on_match
         # Claim ids that may already be stored; None: ask the repository for each.
         self.known_claims = known_claims
+        # The tenant's lead settings (LEAD-2/5/6/11): what offers may hold, defaults.
+        self.rules = rules
         self.claims: dict[UUID, LeadIdentity] = {}
         self.leads: dict[UUID, Lead] = {}
 
@@ -110,18 +114,21 @@ class IntakeBatch:
         lead = self._lead(owners[0])
         if len(owners) > 1 or self.on_match is OnMatch.REPORT:
             return "duplicate", lead  # identities of two leads, or told not to touch it
+        custom = self.rules.check_custom(offer.custom)  # before anything changes
         for claim_id, found in claims.items():
             if not lead.has_identity(found["kind"], found["value"]):
                 self._claim_for(claim_id, found, lead.id)
                 lead.attach_identity(found["kind"], found["value"])
-        lead.update_profile(offer.profile, offer.custom, only_empty=self.on_match is OnMatch.ATTACH)
+        lead.update_profile(offer.profile, custom, only_empty=self.on_match is OnMatch.ATTACH)
         return ("updated" if self.on_match is OnMatch.UPDATE else "matched"), lead
 
     def aggregates(self) -> list[Aggregate]:
         """Everything with pending events, for one commit."""
-        return [a for a in [*self.leads.values(), *self.claims.values()] if a.pending_events]
+        records = [*self.leads.values(), *self.claims.values(), *self.rules.pending()]
+        return [a for a in records if a.pending_events]
 
     def _create(self, offer: Offer, claims: dict[UUID, dict[str, str]]) -> Lead:
+        offer = self.rules.admit(offer)
         lead = Lead.register(
             lead_id=self.new_lead_id(),
             tenant_id=self.tenant_id,

@@ -3,7 +3,10 @@ pool workflow, tags, consent and merges (LEAD-1…9)."""
 
 from __future__ import annotations
 
+import logging
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from application.leads.commands import (
     AssignLead,
@@ -19,6 +22,7 @@ from application.leads.commands import (
 from application.leads.identities import normalise
 from application.leads.intake import IntakeBatch, OnMatch, offer_from
 from application.leads.ports import OwnerNotifier
+from application.leads.rules import UNCHECKED, LeadRules
 from application.shared.clock import Clock
 from application.shared.errors import AlreadyExists, InvalidInput, VersionConflict
 from application.shared.event_sourced import EventSourcedContext
@@ -27,6 +31,7 @@ from domain.leads.identity import LeadIdentity
 from domain.leads.lead import Lead, Value
 
 CONFLICT_RETRIES = 5
+log = logging.getLogger("huoke.leads")
 
 
 class Leads(EventSourcedContext):
@@ -47,6 +52,8 @@ class Leads(EventSourcedContext):
         self.clock = clock
         self.roster = roster
         self.notifier = notifier
+        # The tenants' lead settings; the container wires them (TenantLeadSettings).
+        self.rules: LeadRules = UNCHECKED
 
     # --- intake --------------------------------------------------------------------------
 
@@ -62,6 +69,7 @@ class Leads(EventSourcedContext):
                 self.repository,
                 lambda: self.new_lead_id(tenant_id),
                 on_match=OnMatch.ATTACH,
+                rules=self.rules.for_tenant(tenant_id),
             )
             outcome, lead = batch.offer(offer)
             try:
@@ -89,8 +97,9 @@ class Leads(EventSourcedContext):
         lead = self.load(lead_id, Lead, tenant_id=tenant_id, expected_version=expected_version)
         sent = command.model_dump(exclude_unset=True)
         custom: dict[str, Value] = dict(sent.pop("custom", {}))
-        lead.update_profile(sent, custom)
-        self.commit(lead)
+        rules = self.rules.for_tenant(tenant_id)
+        lead.update_profile(sent, rules.check_custom(custom))
+        self.commit(lead, *rules.pending())
         return lead_details(lead)
 
     def attach_identity(
@@ -129,8 +138,8 @@ class Leads(EventSourcedContext):
         self._require_employee(tenant_id, command.owner_id, field="owner_id")
         lead = self.load(lead_id, Lead, tenant_id=tenant_id)
         lead.assign_owner(command.owner_id, reason=command.reason)
-        self.commit(lead)
-        self._notify_owner(lead)
+        if self.commit(lead) is not None:  # re-assigning the same owner is no new notice
+            self._notify_owner(lead)
         return lead_details(lead)
 
     def release_to_pool(self, tenant_id: UUID, lead_id: UUID, reason: str) -> LeadDetails:
@@ -154,17 +163,18 @@ class Leads(EventSourcedContext):
 
     def change_status(self, tenant_id: UUID, lead_id: UUID, status: str) -> LeadDetails:
         lead = self.load(lead_id, Lead, tenant_id=tenant_id)
-        lead.change_status(status)
+        lead.change_status(self.rules.for_tenant(tenant_id).check_status(status))
         self.commit(lead)
         return lead_details(lead)
 
     def tag(self, tenant_id: UUID, lead_id: UUID, tags: list[str], *, add: bool) -> LeadDetails:
         lead = self.load(lead_id, Lead, tenant_id=tenant_id)
+        rules = self.rules.for_tenant(tenant_id)
         if add:
-            lead.tag(tags)
+            lead.tag(rules.check_tags(tags))  # a new tag joins the tenant's tags, ungrouped
         else:
             lead.untag(tags)
-        self.commit(lead)
+        self.commit(lead, *rules.pending())
         return lead_details(lead)
 
     def change_consent(self, tenant_id: UUID, lead_id: UUID, command: ChangeConsent) -> LeadDetails:
@@ -173,7 +183,11 @@ class Leads(EventSourcedContext):
         lead.record_consent(
             command.channel, command.state, source=command.source, at=self.clock.now().isoformat()
         )
-        self.commit(lead)
+        position = self.commit(lead)
+        if position is not None and command.state != "subscribed":
+            # Senders ask the read model (ConsentQueries.contactable): an opt-out is
+            # answered only once they see it, so no send planned afterwards includes it.
+            self.wait_for_views(position)
         return lead_details(lead)
 
     def may_contact(self, tenant_id: UUID, lead_id: UUID, channel: str) -> bool:
@@ -181,21 +195,31 @@ class Leads(EventSourcedContext):
         lead = self.load(lead_id, Lead, tenant_id=tenant_id)
         return lead.may_contact(channel)
 
-    def delete(self, tenant_id: UUID, lead_id: UUID, reason: str) -> LeadDetails:
-        """Delete a lead; its identities are released for other leads."""
+    def delete(
+        self, tenant_id: UUID, lead_id: UUID, reason: str, *, companions: tuple[Aggregate, ...] = ()
+    ) -> LeadDetails:
+        """Delete a lead; its identities are released for other leads. `companions` are
+        committed in the same transaction (e.g. the duplicate case this resolves)."""
         lead = self.load(lead_id, Lead, tenant_id=tenant_id)
         lead.delete(reason)
         claims = [self._claim_of(lead, i) for i in lead.identities]
         for claim in claims:
             claim.release()
-        self.commit(lead, *claims)
+        self.commit(lead, *claims, *companions)
         return lead_details(lead)
 
     def merge(
-        self, tenant_id: UUID, survivor_id: UUID, merged_id: UUID, chosen: dict[str, Value]
+        self,
+        tenant_id: UUID,
+        survivor_id: UUID,
+        merged_id: UUID,
+        chosen: dict[str, Value],
+        *,
+        companions: tuple[Aggregate, ...] = (),
     ) -> LeadDetails:
         """Merge a duplicate into the survivor (LEAD-4): identities, tags and fields
-        combined, the duplicate's identities re-pointed, the duplicate left as a pointer."""
+        combined, the duplicate's identities re-pointed, the duplicate left as a pointer.
+        `companions` are committed in the same transaction (e.g. the duplicate case)."""
         if survivor_id == merged_id:
             raise InvalidInput("a lead cannot be merged into itself", field="merged_id")
         survivor = self.load(survivor_id, Lead, tenant_id=tenant_id)
@@ -205,7 +229,7 @@ class Leads(EventSourcedContext):
         claims = [self._claim_of(merged, i) for i in merged.identities]
         for claim in claims:
             claim.move_to(survivor.id)
-        self.commit(survivor, merged, *claims)
+        self.commit(survivor, merged, *claims, *companions)
         return lead_details(survivor)
 
     # --- helpers -------------------------------------------------------------------------
@@ -220,4 +244,13 @@ class Leads(EventSourcedContext):
 
     def _notify_owner(self, lead: Lead) -> None:
         if lead.owner_id is not None:
-            self.notifier.owner_assigned(lead.tenant_id, lead.id, lead.owner_id)
+            notify_owner(self.notifier, lead.tenant_id, lead.id, lead.owner_id)
+
+
+def notify_owner(notifier: OwnerNotifier, tenant_id: UUID, lead_id: UUID, owner_id: UUID) -> None:
+    """Tell the new owner (LEAD-7). The change is already stored: a notice that fails is
+    logged, never turned into an error that would make the caller retry the change."""
+    try:
+        notifier.owner_assigned(tenant_id, lead_id, owner_id)
+    except Exception:
+        log.exception("could not notify employee %s of lead %s", owner_id, lead_id)

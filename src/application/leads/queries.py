@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from application.leads.identities import normalise_email, normalise_mobile
 from application.shared.pages import Page, fetch_page
 from application.shared.views import View, iso, parse_iso
 
@@ -151,8 +152,9 @@ def where_clause(
             return "1 = 0", []
         clauses.append(f"owner_id IN ({', '.join('?' for _ in owners)})")
         params += [str(owner) for owner in owners]
-    exact = {
-        "mobile": found.mobile, "email": found.email, "owner_id": found.owner_id,
+    exact = {  # identities as the index keeps them: `13800138000` finds `+8613800138000`
+        "mobile": found.mobile and normalise_mobile(found.mobile),
+        "email": found.email and normalise_email(found.email), "owner_id": found.owner_id,
         "status": found.status, "pool_state": found.pool_state,
         "source_level1": found.source_level1, "source_level2": found.source_level2,
         "user_type": found.user_type,

@@ -53,3 +53,10 @@ class InvalidInput(ApplicationError):
     def __init__(self, message: str, *, field: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class ProviderUnavailable(ApplicationError):
+    """An outside provider (payment, SMS, WeChat…) failed or could not be reached; the
+    command changed nothing and may be retried."""
+
+    code = "provider_unavailable"

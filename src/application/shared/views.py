@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -32,6 +33,12 @@ class View(TrackingRecorder, ABC):
     @abstractmethod
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run a query; each row is a dict of column name to value."""
+
+    @abstractmethod
+    def batch(self) -> AbstractContextManager[None]:
+        """Group the `write`s of many events into one transaction: their statements run
+        as they come (so `rows` sees them) and only the last tracking position is
+        recorded, at the end. An error rolls the whole batch back."""
 
     @abstractmethod
     def reset(self) -> None:

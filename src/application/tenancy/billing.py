@@ -14,7 +14,13 @@ from zoneinfo import ZoneInfo
 from eventsourcing.domain import Aggregate
 
 from application.shared.clock import Clock
-from application.shared.errors import InvalidInput, NotFound, Unauthenticated, VersionConflict
+from application.shared.errors import (
+    InvalidInput,
+    NotFound,
+    ProviderUnavailable,
+    Unauthenticated,
+    VersionConflict,
+)
 from application.shared.event_sourced import EventSourcedContext
 from application.tenancy.billing_commands import (
     ApproveRefund,
@@ -188,17 +194,23 @@ class Billing(EventSourcedContext):
             )
         order = self.load(order_id, Order, tenant_id=tenant_id)
         order.start_payment(command.provider)
-        instruction = gateway.start(
-            PaymentRequest(
-                order_number=order.number,
-                description=str(order.lines[0]["name"])[:120],
-                amount_fen=order.amount_fen,
-                notify_url=f"{self.public_url}/callbacks/payments/{command.provider}",
-                channel=command.channel,
-                return_url=command.return_url,
-                payer_openid=command.payer_openid,
+        try:
+            instruction = gateway.start(
+                PaymentRequest(
+                    order_number=order.number,
+                    description=str(order.lines[0]["name"])[:120],
+                    amount_fen=order.amount_fen,
+                    notify_url=f"{self.public_url}/callbacks/payments/{command.provider}",
+                    channel=command.channel,
+                    return_url=command.return_url,
+                    payer_openid=command.payer_openid,
+                )
             )
-        )
+        except ValueError as refusal:  # a channel the provider lacks, JSAPI without openid
+            raise InvalidInput(str(refusal), field="channel") from None
+        except Exception as error:  # the provider is down or answered nonsense
+            log.warning("%s could not start paying %s: %s", command.provider, order.number, error)
+            raise ProviderUnavailable(f"{command.provider} is unavailable; retry") from None
         self.commit(order)
         return PaymentDetails(
             order=order_details(order),
@@ -297,6 +309,12 @@ class Billing(EventSourcedContext):
                 edition = self.catalogue.edition(order.target)
                 if order.kind == OrderKind.UPGRADE:
                     subscription = self._required(subscription, order.product_line)
+                    held = self.catalogue.edition(subscription.edition)
+                    # priced for the period as it was: a renewal paid meanwhile must not
+                    # carry the higher edition into months nobody paid the difference for
+                    due = upgrade_lines(subscription, held, edition, today)[0]["amount_fen"]
+                    if int(due) > order.paid_fen:
+                        raise StateConflict(f"the period changed since {order.number} was priced")
                     subscription.upgrade_to(
                         target=edition,
                         current=self.catalogue.edition(subscription.edition),

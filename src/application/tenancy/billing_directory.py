@@ -3,7 +3,7 @@ tenant lists, the back office's searches (BIL-6) and the expiry scheduler."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -102,7 +102,7 @@ class BillingDirectory(ReadModel):
         "billing_refunds": "tenant_id TEXT NOT NULL, refund_id TEXT NOT NULL, "
         "order_id TEXT NOT NULL, order_number TEXT NOT NULL, status TEXT NOT NULL, "
         "proposed_fen INTEGER NOT NULL, amount_fen INTEGER, version INTEGER NOT NULL, "
-        "created_at TEXT NOT NULL, PRIMARY KEY (tenant_id, refund_id)",
+        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (tenant_id, refund_id)",
         "billing_incidents": "incident_id TEXT NOT NULL, kind TEXT NOT NULL, "
         "source TEXT NOT NULL, detail TEXT NOT NULL, created_at TEXT NOT NULL, "
         "PRIMARY KEY (incident_id)",
@@ -168,9 +168,8 @@ class BillingDirectory(ReadModel):
 
     @process_event.register(Subscription.Extended)
     def _(self, event: Any, tracking: Tracking) -> None:
-        # An extension reactivates an expired subscription (never a cancelled one).
         self.view.write(
-            tracking, [_subscription(event, ends_on=event.ends_on), _reactivated(event)]
+            tracking, [_subscription(event, ends_on=event.ends_on, status=event.status)]
         )
 
     @process_event.register(Subscription.Upgraded)
@@ -242,7 +241,8 @@ class BillingDirectory(ReadModel):
             tracking,
             [
                 (
-                    "INSERT INTO billing_refunds VALUES (?, ?, ?, ?, 'requested', ?, NULL, ?, ?)",
+                    "INSERT INTO billing_refunds "
+                    "VALUES (?, ?, ?, ?, 'requested', ?, NULL, ?, ?, ?)",
                     (
                         str(event.tenant_id),
                         str(event.originator_id),
@@ -250,6 +250,7 @@ class BillingDirectory(ReadModel):
                         event.order_number,
                         event.proposed_fen,
                         event.originator_version,
+                        iso(event.timestamp),
                         iso(event.timestamp),
                     ),
                 )
@@ -303,20 +304,14 @@ def _subscription(event: Any, **changes: Any) -> Statement:
     )
 
 
-def _reactivated(event: Any) -> Statement:
-    return (
-        "UPDATE billing_subscriptions SET status = 'active' "
-        "WHERE subscription_id = ? AND status = 'expired'",
-        (str(event.originator_id),),
-    )
-
-
 def _order(event: Any, **changes: Any) -> Statement:
     return _update("billing_orders", "order_id", event, changes)
 
 
 def _refund(event: Any, **changes: Any) -> Statement:
-    return _update("billing_refunds", "refund_id", event, changes)
+    return _update(
+        "billing_refunds", "refund_id", event, {**changes, "updated_at": iso(event.timestamp)}
+    )
 
 
 class BillingQueries:
@@ -371,10 +366,13 @@ class BillingQueries:
         )
         return [UUID(row["subscription_id"]) for row in rows]
 
-    def approved_refunds(self, *, limit: int = 100) -> list[UUID]:
-        """Refunds approved but not yet answered by the provider (e.g. after a crash)."""
+    def approved_refunds(self, *, before: datetime, limit: int = 100) -> list[UUID]:
+        """Refunds approved before `before` and still not answered by the provider (a
+        crash between approval and dispatch); younger ones are still being sent."""
         rows = self.view.rows(
-            f"SELECT refund_id FROM billing_refunds WHERE status = 'approved' LIMIT {int(limit)}"
+            "SELECT refund_id FROM billing_refunds WHERE status = 'approved' "
+            f"AND updated_at < ? LIMIT {int(limit)}",
+            (iso(before),),
         )
         return [UUID(row["refund_id"]) for row in rows]
 

@@ -49,6 +49,13 @@ class PoolState(StrEnum):
     CLOSED = "closed"
 
 
+class Handover(StrEnum):
+    """Why a lead changes hands between employees (ORG-3)."""
+
+    LEAVING = "leaving"  # 离职继承: the owner has left the company
+    IN_SERVICE = "in_service"  # 在职继承: the owner is still employed
+
+
 class ConsentState(StrEnum):
     SUBSCRIBED = "subscribed"
     UNSUBSCRIBED = "unsubscribed"
@@ -86,6 +93,7 @@ class Lead(Aggregate):
         FollowedUp: ClassVar[type[AggregateEvent]]
         Closed: ClassVar[type[AggregateEvent]]
         ReleasedToPool: ClassVar[type[AggregateEvent]]
+        HandedOver: ClassVar[type[AggregateEvent]]
         Tagged: ClassVar[type[AggregateEvent]]
         Untagged: ClassVar[type[AggregateEvent]]
         ConsentChanged: ClassVar[type[AggregateEvent]]
@@ -274,6 +282,32 @@ class Lead(Aggregate):
         self.owner_id = None
         self.pool_state = PoolState.POOL.value
 
+    def hand_over(
+        self, from_owner_id: UUID, to_owner_id: UUID | None, *, reason: str, kind: str
+    ) -> None:
+        """Move the lead from one employee to another, or to the shared pool when
+        `to_owner_id` is None (ORG-3). Won, lost and closed leads change hands too (a
+        customer still needs someone) and keep their outcome."""
+        self._require_live()
+        reason = required_text(reason, field="reason", max_length=500)
+        if kind not in Handover.__members__.values():
+            raise InvalidValue("kind must be leaving or in_service", field="kind")
+        if to_owner_id == from_owner_id:
+            raise InvalidValue("a lead is handed over to someone else", field="to_employee_id")
+        if self.owner_id != from_owner_id:
+            raise StateConflict(f"the lead is not owned by {from_owner_id}")
+        self._handed_over(
+            from_owner_id=from_owner_id, to_owner_id=to_owner_id, reason=reason, kind=kind
+        )
+
+    @event("HandedOver", topic="leads.Lead.HandedOver")
+    def _handed_over(
+        self, from_owner_id: UUID, to_owner_id: UUID | None, reason: str, kind: str
+    ) -> None:
+        self.owner_id = to_owner_id
+        if self.pool_state not in _CLOSED:
+            self.pool_state = (PoolState.ASSIGNED if to_owner_id else PoolState.POOL).value
+
     # --- tags and consent ----------------------------------------------------------------
 
     def tag(self, tags: list[str]) -> None:
@@ -349,6 +383,12 @@ class Lead(Aggregate):
             profile=profile,
             custom=custom,
             owner_id=self.owner_id or other.owner_id,
+            # An opt-out travels with the person: the stricter consent of the two wins.
+            consent={
+                channel: dict(state)
+                for channel, state in other.consent.items()
+                if not other.may_contact(channel) and self.may_contact(channel)
+            },
         )
 
     @event("Absorbed", topic="leads.Lead.Absorbed")
@@ -360,7 +400,9 @@ class Lead(Aggregate):
         profile: dict[str, Value],
         custom: dict[str, Value],
         owner_id: UUID | None,
+        consent: dict[str, dict[str, str]],
     ) -> None:
+        self.consent.update({channel: dict(state) for channel, state in consent.items()})
         self.identities.extend(dict(i) for i in identities)
         self.tags = sorted({*self.tags, *tags})
         self.profile = {k: v for k, v in profile.items() if v is not None}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, AggregateEvent, event
@@ -26,6 +26,22 @@ class SubscriptionStatus(StrEnum):
     ACTIVE = "active"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+
+
+def _paid_period(edition: Edition, units: int, today: date, catalogue: Catalogue) -> dict[str, Any]:
+    """The fields of a paid period of `units` starting today (refusing a term below
+    the edition's minimum)."""
+    edition.price_for(units)
+    months = units * edition.unit.months
+    return {
+        "edition": edition.code,
+        "status": SubscriptionStatus.ACTIVE.value,
+        "starts_on": today.isoformat(),
+        "ends_on": add_months(today, months).isoformat(),
+        "paid_months": months,
+        "quotas": quotas_for(edition, {}, catalogue),
+        "features": sorted(edition.features),
+    }
 
 
 class SubscriptionInactive(DomainError):
@@ -70,17 +86,10 @@ class Subscription(Aggregate):
         catalogue: Catalogue,
     ) -> Subscription:
         """Open the line for a tenant with a paid first period starting today."""
-        edition.price_for(units)  # refuses a term below the edition's minimum
         return cls(
             tenant_id=tenant_id,
             product_line=edition.product_line.value,
-            edition=edition.code,
-            status=SubscriptionStatus.ACTIVE.value,
-            starts_on=today.isoformat(),
-            ends_on=add_months(today, units * edition.unit.months).isoformat(),
-            paid_months=units * edition.unit.months,
-            quotas=quotas_for(edition, {}, catalogue),
-            features=sorted(edition.features),
+            **_paid_period(edition, units, today, catalogue),
             order_id=order_id,
         )
 
@@ -160,17 +169,7 @@ class Subscription(Aggregate):
         """A new paid period after the line expired or was cancelled (or ends a trial)."""
         if self.status == SubscriptionStatus.ACTIVE:
             raise StateConflict("the subscription is active: renew or upgrade it instead")
-        edition.price_for(units)
-        self._restarted(
-            edition=edition.code,
-            status=SubscriptionStatus.ACTIVE.value,
-            starts_on=today.isoformat(),
-            ends_on=add_months(today, units * edition.unit.months).isoformat(),
-            paid_months=units * edition.unit.months,
-            quotas=quotas_for(edition, {}, catalogue),
-            features=sorted(edition.features),
-            order_id=order_id,
-        )
+        self._restarted(**_paid_period(edition, units, today, catalogue), order_id=order_id)
 
     @event("Restarted", topic="tenancy.Subscription.Restarted")
     def _restarted(
@@ -293,17 +292,19 @@ class Subscription(Aggregate):
             raise InvalidValue(f"days must be 1 to {MAX_EXTENSION_DAYS}", field="days")
         if self.status == SubscriptionStatus.CANCELLED:
             raise StateConflict("a cancelled subscription cannot be extended")
-        self._extended(ends_on=(self.ends_on + timedelta(days=days)).isoformat(), reason=reason)
+        status = self.status
+        if status == SubscriptionStatus.EXPIRED:
+            # A period nobody paid for (paid_months 0) was a trial and resumes as one; as
+            # "active" it would refuse a new order and could only be renewed.
+            unpaid = self.paid_months == 0
+            status = (SubscriptionStatus.TRIAL if unpaid else SubscriptionStatus.ACTIVE).value
+        ends_on = (self.ends_on + timedelta(days=days)).isoformat()
+        self._extended(ends_on=ends_on, reason=reason, status=status)
 
     @event("Extended", topic="tenancy.Subscription.Extended")
-    def _extended(self, ends_on: str, reason: str) -> None:
+    def _extended(self, ends_on: str, reason: str, status: str) -> None:
         self.ends_on = date.fromisoformat(ends_on)
-        if self.status == SubscriptionStatus.EXPIRED:
-            # a period nobody paid for (paid_months 0) was a trial and resumes as one; as
-            # "active" it would refuse a new order and could only be renewed, not upgraded
-            unpaid = self.paid_months == 0
-            status = SubscriptionStatus.TRIAL if unpaid else SubscriptionStatus.ACTIVE
-            self.status = status.value
+        self.status = status
 
     def is_due_to_expire(self, today: date) -> bool:
         return self.in_service and today >= self.ends_on

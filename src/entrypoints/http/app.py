@@ -34,6 +34,11 @@ from entrypoints.http.billing import (
 from entrypoints.http.callbacks import PaymentCallbackController
 from entrypoints.http.conventions import staff_caller, tenant_caller
 from entrypoints.http.history import HistoryController
+from entrypoints.http.lead_cleaning import DuplicateCaseController, MergeRulesController
+from entrypoints.http.lead_handover import LeadHandoverController
+from entrypoints.http.lead_imports import LeadImportController, LeadPasteController
+from entrypoints.http.lead_lists import LeadListController
+from entrypoints.http.lead_settings import LeadSettingsController
 from entrypoints.http.leads import LeadActionController, LeadController
 from entrypoints.http.org import DepartmentController, EmployeeController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
@@ -116,6 +121,13 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             PaymentCallbackController,
             LeadController,
             LeadActionController,
+            LeadPasteController,
+            LeadImportController,
+            DuplicateCaseController,
+            MergeRulesController,
+            LeadHandoverController,
+            LeadListController,
+            LeadSettingsController,
         ],
         dependencies={
             "tenancy": provider(container.tenancy),
@@ -127,6 +139,15 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             "billing_queries": provider(container.billing_queries),
             "leads": provider(container.leads),
             "lead_queries": provider(container.lead_queries),
+            "lead_settings": provider(container.lead_settings),
+            "lead_targets": provider(container.lead_targets),
+            "lead_cleaning": provider(container.lead_cleaning),
+            "duplicate_queries": provider(container.duplicate_queries),
+            "lead_handover": provider(container.lead_handover),
+            "lead_consent": provider(container.lead_consent),
+            "lead_bulk": provider(container.lead_bulk),
+            "lead_export": provider(container.lead_export),
+            "lead_imports": provider(container.lead_imports),
             "caller": Provide(tenant_caller, sync_to_thread=False),
             "staff": Provide(staff_caller, sync_to_thread=False),
         },

@@ -26,6 +26,7 @@ from application.leads.commands import (
     TagLead,
     UpdateLead,
 )
+from application.leads.consent import ConsentDetails, LeadConsent
 from application.leads.leads import Leads
 from application.leads.queries import LeadFilter, LeadQueries, LeadSummary, SortKey, TimelineEntry
 from application.leads.scope import owners_in_scope, require_in_scope
@@ -344,6 +345,25 @@ class LeadActionController(Controller):
         """Subscribed, unsubscribed or suppressed on e-mail, SMS or WeChat (LEAD-9)."""
         _visible(leads, org_queries, caller, lead_id)
         return with_etag(leads.change_consent(caller.tenant_id, lead_id, data))
+
+    @get(
+        "/consent",
+        operation_id="getLeadConsent",
+        guards=[tenant_may("leads", Action.READ)],
+        sync_to_thread=True,
+    )
+    def consent_of(
+        self,
+        lead_id: UUID,
+        leads: Leads,
+        lead_consent: LeadConsent,
+        org_queries: OrgQueries,
+        caller: TenantCaller,
+    ) -> Response[ConsentDetails]:
+        """Consent on e-mail, SMS and WeChat, with whether a send may go out on each (never
+        to a merged-away or deleted lead), as every sender honours it (LEAD-9)."""
+        _visible(leads, org_queries, caller, lead_id)
+        return with_etag(lead_consent.consent(caller.tenant_id, lead_id))
 
     @post(
         "/merge",

@@ -14,6 +14,7 @@ from application.shared.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    ProviderUnavailable,
     Unauthenticated,
     VersionConflict,
 )
@@ -32,6 +33,7 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     PermissionDenied: 403,
     Unauthenticated: 401,
     InvalidInput: 422,
+    ProviderUnavailable: 502,
 }
 _HTTP_CODES = {
     400: "malformed_request",
@@ -44,6 +46,7 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "invalid_input",
     428: "if_match_required",
+    502: "provider_unavailable",
     429: "rate_limited",
     503: "unavailable",
 }

@@ -6,6 +6,7 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 import anyio.to_thread
 from litestar.datastructures import Headers, MutableScopeHeaders
@@ -60,12 +61,19 @@ class RequestContextMiddleware:
         context = RequestContext(
             actor=caller.actor if caller else Actor(ActorKind.VISITOR, _client(scope)),
             request_id=request_id,
-            reason=(headers.get("x-reason") or "")[:MAX_REASON] or None,
+            reason=_reason(headers),
             read_your_writes="read-your-writes" in headers.get("prefer", ""),
             idempotency_key=idempotency_key,
         )
         with acting(context):
             await self.app(scope, receive, send_with_request_id)
+
+
+def _reason(headers: Headers) -> str | None:
+    """X-Reason, percent-decoded: header values are Latin-1, so a reason in Chinese
+    travels as UTF-8 percent-encoding (`X-Reason: %E9%80%80%E6%AC%BE`)."""
+    raw = headers.get("x-reason") or ""
+    return unquote(raw, errors="replace")[:MAX_REASON] or None
 
 
 def _bearer(headers: Headers) -> str:

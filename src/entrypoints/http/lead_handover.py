@@ -1,0 +1,39 @@
+"""Handing an employee's leads over when they leave or while employed (ORG-3)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, post
+
+from application.leads.handover import HandOverLeads, HandoverReport, LeadHandover
+from application.tenancy.access import TenantCaller
+from domain.org.roles import Action
+from entrypoints.http.conventions import tenant_may
+
+
+class LeadHandoverController(Controller):
+    path = "/api/v1/employees/{employee_id:uuid}/lead-handover"
+    tags = ["org", "leads"]
+
+    @post(
+        "/",
+        operation_id="handOverLeads",
+        status_code=200,
+        # Moving someone else's customers is the administrator's call (org CLOSE, like
+        # recording the leaving) and changes leads (leads UPDATE).
+        guards=[tenant_may("org", Action.CLOSE), tenant_may("leads", Action.UPDATE)],
+        sync_to_thread=True,
+    )
+    def hand_over(
+        self,
+        employee_id: UUID,
+        data: HandOverLeads,
+        lead_handover: LeadHandover,
+        caller: TenantCaller,
+    ) -> HandoverReport:
+        """Hand the employee's leads (or `lead_ids`) to another current employee, or release
+        them to the shared pool (`to_employee_id` null): 离职继承 when the employee has
+        left, 在职继承 otherwise. One result per lead; at most 500 a call, `more` says
+        whether to call again. Re-running is safe: leads already moved are skipped."""
+        return lead_handover.hand_over(caller.tenant_id, employee_id, data)
