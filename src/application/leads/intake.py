@@ -97,6 +97,7 @@ class IntakeBatch:
         self.rules = rules
         self.claims: dict[UUID, LeadIdentity] = {}
         self.leads: dict[UUID, Lead] = {}
+        self.absent: set[UUID] = set()  # claim ids this batch found not stored
 
     def offer(self, offer: Offer) -> tuple[Outcome, Lead]:
         """Add one person; answers the outcome and the lead it created or matched."""
@@ -148,9 +149,15 @@ class IntakeBatch:
     def _claim(self, claim_id: UUID) -> LeadIdentity | None:
         if claim_id in self.claims:
             return self.claims[claim_id]
-        if self.known_claims is not None and claim_id not in self.known_claims:
+        if claim_id in self.absent:
             return None
-        if claim_id not in self.repository:
+        if (
+            self.known_claims is not None and claim_id not in self.known_claims
+        ) or claim_id not in self.repository:
+            # Remember the answer: asking again later in this batch could see a claim a
+            # concurrent command just stored, and the batch would contradict itself.
+            # The commit decides instead (a conflict, then the batch is matched again).
+            self.absent.add(claim_id)
             return None
         claim: LeadIdentity = self.repository.get(claim_id)
         self.claims[claim_id] = claim
