@@ -255,3 +255,19 @@ def fresh_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[S
     )
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def operator_shell(fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """HUOKE_* pointing at an empty store, as an operator's shell would have them (for
+    CLI tests); the settings `huoke` will read from them."""
+    monkeypatch.setenv("HUOKE_VAR_DIR", str(fresh_settings.var_dir))
+    monkeypatch.setenv("HUOKE_FAST_HASHING", "y")
+    monkeypatch.setenv("HUOKE_AUTO_MIGRATE", "y")
+    monkeypatch.setenv("HUOKE_CIPHER_KEY", TEST_CIPHER_KEY)
+    if fresh_settings.database_url:
+        monkeypatch.setenv("HUOKE_DATABASE_URL", fresh_settings.database_url)
+        monkeypatch.setenv("HUOKE_POOL_SIZE", "2")
+    else:
+        monkeypatch.delenv("HUOKE_DATABASE_URL", raising=False)
+    return Settings.from_environment()

@@ -15,7 +15,7 @@ from application.tenancy.commands import RegisterTenant
 from entrypoints.cli import app, main
 from entrypoints.container import Runtime
 from entrypoints.settings import Settings
-from tests.conftest import TEST_CIPHER_KEY, Api
+from tests.conftest import Api
 from tests.e2e.billing_support import RYW, buy, months_after
 
 BRANCH = {"name": "华东分公司", "owner_name": "王芳", "owner_contact": "wang@acme.cn"}
@@ -54,25 +54,10 @@ def test_a_head_office_opens_a_branch_and_reads_its_subscriptions(api: Api) -> N
     assert api.client.get("/api/v1/branches", headers=api.key(branch_key)).json()["items"] == []
 
 
-@pytest.fixture
-def huoke_environment(fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """HUOKE_* pointing at an empty store, as an operator's shell would have them."""
-    monkeypatch.setenv("HUOKE_VAR_DIR", str(fresh_settings.var_dir))
-    monkeypatch.setenv("HUOKE_FAST_HASHING", "y")
-    monkeypatch.setenv("HUOKE_AUTO_MIGRATE", "y")
-    monkeypatch.setenv("HUOKE_CIPHER_KEY", TEST_CIPHER_KEY)
-    if fresh_settings.database_url:
-        monkeypatch.setenv("HUOKE_DATABASE_URL", fresh_settings.database_url)
-        monkeypatch.setenv("HUOKE_POOL_SIZE", "2")
-    else:
-        monkeypatch.delenv("HUOKE_DATABASE_URL", raising=False)
-    return Settings.from_environment()
-
-
 def test_staff_confirm_a_sandbox_payment_from_the_command_line(
-    huoke_environment: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    operator_shell: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runtime = Runtime(huoke_environment).start()
+    runtime = Runtime(operator_shell).start()
     try:
         with acting(RequestContext(request_id="test-setup")):
             tenant = runtime.container.tenancy().register_tenant(
@@ -90,7 +75,7 @@ def test_staff_confirm_a_sandbox_payment_from_the_command_line(
 
     assert confirmed.exit_code == 0, confirmed.output
     assert f"order {order.number} is delivered (2000 fen)" in confirmed.output
-    runtime = Runtime(huoke_environment).start()
+    runtime = Runtime(operator_shell).start()
     try:
         billing = runtime.container.billing()
         assert billing.order(order.id, tenant_id=tenant.id).status == "delivered"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4
 
-import pytest
 from typer.testing import CliRunner
 
 from application.leads.commands import CreateLead
@@ -15,7 +14,7 @@ from application.shared.context import RequestContext, acting
 from entrypoints.cli import app
 from entrypoints.container import Runtime
 from entrypoints.settings import Settings
-from tests.conftest import TEST_CIPHER_KEY, Api
+from tests.conftest import Api
 
 SAME_PERSON = {"name": "王 五", "company": "上海火客科技有限公司"}
 
@@ -279,18 +278,10 @@ def test_cleaning_is_company_wide_work(api: Api) -> None:
 
 
 def test_an_operator_scans_a_tenant_from_the_command_line(
-    fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    fresh_settings: Settings, operator_shell: Settings
 ) -> None:
-    monkeypatch.setenv("HUOKE_VAR_DIR", str(fresh_settings.var_dir))
-    monkeypatch.setenv("HUOKE_CIPHER_KEY", TEST_CIPHER_KEY)
-    if fresh_settings.database_url:
-        monkeypatch.setenv("HUOKE_DATABASE_URL", fresh_settings.database_url)
-        monkeypatch.setenv("HUOKE_AUTO_MIGRATE", "y")
-        monkeypatch.setenv("HUOKE_POOL_SIZE", "2")
-    else:
-        monkeypatch.delenv("HUOKE_DATABASE_URL", raising=False)
     tenant_id = uuid4()
-    runtime = Runtime(fresh_settings).start()
+    runtime = Runtime(fresh_settings).start()  # the views run here, so the scan sees leads
     try:
         with acting(RequestContext(request_id="setup", read_your_writes=True)):
             for mobile in ("13800138091", "13800138092"):

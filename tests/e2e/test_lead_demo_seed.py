@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from typer.testing import CliRunner
 
 from application.leads.queries import LeadFilter
@@ -13,21 +12,6 @@ from application.tenancy.commands import RegisterTenant
 from entrypoints.cli import app
 from entrypoints.container import Runtime
 from entrypoints.settings import Settings
-from tests.conftest import TEST_CIPHER_KEY
-
-
-@pytest.fixture
-def operator_shell(fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """HUOKE_* pointing at an empty store, as an operator's shell would have them."""
-    monkeypatch.setenv("HUOKE_VAR_DIR", str(fresh_settings.var_dir))
-    monkeypatch.setenv("HUOKE_AUTO_MIGRATE", "y")
-    monkeypatch.setenv("HUOKE_CIPHER_KEY", TEST_CIPHER_KEY)
-    if fresh_settings.database_url:
-        monkeypatch.setenv("HUOKE_DATABASE_URL", fresh_settings.database_url)
-        monkeypatch.setenv("HUOKE_POOL_SIZE", "2")
-    else:
-        monkeypatch.delenv("HUOKE_DATABASE_URL", raising=False)
-    return Settings.from_environment()
 
 
 def test_seeding_twice_adds_only_the_missing_leads(operator_shell: Settings) -> None:

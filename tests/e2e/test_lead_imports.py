@@ -23,7 +23,7 @@ from application.tenancy.commands import RegisterTenant
 from entrypoints.cli import app
 from entrypoints.container import Runtime
 from entrypoints.settings import Settings
-from tests.conftest import TEST_CIPHER_KEY, Api
+from tests.conftest import Api
 
 RYW = {"Prefer": "read-your-writes"}
 
@@ -413,24 +413,10 @@ def test_the_use_case_refuses_an_oversized_file_before_reading_it() -> None:
 # --- the command line --------------------------------------------------------------------
 
 
-@pytest.fixture
-def huoke_environment(fresh_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """HUOKE_* pointing at an empty store, as an operator's shell would have them."""
-    monkeypatch.setenv("HUOKE_VAR_DIR", str(fresh_settings.var_dir))
-    monkeypatch.setenv("HUOKE_AUTO_MIGRATE", "y")
-    monkeypatch.setenv("HUOKE_CIPHER_KEY", TEST_CIPHER_KEY)
-    if fresh_settings.database_url:
-        monkeypatch.setenv("HUOKE_DATABASE_URL", fresh_settings.database_url)
-        monkeypatch.setenv("HUOKE_POOL_SIZE", "2")
-    else:
-        monkeypatch.delenv("HUOKE_DATABASE_URL", raising=False)
-    return Settings.from_environment()
-
-
 def test_an_operator_imports_a_file_from_the_command_line(
-    huoke_environment: Settings, tmp_path: Any
+    operator_shell: Settings, tmp_path: Any
 ) -> None:
-    runtime = Runtime(huoke_environment).start()
+    runtime = Runtime(operator_shell).start()
     try:
         with acting(RequestContext(request_id="test-setup")):
             tenant = runtime.container.tenancy().register_tenant(
@@ -453,7 +439,7 @@ def test_an_operator_imports_a_file_from_the_command_line(
     assert "2 created, 0 updated, 0 duplicate, 1 rejected" in imported.output
     found = re.search(r"import ([0-9a-f-]{36}) completed", imported.output)
     assert found, imported.output
-    runtime = Runtime(huoke_environment).start()
+    runtime = Runtime(operator_shell).start()
     try:
         details = runtime.container.lead_imports().details(tenant.id, UUID(found.group(1)))
         lead = runtime.container.leads().lead(tenant.id, details.results[0].lead_id)
