@@ -49,12 +49,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from rich.console import Console
 from rich.table import Table
+from throwaway import server_url, throwaway_database
 
 import application.org.organisation as organisation_module
 from application.org.commands import EstablishDepartment
@@ -128,31 +128,6 @@ def plural(count: int, noun: str) -> str:
 
 
 # --- the throwaway database ----------------------------------------------------------------
-
-
-def server_url() -> str:
-    url = os.environ.get("HUOKE_BENCH_DATABASE_URL") or os.environ.get("HUOKE_TEST_DATABASE_URL")
-    if not url:
-        sys.exit(
-            "set HUOKE_BENCH_DATABASE_URL or HUOKE_TEST_DATABASE_URL "
-            '(eval "$(scripts/postgres-for-tests)" starts a local server)'
-        )
-    return url
-
-
-@contextmanager
-def throwaway_database(url: str) -> Iterator[str]:
-    """A new database on the server of `url`, dropped (even if still in use) afterwards."""
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    name = f"huoke_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def server_facts(url: str) -> str:
