@@ -4,13 +4,13 @@ always in the same transaction as the tracking row (exactly-once views)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL
 
 from application.shared.views import ReadModel, Statement, View
 
@@ -24,7 +24,10 @@ class BatchingView(View):
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+        with (
+            self.datastore.transaction(commit=True) as cursor,  # type: ignore[attr-defined]
+            self._round_trips_saved(cursor),
+        ):
             self._batch_cursor, self._batch_tracking = cursor, None
             try:
                 yield
@@ -47,6 +50,24 @@ class BatchingView(View):
             return self._query(self._batch_cursor, sql, params)
         with self.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
             return self._query(cursor, sql, params)
+
+    def _round_trips_saved(self, cursor: Any) -> AbstractContextManager[Any]:
+        return nullcontext()
+
+    def _recreate(self, tracking_table: str) -> None:
+        """Empty tables and no position, in one transaction. The tracking table itself
+        stays: the library's own table creation keeps migration state from when the view
+        was opened, and re-running it after a drop fails on the second rebuild."""
+        application = self.read_model.follows.name
+        statements: list[Statement] = [
+            (f"DROP TABLE IF EXISTS {t}", ()) for t in self.read_model.tables
+        ]
+        statements += [(sql, ()) for sql in self.read_model.create_statements()]
+        statements.append(
+            (f"DELETE FROM {tracking_table} WHERE application_name = ?", (application,))
+        )
+        with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+            self._execute(cursor, statements)
 
     def _execute(self, cursor: Any, statements: Sequence[Statement]) -> None:
         raise NotImplementedError
@@ -71,14 +92,16 @@ class SQLiteView(BatchingView, SQLiteTrackingRecorder):
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def reset(self) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
-            for table in [*self.read_model.tables, "tracking"]:
-                cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        self.create_table()
+        self._recreate("tracking")
 
 
 class PostgresView(BatchingView, PostgresTrackingRecorder):
     """A read model's tables beside its `<name>_tracking` table in PostgreSQL."""
+
+    def _round_trips_saved(self, cursor: Any) -> AbstractContextManager[Any]:
+        # Pipeline mode sends a batch's statements without waiting for each answer; a
+        # query (`rows`) or the end of the batch waits for all of them.
+        return cursor.connection.pipeline()  # type: ignore[no-any-return]
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -93,14 +116,7 @@ class PostgresView(BatchingView, PostgresTrackingRecorder):
         return [dict(row) for row in cursor.fetchall()]
 
     def reset(self) -> None:
-        with self.datastore.transaction(commit=True) as cursor:
-            for table in [*self.read_model.tables, self.tracking_table_name]:
-                cursor.execute(
-                    SQL("DROP TABLE IF EXISTS {}.{}").format(
-                        Identifier(self.datastore.schema), Identifier(table)
-                    )
-                )
-        self.create_table()
+        self._recreate(f"{self.datastore.schema}.{self.tracking_table_name}")
 
 
 def _postgres(sql: str) -> Any:
