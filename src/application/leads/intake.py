@@ -116,11 +116,12 @@ class IntakeBatch:
         if len(owners) > 1 or self.on_match is OnMatch.REPORT:
             return "duplicate", lead  # identities of two leads, or told not to touch it
         custom = self.rules.check_custom(offer.custom)  # before anything changes
+        # The profile first: it is what may still be refused, and then nothing has changed.
+        lead.update_profile(offer.profile, custom, only_empty=self.on_match is OnMatch.ATTACH)
         for claim_id, found in claims.items():
             if not lead.has_identity(found["kind"], found["value"]):
                 self._claim_for(claim_id, found, lead.id)
                 lead.attach_identity(found["kind"], found["value"])
-        lead.update_profile(offer.profile, custom, only_empty=self.on_match is OnMatch.ATTACH)
         return ("updated" if self.on_match is OnMatch.UPDATE else "matched"), lead
 
     def aggregates(self) -> list[Aggregate]:
