@@ -39,7 +39,7 @@ from entrypoints.http.lead_handover import LeadHandoverController
 from entrypoints.http.lead_imports import LeadImportController, LeadPasteController
 from entrypoints.http.lead_lists import LeadListController
 from entrypoints.http.lead_settings import LeadSettingsController
-from entrypoints.http.leads import LeadActionController, LeadController
+from entrypoints.http.leads import LeadActionController, LeadController, lead_filter_from_query
 from entrypoints.http.org import DepartmentController, EmployeeController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.requests import RequestContextMiddleware
@@ -138,6 +138,7 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             "billing": provider(container.billing),
             "billing_queries": provider(container.billing_queries),
             "leads": provider(container.leads),
+            "lead_filter": Provide(lead_filter_from_query, sync_to_thread=False),
             "lead_queries": provider(container.lead_queries),
             "lead_settings": provider(container.lead_settings),
             "lead_targets": provider(container.lead_targets),

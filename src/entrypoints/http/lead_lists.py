@@ -3,9 +3,6 @@ inside the caller's data scope (ORG-2)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from uuid import UUID
-
 from litestar import Controller, Response, get, post
 
 from application.leads.bulk import BulkLeadAction, BulkLeadActions, BulkResult
@@ -56,36 +53,12 @@ class LeadListController(Controller):
         lead_export: LeadExport,
         org_queries: OrgQueries,
         caller: TenantCaller,
-        q: str | None = None,
-        mobile: str | None = None,
-        email: str | None = None,
-        tag: str | None = None,
-        owner_id: UUID | None = None,
-        status: str | None = None,
-        pool_state: str | None = None,
-        source_level1: str | None = None,
-        source_level2: str | None = None,
-        user_type: str | None = None,
-        created_from: datetime | None = None,
-        created_to: datetime | None = None,
+        lead_filter: LeadFilter,
     ) -> Response[bytes]:
         """An XLSX file of the leads the list filters select, in the caller's data scope
         (at most 100,000; text that a spreadsheet would run as a formula is escaped).
         Needs the `export` permission."""
-        found = LeadFilter(
-            q=q,
-            mobile=mobile,
-            email=email,
-            tag=tag,
-            owner_id=owner_id,
-            status=status,
-            pool_state=pool_state,
-            source_level1=source_level1,
-            source_level2=source_level2,
-            user_type=user_type,
-            created_from=created_from,
-            created_to=created_to,
-        )
+        found = lead_filter
         sheet = lead_export.export(
             caller.tenant_id, found, owners=owners_in_scope(caller, org_queries)
         )

@@ -61,37 +61,13 @@ class LeadController(Controller):
         lead_queries: LeadQueries,
         org_queries: OrgQueries,
         caller: TenantCaller,
-        q: str | None = None,
-        mobile: str | None = None,
-        email: str | None = None,
-        tag: str | None = None,
-        owner_id: UUID | None = None,
-        status: str | None = None,
-        pool_state: str | None = None,
-        source_level1: str | None = None,
-        source_level2: str | None = None,
-        user_type: str | None = None,
-        created_from: datetime | None = None,
-        created_to: datetime | None = None,
+        lead_filter: LeadFilter,
         sort: SortKey = "created_at",
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[LeadSummary]:
         """Live leads in the caller's data scope, newest first (20 a page by default)."""
-        found = LeadFilter(
-            q=q,
-            mobile=mobile,
-            email=email,
-            tag=tag,
-            owner_id=owner_id,
-            status=status,
-            pool_state=pool_state,
-            source_level1=source_level1,
-            source_level2=source_level2,
-            user_type=user_type,
-            created_from=created_from,
-            created_to=created_to,
-        )
+        found = lead_filter
         owners = owners_in_scope(caller, org_queries)
         return page_of(
             lead_queries.search(
@@ -403,6 +379,37 @@ class LeadActionController(Controller):
         """Delete the lead (its history stays; its identities are freed)."""
         _visible(leads, org_queries, caller, lead_id)
         return with_etag(leads.delete(caller.tenant_id, lead_id, data.reason))
+
+
+def lead_filter_from_query(
+    q: str | None = None,
+    mobile: str | None = None,
+    email: str | None = None,
+    tag: str | None = None,
+    owner_id: UUID | None = None,
+    status: str | None = None,
+    pool_state: str | None = None,
+    source_level1: str | None = None,
+    source_level2: str | None = None,
+    user_type: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+) -> LeadFilter:
+    """The lead list's filters from the query string (the list and the export share them)."""
+    return LeadFilter(
+        q=q,
+        mobile=mobile,
+        email=email,
+        tag=tag,
+        owner_id=owner_id,
+        status=status,
+        pool_state=pool_state,
+        source_level1=source_level1,
+        source_level2=source_level2,
+        user_type=user_type,
+        created_from=created_from,
+        created_to=created_to,
+    )
 
 
 def _visible(
