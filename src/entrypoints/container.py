@@ -47,6 +47,11 @@ from application.tenancy.billing_directory import BillingDirectory, BillingQueri
 from application.tenancy.directory import TenancyDirectory, TenancyQueries
 from application.tenancy.ports import PaymentGateway
 from application.tenancy.tenancy import Tenancy
+from domain.audit.permissions import AUDIT_GRANTS
+from domain.leads.permissions import LEADS_GRANTS
+from domain.org.permissions import ORG_GRANTS
+from domain.shared.access import HISTORY_GRANTS, PermissionMatrix
+from domain.tenancy.permissions import TENANCY_GRANTS
 from entrypoints.scheduler import Scheduler
 from entrypoints.settings import Settings
 
@@ -118,14 +123,7 @@ def build_notifier(settings: Settings) -> OutboxNotifier:
     return OutboxNotifier(settings.var_dir / "outbox")
 
 
-def governed(leads: Leads, roster: Organisation) -> Leads:
-    """Leads whose writes are checked against each tenant's lead settings."""
-    leads.rules = TenantLeadSettings(leads, roster=roster)
-    return leads
-
-
 def lead_settings_of(leads: Leads) -> TenantLeadSettings:
-    assert isinstance(leads.rules, TenantLeadSettings)
     return leads.rules
 
 
@@ -140,13 +138,20 @@ class Container(containers.DeclarativeContainer):
     storage = providers.Singleton(build_storage, settings)
     env = providers.Singleton(build_env, storage)
     hasher = providers.Singleton(Argon2SecretHasher, fast=settings.provided.fast_hashing)
+    tenant_permissions = providers.Singleton(
+        PermissionMatrix, [TENANCY_GRANTS, ORG_GRANTS, HISTORY_GRANTS, LEADS_GRANTS, AUDIT_GRANTS]
+    )
 
     tenancy_view = providers.Singleton(open_view, TenancyDirectory, storage, env)
     org_view = providers.Singleton(open_view, OrgDirectory, storage, env)
 
     org = providers.Singleton(following, providers.Singleton(Organisation, env), org_view)
     tenancy = providers.Singleton(
-        following, providers.Singleton(Tenancy, env, hasher=hasher, roster=org), tenancy_view
+        following,
+        providers.Singleton(
+            Tenancy, env, hasher=hasher, roster=org, permissions=tenant_permissions
+        ),
+        tenancy_view,
     )
 
     clock = providers.Singleton(SystemClock)
@@ -172,11 +177,7 @@ class Container(containers.DeclarativeContainer):
     duplicate_view = providers.Singleton(open_view, DuplicateQueue, storage, env)
     leads = providers.Singleton(
         following,
-        providers.Singleton(
-            governed,
-            providers.Singleton(Leads, env, clock=clock, roster=org, notifier=notifier),
-            org,
-        ),
+        providers.Singleton(Leads, env, clock=clock, roster=org, notifier=notifier),
         lead_view,
         duplicate_view,
     )

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.org import TenantRole
+from domain.shared.access import TenantRole
 from domain.shared.errors import InvalidValue, StateConflict
 from domain.tenancy import ApiKey
 from tests.unit.events import replay, topics

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.org import Action
+from domain.shared.access import Action
 from domain.shared.errors import InvalidValue, StateConflict
 from domain.tenancy import StaffAccount, StaffRole, parse_staff_roles, staff_is_allowed
 from domain.tenancy.staff import STAFF_RESOURCES

@@ -21,8 +21,8 @@ from application.leads.leads import Leads
 from application.leads.queries import LeadFilter
 from application.leads.scope import require_in_scope
 from application.leads.selection import LeadSelection
+from application.shared.commands import Command
 from application.shared.errors import InvalidInput, NotFound, VersionConflict
-from application.tenancy.commands import Command
 from domain.leads.groups import GroupMembership
 from domain.leads.lead import SOURCE_FIELDS, Lead, Value
 from domain.shared.errors import DomainError

@@ -22,8 +22,8 @@ from pydantic import BaseModel, Field
 from application.leads.commands import AttachIdentity, FieldValue, LeadDetails
 from application.leads.intake import Offer
 from application.leads.leads import Leads
+from application.shared.commands import Command
 from application.shared.errors import AlreadyExists, ApplicationError, VersionConflict
-from application.tenancy.commands import Command
 from domain.leads.duplicate_case import (
     DuplicateCase,
     DuplicateReason,

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from application.tenancy.commands import Command
+from application.shared.commands import Command
 from domain.leads.lead import Lead
 
 Text = str | None

@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 
 from application.leads.leads import CONFLICT_RETRIES, Leads, notify_owner
 from application.leads.queries import LeadFilter, LeadQueries
+from application.shared.commands import Command
 from application.shared.errors import InvalidInput, NotFound, VersionConflict
-from application.tenancy.commands import Command
 from domain.leads.lead import Handover, Lead
 
 MAX_HANDOVER = 500  # leads per call; `more` tells the caller to call again

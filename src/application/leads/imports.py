@@ -26,9 +26,9 @@ from application.leads.commands import LeadInput
 from application.leads.intake import IntakeBatch, Offer, OnMatch, claim_ids, offer_from
 from application.leads.leads import Leads
 from application.leads.spreadsheets import Cell, Table, read_table
+from application.shared.commands import Command
 from application.shared.errors import ApplicationError, InvalidInput, VersionConflict
 from application.shared.pages import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
-from application.tenancy.commands import Command
 from domain.leads.identity import IdentityKind
 from domain.leads.lead_import import (
     CUSTOM_PREFIX,

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from application.leads.commands import LeadInput, Outcome
 from application.leads.identities import normalise
-from application.leads.rules import UNCHECKED, Ruleset
+from application.leads.rules import Ruleset
 from domain.leads.identity import IdentityKind, LeadIdentity
 from domain.leads.lead import BASE_FIELDS, Lead, Value
 
@@ -85,7 +85,7 @@ class IntakeBatch:
         *,
         on_match: OnMatch,
         known_claims: set[UUID] | None = None,
-        rules: Ruleset = UNCHECKED,
+        rules: Ruleset,
     ) -> None:
         self.tenant_id = tenant_id
         self.repository = repository

@@ -21,12 +21,11 @@ from application.leads.commands import (
 )
 from application.leads.identities import normalise
 from application.leads.intake import IntakeBatch, OnMatch, offer_from
-from application.leads.ports import OwnerNotifier
-from application.leads.rules import UNCHECKED, LeadRules
+from application.leads.ports import EmployeeRoster, OwnerNotifier
+from application.leads.settings import TenantLeadSettings
 from application.shared.clock import Clock
 from application.shared.errors import AlreadyExists, InvalidInput, VersionConflict
 from application.shared.event_sourced import EventSourcedContext
-from application.tenancy.ports import EmployeeRoster
 from domain.leads.identity import LeadIdentity
 from domain.leads.lead import Lead, Value
 
@@ -52,8 +51,9 @@ class Leads(EventSourcedContext):
         self.clock = clock
         self.roster = roster
         self.notifier = notifier
-        # The tenants' lead settings; the container wires them (TenantLeadSettings).
-        self.rules: LeadRules = UNCHECKED
+        # Every lead write is checked against its tenant's lead settings, which live in
+        # this same event store (so a lead and what it teaches them commit together).
+        self.rules = TenantLeadSettings(self, roster=roster)
 
     # --- intake --------------------------------------------------------------------------
 

@@ -13,3 +13,11 @@ class OwnerNotifier(Protocol):
         """Deliver the notice (WeCom message, e-mail, app push…); must not raise on a
         delivery failure the lead change should survive."""
         ...
+
+
+class EmployeeRoster(Protocol):
+    """Tells whether an employee currently works for a tenant (the org context knows)."""
+
+    def is_current_employee(self, tenant_id: UUID, employee_id: UUID) -> bool:
+        """True for an employee of `tenant_id` who has not left."""
+        ...

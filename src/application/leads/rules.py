@@ -9,7 +9,6 @@ custom field that now holds values, a tag seen for the first time).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
@@ -48,31 +47,3 @@ class Ruleset(Protocol):
 
 class LeadRules(Protocol):
     def for_tenant(self, tenant_id: UUID) -> Ruleset: ...
-
-
-class Unchecked:
-    """Allows everything: the rules of a `Leads` no settings were wired to."""
-
-    def admit(self, offer: Offer) -> Offer:
-        return replace(offer)
-
-    def check_custom(self, values: dict[str, Value]) -> dict[str, Value]:
-        return dict(values)
-
-    def check_source(self, source: dict[str, Value]) -> dict[str, Value]:
-        return dict(source)
-
-    def check_status(self, status: str) -> str:
-        return status
-
-    def check_tags(self, tags: list[str]) -> list[str]:
-        return list(tags)
-
-    def pending(self) -> list[Aggregate]:
-        return []
-
-    def for_tenant(self, tenant_id: UUID) -> Ruleset:
-        return self
-
-
-UNCHECKED = Unchecked()

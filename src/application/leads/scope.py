@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 from uuid import UUID
 
+from application.shared.callers import TenantCaller
 from application.shared.errors import NotFound
-from application.tenancy.access import TenantCaller
-from domain.org.roles import DataScope
+from domain.shared.access import DataScope
 
 
 class TeamDirectory(Protocol):

@@ -25,12 +25,12 @@ from eventsourcing.application import AggregateNotFoundError, project_aggregate
 from eventsourcing.domain import Aggregate
 from pydantic import BaseModel, Field
 
+from application.leads.ports import EmployeeRoster
 from application.leads.queries import LeadFilter, where_clause
+from application.shared.commands import Command
 from application.shared.errors import NotFound, VersionConflict
 from application.shared.pages import Page, fetch_page
 from application.shared.views import View
-from application.tenancy.commands import Command
-from application.tenancy.ports import EmployeeRoster
 from domain.leads.lead import Value
 from domain.leads.lead_settings import UNGROUPED, LeadSettings
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from application.tenancy.commands import Command
+from application.shared.commands import Command
 
 
 class EstablishDepartment(Command):

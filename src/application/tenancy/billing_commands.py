@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from application.tenancy.commands import Command
+from application.shared.commands import Command
 from domain.tenancy.order import Order
 from domain.tenancy.plans import Catalogue
 from domain.tenancy.refund import Refund

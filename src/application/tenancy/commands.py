@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from application.shared.commands import Command
 from domain.tenancy.tenant import DEFAULT_TIMEZONE
 
 SettingValue = str | int | bool | None
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class RegisterTenant(Command):

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 from uuid import UUID
 
+from application.shared.callers import Caller, StaffCaller, TenantCaller
 from application.shared.errors import (
     AlreadyExists,
     InvalidInput,
@@ -16,7 +17,6 @@ from application.shared.errors import (
     VersionConflict,
 )
 from application.shared.event_sourced import EventSourcedContext
-from application.tenancy.access import Caller, StaffCaller, TenantCaller
 from application.tenancy.commands import (
     ApiKeyDetails,
     EnrolledStaff,
@@ -29,9 +29,11 @@ from application.tenancy.commands import (
     UpdateTenant,
 )
 from application.tenancy.ports import EmployeeRoster, SecretHasher
+from domain.shared.access import PermissionMatrix
 from domain.shared.text import email_address
 from domain.shared.unique_key import UniqueKey
 from domain.tenancy import ApiKey, StaffAccount, Tenant
+from domain.tenancy.staff import STAFF_PERMISSIONS
 
 API_KEY_PREFIX = "hk_"
 STAFF_TOKEN_PREFIX = "hks_"
@@ -48,20 +50,16 @@ class Tenancy(EventSourcedContext):
         self,
         env: dict[str, str] | None = None,
         *,
-        hasher: SecretHasher | None = None,
-        roster: EmployeeRoster | None = None,
+        hasher: SecretHasher,
+        roster: EmployeeRoster,
+        permissions: PermissionMatrix,
     ):
         super().__init__(env)
-        self._hasher = hasher
-        self._roster = roster
+        self.hasher = hasher
+        self.roster = roster
+        self.permissions = permissions
         # sha256(token) -> id, for tokens whose argon2 hash was already checked once.
         self._verified: dict[str, UUID] = {}
-
-    @property
-    def hasher(self) -> SecretHasher:
-        if self._hasher is None:
-            raise RuntimeError("Tenancy needs a SecretHasher to issue or check credentials")
-        return self._hasher
 
     # --- tenants -------------------------------------------------------------------------
 
@@ -135,7 +133,7 @@ class Tenancy(EventSourcedContext):
         """Issue a key; its secret is in this answer only and is stored as an argon2 hash."""
         self.load(tenant_id, Tenant, tenant_id=None)
         if command.employee_id is not None and not (
-            self._roster and self._roster.is_current_employee(tenant_id, command.employee_id)
+            self.roster.is_current_employee(tenant_id, command.employee_id)
         ):
             raise InvalidInput(f"no current employee {command.employee_id}", field="employee_id")
         key_id = self.new_id(f"api-key:{tenant_id}")
@@ -231,7 +229,9 @@ class Tenancy(EventSourcedContext):
             if not account.is_active:
                 raise Unauthenticated("staff account is disabled")
             self._check_secret(token, record_id, account.token_hash, secret)
-            return StaffCaller(staff_id=account.id, roles=account.staff_roles)
+            return StaffCaller(
+                staff_id=account.id, roles=account.staff_roles, permissions=STAFF_PERMISSIONS
+            )
         if token.startswith(API_KEY_PREFIX):
             record_id, secret = _split(token, API_KEY_PREFIX)
             key = self._find(record_id, ApiKey)
@@ -245,6 +245,7 @@ class Tenancy(EventSourcedContext):
                 key_id=key.id,
                 tenant_id=key.tenant_id,
                 roles=key.tenant_roles,
+                permissions=self.permissions,
                 employee_id=key.employee_id,
             )
         raise Unauthenticated("unknown kind of credential")

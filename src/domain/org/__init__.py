@@ -1,15 +1,6 @@
-"""Organisation (ORG): departments, employees, roles and permissions."""
+"""Organisation (ORG): departments and employees with their roles."""
 
 from domain.org.departments import Department
 from domain.org.employees import Employee
-from domain.org.roles import Action, DataScope, TenantRole, is_allowed, widest_data_scope
 
-__all__ = [
-    "Action",
-    "DataScope",
-    "Department",
-    "Employee",
-    "TenantRole",
-    "is_allowed",
-    "widest_data_scope",
-]
+__all__ = ["Department", "Employee"]

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, AggregateEvent, event
 
-from domain.org.roles import parse_roles
+from domain.shared.access import parse_roles
 from domain.shared.errors import StateConflict
 from domain.shared.text import email_address, required_text
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, AggregateEvent, event
 
-from domain.org.roles import TenantRole, parse_roles
+from domain.shared.access import TenantRole, parse_roles
 from domain.shared.errors import StateConflict
 from domain.shared.text import required_text
 

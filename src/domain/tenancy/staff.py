@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, AggregateEvent, event
 
-from domain.org.roles import Action
+from domain.shared.access import ALL, READ, Action, Grants, PermissionMatrix
 from domain.shared.errors import InvalidValue, StateConflict
 from domain.shared.text import email_address, required_text
 
@@ -20,21 +20,31 @@ class StaffRole(StrEnum):
     AUDITOR = "auditor"
 
 
-_READ = frozenset({Action.READ})
-_ALL = frozenset(Action)
 STAFF_RESOURCES = ("tenants", "staff", "billing", "history")
 
-_GRANTS: dict[StaffRole, dict[str, frozenset[Action]]] = {
-    StaffRole.ADMIN: {resource: _ALL for resource in STAFF_RESOURCES},
-    StaffRole.SUPPORT: {"tenants": _ALL - {Action.DELETE}, "history": _READ, "billing": _READ},
-    StaffRole.BILLING: {"tenants": _READ, "billing": _ALL, "history": _READ},
-    StaffRole.AUDITOR: {resource: _READ for resource in STAFF_RESOURCES},
+# resource -> staff role -> actions (the back office, /api/v1/admin)
+STAFF_GRANTS: Grants = {
+    "tenants": {
+        StaffRole.ADMIN: ALL,
+        StaffRole.SUPPORT: ALL - {Action.DELETE},
+        StaffRole.BILLING: READ,
+        StaffRole.AUDITOR: READ,
+    },
+    "staff": {StaffRole.ADMIN: ALL, StaffRole.AUDITOR: READ},
+    "billing": {
+        StaffRole.ADMIN: ALL,
+        StaffRole.SUPPORT: READ,
+        StaffRole.BILLING: ALL,
+        StaffRole.AUDITOR: READ,
+    },
+    "history": {role: (ALL if role is StaffRole.ADMIN else READ) for role in StaffRole},
 }
+STAFF_PERMISSIONS = PermissionMatrix([STAFF_GRANTS])
 
 
 def staff_is_allowed(roles: frozenset[StaffRole], resource: str, action: Action) -> bool:
     """Whether any of the staff `roles` may perform `action` on `resource`."""
-    return any(action in _GRANTS[role].get(resource, frozenset()) for role in roles)
+    return STAFF_PERMISSIONS.allows(roles, resource, action)
 
 
 def parse_staff_roles(values: list[str]) -> frozenset[StaffRole]:

@@ -23,7 +23,7 @@ from application.tenancy.commands import (
 )
 from application.tenancy.directory import TenancyQueries, TenantSummary
 from application.tenancy.tenancy import Tenancy
-from domain.org.roles import Action
+from domain.shared.access import Action
 from domain.tenancy import TenantStatus
 from entrypoints.http.conventions import (
     ListOf,

@@ -26,7 +26,7 @@ from application.tenancy.billing_directory import (
     RefundRow,
     SubscriptionRow,
 )
-from domain.org.roles import Action
+from domain.shared.access import Action
 from entrypoints.http.conventions import (
     ListOf,
     optional_if_match,

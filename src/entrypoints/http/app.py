@@ -12,7 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from application.tenancy.access import StaffCaller, TenantCaller
+from application.shared.callers import StaffCaller, TenantCaller
 from entrypoints.container import Runtime
 from entrypoints.http.admin import (
     AdminHistoryController,

@@ -8,8 +8,8 @@ from uuid import UUID
 from litestar import Controller, Response, get, post
 from pydantic import BaseModel
 
+from application.shared.callers import TenantCaller
 from application.shared.pages import DEFAULT_LIMIT
-from application.tenancy.access import TenantCaller
 from application.tenancy.billing import Billing
 from application.tenancy.billing_commands import (
     CancelOrder,
@@ -27,7 +27,7 @@ from application.tenancy.billing_directory import BillingQueries, OrderRow, Refu
 from application.tenancy.commands import RegisterTenant, TenantDetails
 from application.tenancy.directory import TenancyQueries, TenantSummary
 from application.tenancy.tenancy import Tenancy
-from domain.org.roles import Action
+from domain.shared.access import Action
 from entrypoints.http.conventions import ListOf, page_of, tenant_may, with_etag
 from entrypoints.http.tenant import Cursor, Limit
 

@@ -11,10 +11,10 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from pydantic import BaseModel
 
+from application.shared.callers import StaffCaller, TenantCaller
 from application.shared.errors import InvalidInput, PermissionDenied
 from application.shared.pages import Page
-from application.tenancy.access import StaffCaller, TenantCaller
-from domain.org.roles import Action
+from domain.shared.access import Action
 from entrypoints.http.problems import PreconditionRequired
 from entrypoints.http.requests import caller_of
 

@@ -6,9 +6,9 @@ from uuid import UUID
 
 from litestar import Controller, get
 
+from application.shared.callers import TenantCaller
 from application.shared.history import HistoryEntry, RecordHistory
-from application.tenancy.access import TenantCaller
-from domain.org.roles import Action
+from domain.shared.access import Action
 from entrypoints.http.conventions import tenant_may
 
 

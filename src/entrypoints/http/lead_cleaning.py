@@ -25,10 +25,10 @@ from application.leads.cleaning import (
 from application.leads.cleaning_directory import CaseStatus, CaseSummary, DuplicateQueries
 from application.leads.scope import owners_in_scope
 from application.org.directory import OrgQueries
+from application.shared.callers import TenantCaller
 from application.shared.errors import NotFound, PermissionDenied
 from application.shared.pages import DEFAULT_LIMIT, Page
-from application.tenancy.access import TenantCaller
-from domain.org.roles import Action
+from domain.shared.access import Action
 from entrypoints.http.conventions import (
     ListOf,
     optional_if_match,

@@ -7,8 +7,8 @@ from uuid import UUID
 from litestar import Controller, post
 
 from application.leads.handover import HandOverLeads, HandoverReport, LeadHandover
-from application.tenancy.access import TenantCaller
-from domain.org.roles import Action
+from application.shared.callers import TenantCaller
+from domain.shared.access import Action
 from entrypoints.http.conventions import tenant_may
 
 

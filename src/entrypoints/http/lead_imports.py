@@ -28,11 +28,11 @@ from application.leads.imports import (
     PasteResult,
     RowOutcome,
 )
+from application.shared.callers import TenantCaller
+from application.shared.commands import Command
 from application.shared.errors import InvalidInput
 from application.shared.pages import DEFAULT_LIMIT
-from application.tenancy.access import TenantCaller
-from application.tenancy.commands import Command
-from domain.org.roles import Action
+from domain.shared.access import Action
 from entrypoints.http.conventions import tenant_may
 from entrypoints.http.tenant import Cursor, Limit
 

@@ -10,8 +10,8 @@ from application.leads.export import LeadExport
 from application.leads.queries import LeadFilter
 from application.leads.scope import owners_in_scope
 from application.org.directory import OrgQueries
-from application.tenancy.access import TenantCaller
-from domain.org.roles import Action
+from application.shared.callers import TenantCaller
+from domain.shared.access import Action
 from entrypoints.http.conventions import tenant_may
 
 

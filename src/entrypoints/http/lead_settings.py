@@ -33,9 +33,9 @@ from application.leads.settings import (
     TenantLeadSettings,
 )
 from application.org.directory import OrgQueries
+from application.shared.callers import TenantCaller
 from application.shared.pages import DEFAULT_LIMIT
-from application.tenancy.access import TenantCaller
-from domain.org.roles import Action
+from domain.shared.access import Action
 from entrypoints.http.conventions import ListOf, if_match, page_of, tenant_may, with_etag
 from entrypoints.http.tenant import Cursor, Limit
 

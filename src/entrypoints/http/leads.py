@@ -31,10 +31,10 @@ from application.leads.leads import Leads
 from application.leads.queries import LeadFilter, LeadQueries, LeadSummary, SortKey, TimelineEntry
 from application.leads.scope import owners_in_scope, require_in_scope
 from application.org.directory import OrgQueries
+from application.shared.callers import TenantCaller
+from application.shared.commands import Command
 from application.shared.pages import DEFAULT_LIMIT
-from application.tenancy.access import TenantCaller
-from application.tenancy.commands import Command
-from domain.org.roles import Action
+from domain.shared.access import Action
 from entrypoints.http.conventions import ListOf, if_match, page_of, tenant_may, with_etag
 from entrypoints.http.tenant import Cursor, Limit
 

@@ -17,9 +17,9 @@ from application.org.commands import (
 )
 from application.org.directory import OrgQueries
 from application.org.organisation import Organisation
+from application.shared.callers import TenantCaller
 from application.shared.pages import DEFAULT_LIMIT
-from application.tenancy.access import TenantCaller
-from domain.org.roles import Action
+from domain.shared.access import Action
 from entrypoints.http.conventions import (
     ListOf,
     if_match,

@@ -12,9 +12,9 @@ import anyio.to_thread
 from litestar.datastructures import Headers, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from application.shared.callers import Caller
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 from application.shared.errors import InvalidInput, PermissionDenied, Unauthenticated
-from application.tenancy.access import Caller
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 MAX_IDEMPOTENCY_KEY = 255

@@ -8,8 +8,8 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import Parameter
 
+from application.shared.callers import TenantCaller
 from application.shared.pages import DEFAULT_LIMIT, MAX_LIMIT
-from application.tenancy.access import TenantCaller
 from application.tenancy.commands import (
     ApiKeyDetails,
     IssueApiKey,
@@ -19,7 +19,7 @@ from application.tenancy.commands import (
 )
 from application.tenancy.directory import TenancyQueries
 from application.tenancy.tenancy import Tenancy
-from domain.org.roles import Action
+from domain.shared.access import Action
 from entrypoints.http.conventions import (
     ListOf,
     if_match,

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from application.shared.context import Actor, ActorKind
 from application.shared.errors import PermissionDenied
-from domain.org.roles import Action, DataScope, TenantRole, is_allowed, widest_data_scope
-from domain.tenancy.staff import StaffRole, staff_is_allowed
+from domain.shared.access import Action, DataScope, PermissionMatrix, TenantRole, widest_data_scope
 
 
 @dataclass(frozen=True)
 class TenantCaller:
-    """A request made with a tenant's API key."""
+    """A request made with a tenant's API key; `permissions` is the matrix every context
+    registered its resources in."""
 
     key_id: UUID
     tenant_id: UUID
     roles: frozenset[TenantRole]
+    permissions: PermissionMatrix = field(compare=False, repr=False)
     employee_id: UUID | None = None
 
     @property
@@ -28,9 +29,12 @@ class TenantCaller:
     def data_scope(self) -> DataScope:
         return widest_data_scope(self.roles)
 
+    def may(self, resource: str, action: Action) -> bool:
+        return self.permissions.allows(self.roles, resource, action)
+
     def require(self, resource: str, action: Action) -> None:
         """Refuse (403) unless one of the key's roles grants `action` on `resource`."""
-        if not is_allowed(self.roles, resource, action):
+        if not self.may(resource, action):
             raise PermissionDenied(
                 f"roles {', '.join(sorted(self.roles))} may not {action.value} {resource}"
             )
@@ -41,7 +45,8 @@ class StaffCaller:
     """A request made by a platform staff member (back office, /api/v1/admin)."""
 
     staff_id: UUID
-    roles: frozenset[StaffRole]
+    roles: frozenset[str]
+    permissions: PermissionMatrix = field(compare=False, repr=False)
 
     @property
     def actor(self) -> Actor:
@@ -49,7 +54,7 @@ class StaffCaller:
 
     def require(self, resource: str, action: Action) -> None:
         """Refuse (403) unless one of the staff roles grants `action` on `resource`."""
-        if not staff_is_allowed(self.roles, resource, action):
+        if not self.permissions.allows(self.roles, resource, action):
             raise PermissionDenied(
                 f"staff roles {', '.join(sorted(self.roles))} may not {action.value} {resource}"
             )

@@ -1,0 +1,1 @@
+"""Audit (AUD): who changed what configuration, replayable from the event stores."""
