@@ -64,7 +64,8 @@ def test_every_event_is_stamped_and_reloads_identically(fresh_settings: Settings
         reloaded = tenancy.tenant(tenant.id)
     finally:
         runtime.close()
-    assert [event._meta for event in events] == [OPERATOR.metadata()] * 2
+    stamp = {**OPERATOR.metadata(), "tenant_id": str(tenant.id)}  # the tenant is its own
+    assert [event._meta for event in events] == [stamp] * 2
     assert reloaded.settings == {"brand.color": "red"} and reloaded.version == 2
 
 

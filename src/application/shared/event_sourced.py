@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError, Mapper
 
 from application.shared.context import current_context
 from application.shared.errors import NotFound, VersionConflict
-from application.shared.stamping import StampingMapper
+from application.shared.stamping import StampingMapper, stamp
 from application.shared.writer import GroupCommitWriter
 
 if TYPE_CHECKING:
@@ -51,7 +51,12 @@ class EventSourcedContext(Application[UUID]):
 
         Raises `VersionConflict` when a concurrent command already saved one of them.
         """
-        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        events = []
+        for aggregate in aggregates:
+            tenant_id = getattr(aggregate, "tenant_id", None)
+            for event in aggregate.collect_events():
+                stamp(event, tenant_id=tenant_id)
+                events.append(event)
         if not events:
             return None
         # Map (stamp, transcode, encrypt) here, in the command's own context.
