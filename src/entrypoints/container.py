@@ -1,68 +1,36 @@
-"""The composition root: every concrete class is chosen here, and only here."""
+"""The composition root: every concrete class is chosen here, and only here.
+
+The platform's own providers (settings, storage, the process's one connection pool,
+clock, permissions) are built first; then each context's manifest adds its providers
+(`entrypoints/contexts/<name>.py`), in the order of `entrypoints.registry.CONTEXTS`.
+"""
 
 from __future__ import annotations
 
-import base64
-import hmac
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dependency_injector import containers, providers
 
-from adapters.leads.outbox_notifier import OutboxNotifier
-from adapters.leads.xlsx_sheet import XlsxSheetWriter
-from adapters.persistence.runners import ProjectionWorker, guard_for, open_view
-from adapters.persistence.storage import Storage, load_or_create_cipher_key
-from adapters.security.argon2_hasher import Argon2SecretHasher
-from adapters.shared.clock import SystemClock
-from adapters.tenancy.alipay import AlipayGateway
-from adapters.tenancy.catalogue import load_catalogue
-from adapters.tenancy.sandbox_payments import SandboxPayments
-from adapters.tenancy.wechat_pay import WeChatPayGateway
-from application.leads.bulk import BulkLeadActions
-from application.leads.cleaning import DuplicateCases
-from application.leads.cleaning_directory import (
-    DuplicateQueries,
-    DuplicateQueue,
-    LeadCandidatesView,
+from adapters.persistence.infrastructure import ProcessInfrastructure, close_view
+from adapters.persistence.runners import (
+    FollowerRunner,
+    NamedGuard,
+    exclusive,
+    rebuild,
+    upstreams_of,
 )
-from application.leads.consent import ConsentQueries, LeadConsent
-from application.leads.demo import DemoLeads
-from application.leads.directory import LeadDirectory
-from application.leads.export import LeadExport
-from application.leads.handover import LeadHandover
-from application.leads.imports import LeadImports
-from application.leads.leads import Leads
-from application.leads.queries import LeadQueries
-from application.leads.selection import LeadSelection
-from application.leads.settings import MarketingTargets, TenantLeadSettings
-from application.org.directory import OrgDirectory, OrgQueries
-from application.org.organisation import Organisation
+from adapters.persistence.storage import Storage, load_or_create_cipher_key
+from adapters.shared.clock import SystemClock
 from application.shared.event_sourced import EventSourcedContext
 from application.shared.history import RecordHistory
 from application.shared.views import ReadModel, View
-from application.tenancy.billing import Billing
-from application.tenancy.billing_directory import BillingDirectory, BillingQueries
-from application.tenancy.directory import TenancyDirectory, TenancyQueries
-from application.tenancy.ports import PaymentGateway
-from application.tenancy.tenancy import Tenancy
-from domain.audit.permissions import AUDIT_GRANTS
-from domain.leads.permissions import LEADS_GRANTS
-from domain.org.permissions import ORG_GRANTS
 from domain.shared.access import HISTORY_GRANTS, PermissionMatrix
-from domain.tenancy.permissions import TENANCY_GRANTS
+from entrypoints.manifest import Manifest
+from entrypoints.registry import CONTEXTS
 from entrypoints.scheduler import Scheduler
 from entrypoints.settings import Settings
-
-APPLICATIONS: tuple[type[EventSourcedContext], ...] = (Tenancy, Organisation, Billing, Leads)
-READ_MODELS: tuple[type[ReadModel], ...] = (
-    TenancyDirectory,
-    OrgDirectory,
-    BillingDirectory,
-    LeadDirectory,
-    DuplicateQueue,
-)
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -80,157 +48,105 @@ def build_storage(settings: Settings) -> Storage:
     )
 
 
-def build_env(storage: Storage) -> dict[str, str]:
-    return storage.env([app.name for app in APPLICATIONS], [model.name for model in READ_MODELS])
+def application_names(contexts: Sequence[Manifest]) -> list[str]:
+    return [name for manifest in contexts for name in manifest.applications]
 
 
-def build_gateways(settings: Settings, storage: Storage) -> dict[str, PaymentGateway]:
-    """The payment providers that are set up: the sandbox (unless switched off), and
-    WeChat Pay and Alipay when their HUOKE_WECHATPAY_* / HUOKE_ALIPAY_* are given."""
-    gateways: dict[str, PaymentGateway] = {}
-    notify = settings.public_url.rstrip("/") + "/callbacks/payments/"
-    if settings.sandbox_payments:
-        secret = hmac.new(base64.b64decode(storage.cipher_key), b"sandbox-payments", "sha256")
-        gateways["sandbox"] = SandboxPayments(
-            settings.var_dir / "sandbox-payments.jsonl", secret.digest()
-        )
-    if settings.wechatpay is not None:
-        wechat = settings.wechatpay
-        gateways["wechatpay"] = WeChatPayGateway(
-            mchid=wechat.mchid,
-            appid=wechat.appid,
-            private_key=wechat.private_key_file.read_text(),
-            cert_serial_no=wechat.cert_serial_no,
-            apiv3_key=wechat.apiv3_key,
-            notify_url=notify + "wechatpay",
-            public_key=wechat.public_key_file.read_text(),
-            public_key_id=wechat.public_key_id,
-            **({"base_url": wechat.base_url} if wechat.base_url else {}),
-        )
-    if settings.alipay is not None:
-        alipay = settings.alipay
-        gateways["alipay"] = AlipayGateway(
-            app_id=alipay.app_id,
-            app_private_key=alipay.app_private_key_file.read_text(),
-            alipay_public_key=alipay.alipay_public_key_file.read_text(),
-            notify_url=notify + "alipay",
-            **({"gateway_url": alipay.gateway_url} if alipay.gateway_url else {}),
-        )
-    return gateways
+def followers_of(contexts: Sequence[Manifest]) -> list[type[ReadModel]]:
+    return [model for manifest in contexts for model in manifest.followers]
 
 
-def build_notifier(settings: Settings) -> OutboxNotifier:
-    return OutboxNotifier(settings.var_dir / "outbox")
+def followers_by_upstream(contexts: Sequence[Manifest]) -> dict[str, list[type[ReadModel]]]:
+    """For each application, the followers that read-your-writes waits for."""
+    names = application_names(contexts)
+    by_upstream: dict[str, list[type[ReadModel]]] = {name: [] for name in names}
+    for model in followers_of(contexts):
+        for upstream in upstreams_of(model, names):
+            by_upstream[upstream].append(model)
+    return by_upstream
 
 
-def lead_settings_of(leads: Leads) -> TenantLeadSettings:
-    return leads.rules
-
-
-def following(application: EventSourcedContext, *views: View) -> Any:
-    """Let `application` wait for `views` when a caller asks to read its own writes."""
-    application.views.extend(views)
-    return application
-
-
-class Container(containers.DeclarativeContainer):
-    settings = providers.Dependency(instance_of=Settings)
-    storage = providers.Singleton(build_storage, settings)
-    env = providers.Singleton(build_env, storage)
-    hasher = providers.Singleton(Argon2SecretHasher, fast=settings.provided.fast_hashing)
-    tenant_permissions = providers.Singleton(
-        PermissionMatrix, [TENANCY_GRANTS, ORG_GRANTS, HISTORY_GRANTS, LEADS_GRANTS, AUDIT_GRANTS]
+def build_container(settings: Settings, contexts: Sequence[Manifest]) -> Any:
+    """The platform's providers, then every context's, by its manifest alone."""
+    c = containers.DynamicContainer()
+    c.settings = providers.Object(settings)
+    c.storage = providers.Singleton(build_storage, settings)
+    c.infrastructure = providers.Singleton(
+        ProcessInfrastructure, c.storage, followers_by_upstream(contexts)
     )
-
-    tenancy_view = providers.Singleton(open_view, TenancyDirectory, storage, env)
-    org_view = providers.Singleton(open_view, OrgDirectory, storage, env)
-
-    org = providers.Singleton(following, providers.Singleton(Organisation, env), org_view)
-    tenancy = providers.Singleton(
-        following,
-        providers.Singleton(
-            Tenancy, env, hasher=hasher, roster=org, permissions=tenant_permissions
-        ),
-        tenancy_view,
+    c.clock = providers.Singleton(SystemClock)
+    c.tenant_permissions = providers.Singleton(
+        PermissionMatrix, [HISTORY_GRANTS, *(g for m in contexts for g in m.grants)]
     )
+    c.configuration_events = providers.Object(
+        {topic: text for m in contexts for topic, text in m.configuration_events.items()}
+    )
+    for manifest in contexts:
+        for alias, model in manifest.views.items():
+            setattr(c, alias, providers.Singleton(_query_view, c.infrastructure, model))
+    for manifest in contexts:
+        for name, provider in manifest.providers(c).items():
+            if name in c.providers:
+                raise ValueError(f"context {manifest.name} redefines provider {name!r}")
+            setattr(c, name, provider)
+    c.history = providers.Singleton(
+        RecordHistory, providers.List(*(c.providers[n] for n in application_names(contexts)))
+    )
+    return c
 
-    clock = providers.Singleton(SystemClock)
-    catalogue = providers.Singleton(load_catalogue)
-    gateways = providers.Singleton(build_gateways, settings, storage)
-    billing_view = providers.Singleton(open_view, BillingDirectory, storage, env)
-    billing = providers.Singleton(
-        following,
-        providers.Singleton(
-            Billing,
-            env,
-            catalogue=catalogue,
-            clock=clock,
-            calendar=tenancy,
-            gateways=gateways,
-            public_url=settings.provided.public_url,
-        ),
-        billing_view,
-    )
 
-    notifier = providers.Singleton(build_notifier, settings)
-    lead_view = providers.Singleton(open_view, LeadDirectory, storage, env)
-    duplicate_view = providers.Singleton(open_view, DuplicateQueue, storage, env)
-    leads = providers.Singleton(
-        following,
-        providers.Singleton(Leads, env, clock=clock, roster=org, notifier=notifier),
-        lead_view,
-        duplicate_view,
-    )
+def _silent(done: int, total: int) -> None:
+    """No progress to show."""
 
-    tenancy_queries = providers.Singleton(TenancyQueries, tenancy_view)
-    org_queries = providers.Singleton(OrgQueries, org_view)
-    billing_queries = providers.Singleton(BillingQueries, billing_view)
-    lead_queries = providers.Singleton(LeadQueries, lead_view)
-    lead_settings = providers.Singleton(lead_settings_of, leads)
-    lead_targets = providers.Singleton(MarketingTargets, lead_view)
-    duplicate_queries = providers.Singleton(DuplicateQueries, duplicate_view)
-    lead_cleaning = providers.Singleton(
-        DuplicateCases, leads, providers.Singleton(LeadCandidatesView, lead_view)
-    )
-    lead_handover = providers.Singleton(LeadHandover, leads, org, lead_queries)
-    lead_consent = providers.Singleton(LeadConsent, leads)
-    consent_queries = providers.Singleton(ConsentQueries, lead_view)
-    lead_selection = providers.Singleton(LeadSelection, lead_view)
-    lead_demo = providers.Singleton(DemoLeads, leads, lead_queries)
-    lead_bulk = providers.Singleton(BulkLeadActions, leads, lead_selection)
-    lead_export = providers.Singleton(
-        LeadExport, lead_selection, providers.Singleton(XlsxSheetWriter), clock
-    )
-    lead_imports = providers.Singleton(LeadImports, leads, lead_queries, duplicates=lead_cleaning)
-    history = providers.Singleton(RecordHistory, providers.List(tenancy, org, billing, leads))
+
+def _query_view(infrastructure: ProcessInfrastructure, model: type[ReadModel]) -> View:
+    return infrastructure.query_view(model)
+
+
+@dataclass(frozen=True)
+class FollowerPosition:
+    follower: str
+    upstream: str
+    position: int
+    head: int
 
 
 class Runtime:
-    """A running huoke: the container plus projection workers when they run in-process."""
+    """A running huoke: the container of every registered context, plus the follower
+    runner and the scheduler when they run in-process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, contexts: Sequence[Manifest] = CONTEXTS) -> None:
         self.settings = settings
-        self.container = Container(settings=settings)
-        self.workers: list[ProjectionWorker] = []
+        self.contexts = tuple(contexts)
+        self.container = build_container(settings, self.contexts)
+        self.runner: FollowerRunner | None = None
         self.scheduler: Scheduler | None = None
 
     @property
+    def application_names(self) -> list[str]:
+        return application_names(self.contexts)
+
+    @property
     def applications(self) -> Sequence[EventSourcedContext]:
-        container = self.container
-        return [container.tenancy(), container.org(), container.billing(), container.leads()]
+        return [self.container.providers[name]() for name in self.application_names]
+
+    @property
+    def followers(self) -> list[type[ReadModel]]:
+        return followers_of(self.contexts)
 
     @property
     def views(self) -> Sequence[View]:
-        return [
-            self.container.tenancy_view(),
-            self.container.org_view(),
-            self.container.billing_view(),
-            self.container.lead_view(),
-            self.container.duplicate_view(),
-        ]
+        """The query view of every follower (policies' hold only their positions)."""
+        infrastructure = self.container.infrastructure()
+        return [infrastructure.query_view(model) for model in self.followers]
+
+    def make_follower(self, model: type[ReadModel], view: View) -> ReadModel:
+        """A follower over `view`: by its own provider when it has collaborators."""
+        provider = self.container.providers.get(model.name)
+        return provider(view=view) if provider is not None else model(view=view)
 
     def start(self) -> Runtime:
-        """Open every application and view; start projection runners if in-process."""
+        """Open every application and view; start the follower runner if in-process."""
         self.applications  # noqa: B018 - construct (and on first run create) the stores now
         self.views  # noqa: B018
         if self.settings.in_process_projections:
@@ -238,46 +154,92 @@ class Runtime:
             self.start_scheduler()
         return self
 
-    def start_workers(self) -> list[ProjectionWorker]:
-        storage, env = self.container.storage(), self.container.env()
-        self.workers = [ProjectionWorker(model, storage, env) for model in READ_MODELS]
-        for worker in self.workers:
-            worker.start()
-        return self.workers
+    def start_workers(self) -> FollowerRunner:
+        """One thread keeping every follower this process can hold up to date."""
+        self.runner = FollowerRunner(
+            self.followers,
+            self.container.infrastructure(),
+            self.application_names,
+            self.make_follower,
+        )
+        self.runner.start()
+        return self.runner
 
-    def start_scheduler(self) -> Scheduler:
+    def start_scheduler(self) -> Scheduler | None:
         """Expiry and refund sweeps in a background thread (one process at a time)."""
+        if "billing" not in self.application_names:
+            return None
         container = self.container
         self.scheduler = Scheduler(
             container.billing(),
             container.billing_queries(),
             container.clock(),
-            guard_for(container.storage(), "scheduler"),
+            NamedGuard(container.storage(), "scheduler"),
             self.settings.scheduler_interval_seconds,
         )
         self.scheduler.start()
         return self.scheduler
 
+    def follower(self, name: str) -> type[ReadModel]:
+        models = {model.name: model for model in self.followers}
+        if name not in models:
+            raise KeyError(f"unknown read model {name!r}; one of: {', '.join(models)}")
+        return models[name]
+
+    def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> int:
+        """Empty one follower's view and replay its upstreams into it (refused with
+        `FollowerHeld` while a runner keeps it); answers how many events it replayed."""
+        model = self.follower(name)
+        infrastructure = self.container.infrastructure()
+        with exclusive(infrastructure.storage, model.name):
+            view = infrastructure.open_view(model)
+            try:
+                upstreams = [
+                    self.container.providers[n]()
+                    for n in upstreams_of(model, self.application_names)
+                ]
+                follower = self.make_follower(model, view)
+                return rebuild(
+                    follower, view, upstreams, **({"progress": progress} if progress else {})
+                )
+            finally:
+                close_view(view)
+
+    def positions(self) -> list[FollowerPosition]:
+        """How far each follower is behind each of its upstreams."""
+        infrastructure = self.container.infrastructure()
+        heads = {a.name: a.recorder.max_notification_id() or 0 for a in self.applications}
+        return [
+            FollowerPosition(
+                model.name,
+                upstream,
+                infrastructure.query_view(model).max_tracking_id(upstream) or 0,
+                heads[upstream],
+            )
+            for model in self.followers
+            for upstream in upstreams_of(model, self.application_names)
+        ]
+
     def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
-        for worker in self.workers:
-            worker.stop()
+        if self.runner is not None:
+            self.runner.stop()
         for application in self.applications:
             application.close()
-        for view in self.views:
-            close = getattr(view.datastore, "close", None)  # type: ignore[attr-defined]
-            if close:
-                close()
-        self.container.unwire()
+        self.container.infrastructure().close()
         self.container.reset_singletons()
 
 
-def migrate(settings: Settings) -> list[str]:
+def migrate(settings: Settings, contexts: Sequence[Manifest] = CONTEXTS) -> list[str]:
     """Create every events table and read-model table (CREATE_TABLE=y once)."""
-    runtime = Runtime(replace(settings, auto_migrate=True, in_process_projections=False))
+    runtime = Runtime(replace(settings, auto_migrate=True, in_process_projections=False), contexts)
     try:
         runtime.start()
-        return [app.name for app in runtime.applications] + [m.name for m in READ_MODELS]
+        return runtime.application_names + [model.name for model in runtime.followers]
     finally:
         runtime.close()
+
+
+# Kept for the CLI: the followers every registered context brings.
+READ_MODELS: tuple[type[ReadModel], ...] = tuple(followers_of(CONTEXTS))

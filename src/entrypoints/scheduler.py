@@ -12,7 +12,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from adapters.persistence.runners import Guard
+from adapters.persistence.runners import NamedGuard as Guard
 from application.shared.clock import Clock
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 from application.tenancy.billing import Billing

@@ -15,7 +15,6 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import TestClient
 
-from adapters.persistence.runners import ProjectionWorker
 from application.shared.context import RequestContext, acting
 from entrypoints.container import Runtime, migrate
 from entrypoints.http.app import create_app
@@ -116,8 +115,6 @@ def world(
             with TestClient(create_app(runtime, close_runtime_on_shutdown=False)) as client:
                 yield World(client, staff, side, server)
         finally:
-            with ThreadPoolExecutor() as pool:  # each worker takes up to 0.5 s to stop
-                list(pool.map(ProjectionWorker.stop, runtime.workers))
             runtime.close()
 
 

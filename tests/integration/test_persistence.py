@@ -9,12 +9,12 @@ from dataclasses import replace
 import psycopg
 import pytest
 
-from adapters.persistence.runners import guard_for, rebuild
+from adapters.persistence.runners import NamedGuard
 from application.org.commands import EstablishDepartment, HireEmployee, ReviseEmployee
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 from application.shared.errors import AlreadyExists, NotFound
 from application.tenancy.commands import EnrolStaff, RegisterTenant, UpdateTenant
-from entrypoints.container import READ_MODELS, Runtime
+from entrypoints.container import Runtime
 from entrypoints.settings import Settings
 
 OPERATOR = RequestContext(
@@ -131,11 +131,8 @@ def test_a_rebuilt_view_equals_the_live_one(fresh_settings: Settings) -> None:
 def _rebuild_all(settings: Settings) -> dict[str, dict[str, list[tuple]]]:
     runtime = Runtime(settings).start()
     try:
-        for view in runtime.views:
-            application = next(
-                a for a in runtime.applications if isinstance(a, view.read_model.follows)
-            )
-            rebuild(view.read_model, view, application)
+        for model in runtime.followers:
+            runtime.rebuild(model.name)
         return {view.read_model.name: _dump(view) for view in runtime.views}
     finally:
         runtime.close()
@@ -152,7 +149,7 @@ def test_only_one_runner_may_hold_a_view(fresh_settings: Settings) -> None:
     runtime = Runtime(replace(fresh_settings, in_process_projections=False)).start()
     try:
         storage = runtime.container.storage()
-        first, second = (guard_for(storage, READ_MODELS[0].name) for _ in range(2))
+        first, second = (NamedGuard(storage, runtime.followers[0].name) for _ in range(2))
         assert first.acquire()
         assert not second.acquire()
         first.release()

@@ -1,111 +1,229 @@
-"""Running read models: one guarded, self-restarting runner per view, and rebuilds."""
+"""Running followers (read models and policies): one supervised thread per process.
+
+The thread holds every follower whose guard it wins, applies each upstream's new events
+in batches (one view transaction per batch and upstream, tracking included, so a batch
+is applied exactly once) and sleeps until an upstream says there is more: one LISTEN
+connection for all upstreams on PostgreSQL, polling on SQLite. Guards make each
+follower run in one process only (advisory locks on that same connection; file locks
+on SQLite), so several worker processes split the followers between them and take over
+a crashed one's share. A follower that fails is retried a second later from its
+tracking positions, so nothing is skipped or applied twice; the others go on.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import logging
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
-from eventsourcing.application import Application
-from eventsourcing.persistence import InfrastructureFactory, Tracking
-from eventsourcing.projection import ProjectionRunner
+from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Identifier
 
+from adapters.persistence.infrastructure import ProcessInfrastructure, close_view
 from adapters.persistence.storage import Storage
-from adapters.persistence.views import view_class_for
-from application.shared.event_sourced import EventSourcedContext
-from application.shared.views import ReadModel, View
+from application.shared.views import EVERY_APPLICATION, ReadModel, View
 
-log = logging.getLogger("huoke.projections")
+log = logging.getLogger("huoke.followers")
 RESTART_DELAY_SECONDS = 1.0
 BATCH = 500  # events per view transaction
 POLL_SECONDS = 0.05  # SQLite has no NOTIFY: how often to look for new events
 LISTEN_SECONDS = 0.5  # PostgreSQL: longest wait for a NOTIFY before looking anyway
 
-
-class Guard(Protocol):
-    def acquire(self) -> bool: ...
-    def release(self) -> None: ...
+MakeFollower = Callable[[type[ReadModel], View], ReadModel]
 
 
-class FileGuard:
-    """Only one process runs a view: an exclusive lock on `<var>/view-<name>.lock`."""
+class FollowerHeld(RuntimeError):
+    """Another process (or runner) is running this follower."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle: Any = None
 
-    def acquire(self) -> bool:
-        handle = self.path.open("a")
+def upstreams_of(model: type[ReadModel], applications: Sequence[str]) -> tuple[str, ...]:
+    """The applications `model` follows, `EVERY_APPLICATION` resolved."""
+    if tuple(model.follows) == EVERY_APPLICATION:
+        return tuple(applications)
+    unknown = [name for name in model.follows if name not in applications]
+    if unknown:
+        raise ValueError(f"{model.name} follows unknown applications {unknown}")
+    return tuple(model.follows)
+
+
+def catch_up(follower: ReadModel, view: View, upstream: Any, *, limit: int = BATCH) -> int:
+    """Apply up to `limit` events of one upstream after the view's position for it, in one
+    view transaction. Answers how many there were (0: up to date with that upstream)."""
+    position = view.max_tracking_id(upstream.name) or 0
+    notifications = upstream.recorder.select_notifications(
+        start=position, limit=limit, inclusive_of_start=False
+    )
+    if notifications:
+        with view.batch():
+            for notification in notifications:
+                event = upstream.mapper.to_domain_event(notification)
+                follower.process_event(event, Tracking(upstream.name, notification.id))
+    return len(notifications)
+
+
+def rebuild(
+    follower: ReadModel,
+    view: View,
+    upstreams: Sequence[Any],
+    *,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> int:
+    """Empty the view and replay every event of its upstreams into it, in batches.
+
+    Returns the number of events processed; `progress(done, total)` after each batch.
+    """
+    view.reset()
+    total = sum(upstream.recorder.max_notification_id() or 0 for upstream in upstreams)
+    done = 0
+    for upstream in upstreams:
+        while applied := catch_up(follower, view, upstream):
+            done += applied
+            progress(done, total)
+    return done
+
+
+# --- guards -------------------------------------------------------------------------------
+
+
+class Guards(Protocol):
+    def acquire(self, name: str) -> bool: ...
+    def release(self, name: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class FileGuards:
+    """Only one process runs a follower: an exclusive lock on `<var>/view-<name>.lock`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._held: dict[str, Any] = {}
+
+    def acquire(self, name: str) -> bool:
+        handle = (self.directory / f"view-{name}.lock").open("a")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             handle.close()
             return False
-        self._handle = handle
+        self._held[name] = handle
         return True
 
-    def release(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+    def release(self, name: str) -> None:
+        handle = self._held.pop(name, None)
+        if handle is not None:
+            handle.close()
+
+    def close(self) -> None:
+        for name in list(self._held):
+            self.release(name)
 
 
-class AdvisoryLockGuard:
-    """Only one process runs a view: a PostgreSQL session advisory lock on its name."""
+class AdvisoryLockGuards:
+    """Only one process runs a follower: a session advisory lock on its name, all of a
+    process's locks on one connection (closing it releases them all)."""
 
-    def __init__(self, database_url: str, name: str) -> None:
-        self.database_url = database_url
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self.connection = connection
+
+    def acquire(self, name: str) -> bool:
+        row = self.connection.execute(
+            "SELECT pg_try_advisory_lock(hashtext(%s))", (f"huoke-view:{name}",)
+        ).fetchone()
+        return bool(row and row[0])
+
+    def release(self, name: str) -> None:
+        self.connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"huoke-view:{name}",))
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class NamedGuard:
+    """One guard of its own (a connection or lock file opened for it), e.g. for the
+    scheduler or a rebuild: `acquire()` answers whether this process now holds it."""
+
+    def __init__(self, storage: Storage, name: str) -> None:
+        self.storage = storage
         self.name = name
-        self._connection: psycopg.Connection[Any] | None = None
+        self._guards: Guards | None = None
 
     def acquire(self) -> bool:
-        connection = psycopg.connect(self.database_url, autocommit=True)
-        row = connection.execute(
-            "SELECT pg_try_advisory_lock(hashtext(%s))", (f"huoke-view:{self.name}",)
-        ).fetchone()
-        if row and row[0]:
-            self._connection = connection
+        if self.storage.database_url is not None:
+            connection = psycopg.connect(self.storage.database_url, autocommit=True)
+            guards: Guards = AdvisoryLockGuards(connection)
+        else:
+            guards = FileGuards(self.storage.var_dir)
+        if guards.acquire(self.name):
+            self._guards = guards
             return True
-        connection.close()
+        guards.close()
         return False
 
     def release(self) -> None:
-        if self._connection is not None:
-            self._connection.close()  # closing the session releases the lock
-            self._connection = None
+        if self._guards is not None:
+            self._guards.close()
+            self._guards = None
 
 
-def guard_for(storage: Storage, name: str) -> Guard:
-    if storage.database_url is not None:
-        return AdvisoryLockGuard(storage.database_url, name)
-    return FileGuard(storage.var_dir / f"view-{name}.lock")
-
-
-class ProjectionWorker:
-    """Keeps one read model up to date in a background thread: waits for its guard, then
-    applies new events in batches (one view transaction per batch, tracking included,
-    so a batch is applied exactly once) and sleeps until the events table says there is
-    more: LISTEN/NOTIFY on PostgreSQL, polling on SQLite. Any error restarts it; it
-    resumes from the view's tracking position, so nothing is skipped or applied twice."""
-
-    def __init__(self, read_model: type[ReadModel], storage: Storage, env: dict[str, str]):
-        self.read_model = read_model
-        self.storage = storage
-        # Tables exist by now (`huoke db migrate`, or Runtime.start in embedded mode);
-        # runners creating them at once race in PostgreSQL's catalog.
-        self.env = {**env, "CREATE_TABLE": "n"}
-        self.guard = guard_for(storage, read_model.name)
-        self.failures = 0
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"projection-{read_model.name}", daemon=True
+@contextmanager
+def exclusive(storage: Storage, name: str) -> Iterator[None]:
+    """Hold a follower's guard (refusing if a runner holds it), e.g. during a rebuild."""
+    guard = NamedGuard(storage, name)
+    if not guard.acquire():
+        raise FollowerHeld(
+            f"{name} is being kept up to date by a running `huoke serve` or "
+            "`huoke worker projections`; stop it first"
         )
+    try:
+        yield
+    finally:
+        guard.release()
+
+
+# --- the runner ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Running:
+    model: type[ReadModel]
+    upstreams: tuple[str, ...]
+    follower: ReadModel | None = None
+    view: View | None = None
+    retry_at: float = 0.0
+    failures: int = 0
+    held: bool = False
+
+
+class FollowerRunner:
+    """Keeps followers up to date in one background thread (see the module docstring)."""
+
+    def __init__(
+        self,
+        models: Sequence[type[ReadModel]],
+        infrastructure: ProcessInfrastructure,
+        applications: Sequence[str],
+        make_follower: MakeFollower,
+    ) -> None:
+        self.infrastructure = infrastructure
+        self.make_follower = make_follower
+        self.running = [_Running(m, upstreams_of(m, applications)) for m in models]
+        self.upstream_names = sorted({name for r in self.running for name in r.upstreams})
+        self._readers: dict[str, Any] = {}
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="followers", daemon=True)
+        self._connection: psycopg.Connection[Any] | None = None
+        self._guards: Guards | None = None
+
+    @property
+    def failures(self) -> int:
+        return sum(r.failures for r in self.running)
 
     def start(self) -> None:
         self._thread.start()
@@ -117,117 +235,91 @@ class ProjectionWorker:
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                held = self.guard.acquire()
-            except Exception:  # e.g. the database is down: try again later, never give up
-                log.exception("projection %s cannot take its guard", self.read_model.name)
-                held = False
-            if not held:
-                self._stopping.wait(RESTART_DELAY_SECONDS)  # or another process runs it
+                self._connect()
+                self._take_guards()
+                if not self._advance():
+                    self._wait()
+            except Exception:  # e.g. the database went away: start over a second later
+                log.exception("followers lost their connection; reconnecting")
+                self._disconnect()
+                self._stopping.wait(RESTART_DELAY_SECONDS)
+        self._disconnect()
+
+    def _connect(self) -> None:
+        if self._guards is not None:
+            return
+        storage = self.infrastructure.storage
+        if storage.database_url is None:
+            self._guards = FileGuards(storage.var_dir)
+            return
+        # LISTEN before the first catch-up, so no NOTIFY falls between read and wait.
+        connection = psycopg.connect(storage.database_url, autocommit=True)
+        for name in self.upstream_names:
+            channel = self._reader(name).recorder.channel_name
+            connection.execute(SQL("LISTEN {}").format(Identifier(channel)))
+        self._connection, self._guards = connection, AdvisoryLockGuards(connection)
+
+    def _disconnect(self) -> None:
+        for running in self.running:
+            self._drop(running)
+        if self._guards is not None:
+            try:
+                self._guards.close()
+            except Exception:
+                log.exception("closing the followers' connection failed")
+        self._guards = self._connection = None
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
+
+    def _take_guards(self) -> None:
+        assert self._guards is not None
+        now = time.monotonic()
+        for running in self.running:
+            if not running.held and now >= running.retry_at:
+                running.held = self._guards.acquire(running.model.name)
+                if not running.held:  # another process runs it: look again later
+                    running.retry_at = now + RESTART_DELAY_SECONDS
+
+    def _advance(self) -> int:
+        """One batch per held follower and upstream; answers how many events were applied."""
+        applied = 0
+        for running in self.running:
+            if not running.held or time.monotonic() < running.retry_at:
                 continue
             try:
-                self._follow()
+                if running.follower is None:
+                    running.view = self.infrastructure.open_view(running.model, create_table=False)
+                    running.follower = self.make_follower(running.model, running.view)
+                assert running.view is not None
+                for name in running.upstreams:
+                    applied += catch_up(running.follower, running.view, self._reader(name))
             except Exception:
-                self.failures += 1
-                log.exception("projection %s failed; restarting", self.read_model.name)
-                self._stopping.wait(RESTART_DELAY_SECONDS)
-            finally:
-                self.guard.release()
+                running.failures += 1
+                log.exception("follower %s failed; restarting", running.model.name)
+                self._drop(running)
+                running.retry_at = time.monotonic() + RESTART_DELAY_SECONDS
+        return applied
 
-    def _follow(self) -> None:
-        application = reader_of(self.read_model.follows)(self.env)
-        view = open_view(self.read_model, self.storage, self.env)
-        projection = self.read_model(view=view)
-        listener = None
-        if self.storage.database_url is not None:
-            # LISTEN before the first catch-up, so no NOTIFY falls between read and wait.
-            listener = psycopg.connect(self.storage.database_url, autocommit=True)
-            channel = application.recorder.channel_name  # type: ignore[attr-defined]
-            listener.execute(SQL("LISTEN {}").format(Identifier(channel)))
-        try:
-            while not self._stopping.is_set():
-                if catch_up(projection, view, application) > 0:
-                    continue
-                if listener is None:  # SQLite has no NOTIFY: look again shortly
-                    self._stopping.wait(POLL_SECONDS)
-                else:
-                    for _ in listener.notifies(timeout=LISTEN_SECONDS, stop_after=1):
-                        pass
-        finally:
-            if listener is not None:
-                listener.close()
-            application.close()
-            view.datastore.close()  # type: ignore[attr-defined]
+    def _drop(self, running: _Running) -> None:
+        if running.view is not None:
+            close_view(running.view)
+        running.view = running.follower = None
+        if running.held and self._guards is not None:
+            try:
+                self._guards.release(running.model.name)
+            except Exception:
+                log.exception("releasing %s failed", running.model.name)
+        running.held = False
 
+    def _wait(self) -> None:
+        if self._connection is None:  # SQLite has no NOTIFY: look again shortly
+            self._stopping.wait(POLL_SECONDS)
+            return
+        for _ in self._connection.notifies(timeout=LISTEN_SECONDS, stop_after=1):
+            pass
 
-def catch_up(projection: ReadModel, view: View, application: Any, *, limit: int = BATCH) -> int:
-    """Apply up to `limit` events after the view's position, in one view transaction.
-    Answers how many there were (0: the view is up to date)."""
-    position = view.max_tracking_id(application.name) or 0
-    notifications = application.recorder.select_notifications(
-        start=position, limit=limit, inclusive_of_start=False
-    )
-    if notifications:
-        with view.batch():
-            for notification in notifications:
-                event = application.mapper.to_domain_event(notification)
-                projection.process_event(event, Tracking(application.name, notification.id))
-    return len(notifications)
-
-
-_READERS: dict[str, type[EventSourcedContext]] = {}
-
-
-def reader_of(application: type[Application[Any]]) -> type[EventSourcedContext]:
-    """A bare application over `application`'s events (same name, so same table and
-    settings): a projection only reads, so it needs none of the use cases' ports."""
-    if application.name not in _READERS:
-        _READERS[application.name] = type(
-            f"{application.__name__}Events", (EventSourcedContext,), {"name": application.name}
-        )
-    return _READERS[application.name]
-
-
-def open_view(read_model: type[ReadModel], storage: Storage, env: dict[str, str]) -> View:
-    """A connection to a read model's storage, for queries and read-your-writes waits."""
-    factory = InfrastructureFactory.construct(
-        env=ProjectionRunner._construct_env(name=read_model.name, env=env)
-    )
-    view = factory.tracking_recorder(view_class_for(read_model, postgres=storage.is_postgres))
-    assert isinstance(view, View)
-    return view
-
-
-@contextmanager
-def exclusive(storage: Storage, read_model: type[ReadModel]) -> Iterator[None]:
-    """Hold the view's guard (refusing if a runner holds it), e.g. during a rebuild."""
-    guard = guard_for(storage, read_model.name)
-    if not guard.acquire():
-        raise RuntimeError(
-            f"a projection runner is running {read_model.name}; stop `huoke serve`/"
-            "`huoke worker projections` first"
-        )
-    try:
-        yield
-    finally:
-        guard.release()
-
-
-def rebuild(
-    read_model: type[ReadModel],
-    view: View,
-    application: Any,
-    *,
-    progress: Callable[[int, int], None] = lambda done, total: None,
-) -> int:
-    """Empty the view and replay every event of its application into it, in batches.
-
-    Returns the number of events processed; `progress(done, total)` after each batch.
-    """
-    view.reset()
-    projection = read_model(view=view)
-    total = application.recorder.max_notification_id() or 0
-    done = 0
-    while applied := catch_up(projection, view, application):
-        done += applied
-        progress(min(view.max_tracking_id(application.name) or 0, total), total)
-    return done
+    def _reader(self, name: str) -> Any:
+        if name not in self._readers:
+            self._readers[name] = self.infrastructure.reader(name)
+        return self._readers[name]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -35,8 +34,8 @@ class Storage:
     def is_postgres(self) -> bool:
         return self.database_url is not None
 
-    def env(self, application_names: Iterable[str], view_names: Iterable[str]) -> dict[str, str]:
-        """Settings for every application and view (prefixed keys where they differ)."""
+    def base_env(self) -> dict[str, str]:
+        """Settings every application and view of the process shares."""
         env = {
             "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
             "CIPHER_KEY": self.cipher_key,
@@ -46,21 +45,33 @@ class Storage:
             env.update(postgres_env(self.database_url))
             env["POSTGRES_POOL_SIZE"] = str(self.pool_size)
             env["POSTGRES_MAX_OVERFLOW"] = str(self.max_overflow)
-            for name in [*application_names, *view_names]:
-                # A prefixed variable in the process environment would beat ours, and
-                # with DB functions the library takes no table lock: readers skip events.
-                env[f"{name.upper()}_POSTGRES_ENABLE_DB_FUNCTIONS"] = "n"
+            # With DB functions the library takes no table lock: readers skip events.
+            env["POSTGRES_ENABLE_DB_FUNCTIONS"] = "n"
             return env
         self.var_dir.mkdir(parents=True, exist_ok=True)
         env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
         env["SQLITE_LOCK_TIMEOUT"] = "10"
-        polling = get_topic(PollingSQLiteApplicationRecorder)
-        for name in application_names:
-            env[f"{name.upper()}_SQLITE_DBNAME"] = str(self.var_dir / f"events-{name}.sqlite")
-            env[f"{name.upper()}_APPLICATION_RECORDER_TOPIC"] = polling
-        for name in view_names:
-            env[f"{name.upper()}_SQLITE_DBNAME"] = str(self.var_dir / f"view-{name}.sqlite")
         return env
+
+    def application_env(self, name: str) -> dict[str, str]:
+        """Settings of one application (on SQLite: its own file, polled for new events)."""
+        if self.database_url is not None:
+            return self._guarded(name)
+        return {
+            "SQLITE_DBNAME": str(self.var_dir / f"events-{name}.sqlite"),
+            "APPLICATION_RECORDER_TOPIC": get_topic(PollingSQLiteApplicationRecorder),
+        }
+
+    def view_env(self, name: str) -> dict[str, str]:
+        """Settings of one read model (on SQLite: its own file)."""
+        if self.database_url is not None:
+            return self._guarded(name)
+        return {"SQLITE_DBNAME": str(self.var_dir / f"view-{name}.sqlite")}
+
+    @staticmethod
+    def _guarded(name: str) -> dict[str, str]:
+        # A prefixed variable in the process environment would beat the shared one.
+        return {f"{name.upper()}_POSTGRES_ENABLE_DB_FUNCTIONS": "n"}
 
 
 def postgres_env(database_url: str) -> dict[str, str]:

@@ -58,14 +58,11 @@ class BatchingView(View):
         """Empty tables and no position, in one transaction. The tracking table itself
         stays: the library's own table creation keeps migration state from when the view
         was opened, and re-running it after a drop fails on the second rebuild."""
-        application = self.read_model.follows.name
         statements: list[Statement] = [
             (f"DROP TABLE IF EXISTS {t}", ()) for t in self.read_model.tables
         ]
         statements += [(sql, ()) for sql in self.read_model.create_statements()]
-        statements.append(
-            (f"DELETE FROM {tracking_table} WHERE application_name = ?", (application,))
-        )
+        statements.append((f"DELETE FROM {tracking_table}", ()))  # every upstream's position
         with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
             self._execute(cursor, statements)
 

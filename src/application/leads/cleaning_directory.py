@@ -13,7 +13,6 @@ from eventsourcing.persistence import Tracking
 from pydantic import BaseModel
 
 from application.leads.cleaning import Candidate
-from application.leads.leads import Leads
 from application.shared.pages import Page, fetch_page
 from application.shared.views import ReadModel, View, iso, parse_iso
 from domain.leads.duplicate_case import DuplicateCase
@@ -25,7 +24,7 @@ class DuplicateQueue(ReadModel):
     """One row per duplicate case, with its state."""
 
     name = "lead_duplicates"
-    follows = Leads
+    follows = ("leads",)
     tables = {
         "leads_duplicate_cases": "tenant_id TEXT NOT NULL, case_id TEXT NOT NULL, "
         "status TEXT NOT NULL, reason TEXT NOT NULL, lead_ids TEXT NOT NULL, "

@@ -9,7 +9,6 @@ from typing import Any
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 
-from application.leads.leads import Leads
 from application.shared.views import ReadModel, Statement, iso
 from domain.leads.identity import LeadIdentity
 from domain.leads.lead import Lead
@@ -42,7 +41,7 @@ class LeadDirectory(ReadModel):
     """Keeps leads searchable, their identities indexed and their timelines in order."""
 
     name = "lead_directory"
-    follows = Leads
+    follows = ("leads",)
     tables = {
         "leads_leads": "tenant_id TEXT NOT NULL, lead_id TEXT NOT NULL, user_type TEXT NOT NULL, "
         "name TEXT, mobile TEXT, email TEXT, company TEXT, city TEXT, title TEXT, "

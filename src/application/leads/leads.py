@@ -25,7 +25,7 @@ from application.leads.ports import EmployeeRoster, OwnerNotifier
 from application.leads.settings import TenantLeadSettings
 from application.shared.clock import Clock
 from application.shared.errors import AlreadyExists, InvalidInput, VersionConflict
-from application.shared.event_sourced import EventSourcedContext
+from application.shared.event_sourced import EventSourcedContext, Infrastructure
 from domain.leads.identity import LeadIdentity
 from domain.leads.lead import Lead, Value
 
@@ -41,13 +41,13 @@ class Leads(EventSourcedContext):
 
     def __init__(
         self,
-        env: dict[str, str] | None = None,
+        infrastructure: Infrastructure,
         *,
         clock: Clock,
         roster: EmployeeRoster,
         notifier: OwnerNotifier,
     ) -> None:
-        super().__init__(env)
+        super().__init__(infrastructure)
         self.clock = clock
         self.roster = roster
         self.notifier = notifier

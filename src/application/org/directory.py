@@ -9,7 +9,6 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 
 from application.org.commands import DepartmentDetails, EmployeeDetails
-from application.org.organisation import Organisation
 from application.shared.pages import Page, fetch_page
 from application.shared.views import ReadModel, Statement, View, iso, parse_iso
 from domain.org import Department, Employee
@@ -19,7 +18,7 @@ class OrgDirectory(ReadModel):
     """Keeps departments and employees listable and countable."""
 
     name = "org_directory"
-    follows = Organisation
+    follows = ("org",)
     tables = {
         "org_departments": "tenant_id TEXT NOT NULL, department_id TEXT NOT NULL, "
         "name TEXT NOT NULL, parent_id TEXT, dissolved INTEGER NOT NULL, "

@@ -3,36 +3,53 @@ tenant-scoped loading and idempotent creation."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Mapper
+from eventsourcing.utils import Environment
 
 from application.shared.context import current_context
 from application.shared.errors import NotFound, VersionConflict
 from application.shared.stamping import StampingMapper, stamp
 from application.shared.writer import GroupCommitWriter
 
-if TYPE_CHECKING:
-    from application.shared.views import View
-
 A = TypeVar("A", bound=Aggregate)
-log = logging.getLogger("huoke.application")
 READ_YOUR_WRITES_TIMEOUT_SECONDS = 5.0
+
+
+class Infrastructure(Protocol):
+    """Where a process keeps its events and who follows them: one connection pool shared
+    by every application and read model of the process (the composition root builds it)."""
+
+    def application_env(self, name: str) -> dict[str, str]:
+        """The library settings of the application called `name`."""
+        ...
+
+    def factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        """Recorders for `env.name` on the process's shared database connections."""
+        ...
+
+    def wait_for_followers(self, application: str, position: int, timeout: float) -> bool:
+        """Wait until every read model following `application` has processed `position`;
+        False when one still lags at the timeout."""
+        ...
 
 
 class EventSourcedContext(Application[UUID]):
     """One bounded context's event-sourced application (one events table of its own)."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__(env)
+    def __init__(self, infrastructure: Infrastructure) -> None:
+        self.infrastructure = infrastructure
+        super().__init__(infrastructure.application_env(self.name))
         self.writer = GroupCommitWriter(self.recorder)
-        self.views: list[View] = []  # read models fed by this application: read-your-writes
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        return self.infrastructure.factory(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(
@@ -108,18 +125,14 @@ class EventSourcedContext(Application[UUID]):
         return first if isinstance(first, cls) else None
 
     def wait_for_views(self, position: int) -> bool:
-        """Wait until every read model of this application has processed `position`.
+        """Wait until every read model following this application has processed `position`.
 
         The command has already committed, so a view that lags beyond the timeout is not
         an error of the command: answer False and let the caller read a moment later.
         """
-        for view in self.views:
-            try:
-                view.wait(self.name, position, timeout=READ_YOUR_WRITES_TIMEOUT_SECONDS)
-            except TimeoutError:
-                log.warning("%s view lags behind position %s", view.read_model.name, position)
-                return False
-        return True
+        return self.infrastructure.wait_for_followers(
+            self.name, position, READ_YOUR_WRITES_TIMEOUT_SECONDS
+        )
 
     # --- reading for a command -----------------------------------------------------------
 

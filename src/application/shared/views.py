@@ -1,4 +1,5 @@
-"""Read models: projections of one application's events into tables, tracked exactly once.
+"""Read models: projections of upstream applications' events into tables, tracked exactly
+once per upstream.
 
 A read model declares its tables in portable SQL (SQLite and PostgreSQL both accept
 it: TEXT ids and ISO-8601 UTC times, INTEGER flags, `?` placeholders) and turns each
@@ -14,7 +15,6 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.projection import Projection
 
@@ -45,13 +45,19 @@ class View(TrackingRecorder, ABC):
         """Drop the read model's tables and tracking and create them empty (for rebuilds)."""
 
 
+EVERY_APPLICATION = ("*",)
+
+
 class ReadModel(Projection[View]):
     """A projection with its table definitions. Each subclass has its own
     `singledispatchmethod` `process_event` whose default calls `skip`: events it does
     not show still advance the tracking position, so read-your-writes can wait for any
-    position of the application."""
+    position of the application.
 
-    follows: ClassVar[type[Application[Any]]]
+    `follows` names the upstream applications (`EVERY_APPLICATION` for all of them).
+    Order holds within one upstream; across upstreams a read model must not rely on it."""
+
+    follows: ClassVar[tuple[str, ...]]
     tables: ClassVar[dict[str, str]] = {}  # table name -> column definitions
     indexes: ClassVar[dict[str, str]] = {}  # index name -> "table (columns)"
 

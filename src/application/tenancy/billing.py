@@ -21,7 +21,7 @@ from application.shared.errors import (
     Unauthenticated,
     VersionConflict,
 )
-from application.shared.event_sourced import EventSourcedContext
+from application.shared.event_sourced import EventSourcedContext, Infrastructure
 from application.tenancy.billing_commands import (
     ApproveRefund,
     CatalogueDetails,
@@ -67,7 +67,7 @@ class Billing(EventSourcedContext):
 
     def __init__(
         self,
-        env: dict[str, str] | None = None,
+        infrastructure: Infrastructure,
         *,
         catalogue: Catalogue,
         clock: Clock,
@@ -75,7 +75,7 @@ class Billing(EventSourcedContext):
         gateways: Mapping[str, PaymentGateway],
         public_url: str = "http://127.0.0.1:8000",
     ) -> None:
-        super().__init__(env)
+        super().__init__(infrastructure)
         self.catalogue = catalogue
         self.clock = clock
         self.calendar = calendar

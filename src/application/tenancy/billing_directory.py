@@ -13,7 +13,6 @@ from pydantic import BaseModel
 
 from application.shared.pages import Page, fetch_page
 from application.shared.views import ReadModel, Statement, View, iso, parse_iso
-from application.tenancy.billing import Billing
 from domain.tenancy.incident import SecurityIncident
 from domain.tenancy.order import Order
 from domain.tenancy.refund import Refund
@@ -88,7 +87,7 @@ class BillingDirectory(ReadModel):
     """Keeps billing records listable and searchable across tenants."""
 
     name = "billing_directory"
-    follows = Billing
+    follows = ("billing",)
     tables = {
         "billing_subscriptions": "tenant_id TEXT NOT NULL, subscription_id TEXT NOT NULL, "
         "product_line TEXT NOT NULL, edition TEXT NOT NULL, status TEXT NOT NULL, "

@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from application.shared.pages import Page, fetch_page
 from application.shared.views import ReadModel, View, iso, parse_iso
 from application.tenancy.commands import ApiKeyDetails, StaffDetails
-from application.tenancy.tenancy import Tenancy
 from domain.tenancy import ApiKey, StaffAccount, Tenant
 
 
@@ -32,7 +31,7 @@ class TenancyDirectory(ReadModel):
     """Keeps the tenant, API-key and staff lists in step with the tenancy events."""
 
     name = "tenancy_directory"
-    follows = Tenancy
+    follows = ("tenancy",)
     tables = {
         "tenancy_tenants": "tenant_id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, "
         "timezone TEXT NOT NULL, version INTEGER NOT NULL, created_at TEXT NOT NULL, "

@@ -16,7 +16,7 @@ from application.shared.errors import (
     Unauthenticated,
     VersionConflict,
 )
-from application.shared.event_sourced import EventSourcedContext
+from application.shared.event_sourced import EventSourcedContext, Infrastructure
 from application.tenancy.commands import (
     ApiKeyDetails,
     EnrolledStaff,
@@ -48,13 +48,13 @@ class Tenancy(EventSourcedContext):
 
     def __init__(
         self,
-        env: dict[str, str] | None = None,
+        infrastructure: Infrastructure,
         *,
         hasher: SecretHasher,
         roster: EmployeeRoster,
         permissions: PermissionMatrix,
     ):
-        super().__init__(env)
+        super().__init__(infrastructure)
         self.hasher = hasher
         self.roster = roster
         self.permissions = permissions

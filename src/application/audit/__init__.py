@@ -1,0 +1,1 @@
+"""Audit (AUD): the operation log of configuration changes, over every event store."""

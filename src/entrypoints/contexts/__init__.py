@@ -1,0 +1,1 @@
+"""One manifest per bounded context (see `entrypoints.manifest`)."""

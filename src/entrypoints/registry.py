@@ -1,0 +1,14 @@
+"""Every bounded context huoke runs, in wiring order (a context may use the providers of
+those before it). Adding a context: its own files, and one line here."""
+
+from __future__ import annotations
+
+from entrypoints.contexts import audit, leads, org, tenancy
+from entrypoints.manifest import Manifest
+
+CONTEXTS: tuple[Manifest, ...] = (
+    org.MANIFEST,
+    tenancy.MANIFEST,
+    leads.MANIFEST,
+    audit.MANIFEST,
+)
