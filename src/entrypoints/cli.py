@@ -8,10 +8,10 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 from uuid import UUID
 
 import typer
@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from adapters.persistence.runners import exclusive, open_view, rebuild
 from application.shared.context import Actor, ActorKind, RequestContext, acting
-from application.shared.errors import ApplicationError
+from application.shared.errors import ApplicationError, NotFound
 from application.tenancy.commands import EnrolStaff, IssueApiKey, RegisterTenant
 from domain.shared.errors import DomainError
 from domain.tenancy.order import Order
@@ -46,12 +46,57 @@ for group, name in [
 ]:
     app.add_typer(group, name=name)
 console = Console(soft_wrap=True)  # never wrap a token across lines
+# Where the store is and why a command was refused: stderr, so stdout stays the answer.
+notices = Console(stderr=True, soft_wrap=True)
+
+
+def say_refused(message: str, field: str | None = None) -> None:
+    notices.print(f"[red]refused[/]{f' ({field})' if field else ''}: {message}")
+
+
+def refuse(message: str, field: str | None = None) -> NoReturn:
+    """End the command with one line saying why (nothing was stored), exit status 1."""
+    say_refused(message, field)
+    raise typer.Exit(1)
+
+
+def open_store(settings: Settings, *, create: bool = False) -> Settings:
+    """Say which store this command opens; refuse to make up a new one (or a new cipher
+    key) for a command that expects existing data, as a command run from another folder
+    with the default relative HUOKE_VAR_DIR would otherwise do silently."""
+    notices.print(f"store: {settings.store_location}")
+    if settings.database_url is not None:
+        return settings  # the database is named explicitly, and its key must be given
+    # Storage keeps each application's events in var/events-<application>.sqlite.
+    has_events = any(settings.var_dir.glob("events-*.sqlite"))
+    key_file = settings.var_dir / "cipher.key"
+    if has_events and settings.cipher_key is None and not key_file.exists():
+        refuse(
+            f"{key_file.resolve()} is missing and the events there are encrypted with it; "
+            "restore the file or set the key that wrote them",
+            "HUOKE_CIPHER_KEY",
+        )
+    if not has_events and not create:
+        refuse(
+            f"no huoke store in {settings.var_dir.resolve()}; point HUOKE_VAR_DIR at the "
+            "existing one, or create one there with `huoke db migrate` (or `huoke serve`)",
+            "HUOKE_VAR_DIR",
+        )
+    return settings
+
+
+def known_tenant(runtime: Runtime, tenant_id: UUID) -> None:
+    """Refuse a tenant id that no tenant has, before anything is stored under it."""
+    try:
+        runtime.container.tenancy().tenant(tenant_id)
+    except NotFound:
+        refuse(f"no tenant {tenant_id} (`huoke tenant create` registers one)", "--tenant")
 
 
 @contextmanager
 def operator(reason: str | None = None, *, workers: bool = False) -> Iterator[Runtime]:
-    """A runtime for one CLI command, acting as the operator at this console."""
-    settings = Settings.from_environment()
+    """A runtime for one CLI command on an existing store, acting as the operator."""
+    settings = open_store(Settings.from_environment())
     runtime = Runtime(replace(settings, in_process_projections=workers))
     actor = Actor(ActorKind.SYSTEM, f"cli:{getpass.getuser()}")
     try:
@@ -73,7 +118,7 @@ def serve(
 
     from entrypoints.http.app import create_app
 
-    settings = Settings.from_environment()
+    settings = open_store(Settings.from_environment(), create=True)
     runtime = Runtime(settings).start()
     with acting(
         RequestContext(
@@ -83,7 +128,6 @@ def serve(
         admin = runtime.container.tenancy().enrol_first_admin(settings.bootstrap_email)
     url = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"huoke is serving on [bold]{url}[/] (API docs: {url}/schema)")
-    console.print(f"storage: {settings.database_url or settings.var_dir.resolve()}")
     if admin is not None:
         console.print(
             f"first run: bootstrap admin [bold]{admin.email}[/] with staff token\n"
@@ -101,7 +145,7 @@ def serve(
 @db.command("migrate")
 def db_migrate() -> None:
     """Create every events table and read-model table (run before starting on PostgreSQL)."""
-    created = migrate(Settings.from_environment())
+    created = migrate(open_store(Settings.from_environment(), create=True))
     console.print(f"tables ready for: {', '.join(created)}")
 
 
@@ -144,6 +188,7 @@ def apikey_create(
 ) -> None:
     """Issue an API key for a tenant and print it (shown once)."""
     with operator() as runtime:
+        known_tenant(runtime, tenant_id)
         issued = runtime.container.tenancy().issue_api_key(
             tenant_id, IssueApiKey(name=name, roles=role)
         )
@@ -197,7 +242,11 @@ def projections_rebuild(
     if name not in models:
         raise typer.BadParameter(f"unknown read model; one of: {', '.join(models)}")
     read_model = models[name]
-    with operator() as runtime, exclusive(runtime.container.storage(), read_model):
+    with operator() as runtime, ExitStack() as held:
+        try:
+            held.enter_context(exclusive(runtime.container.storage(), read_model))
+        except RuntimeError as running:  # a runner (serve or worker) keeps the view
+            refuse(str(running), name)
         view = open_view(read_model, runtime.container.storage(), runtime.container.env())
         application = next(a for a in runtime.applications if isinstance(a, read_model.follows))
         columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -242,7 +291,7 @@ def demo_seed(
     wait until the lead list shows them; prints the rates."""
     with operator("demo seed", workers=True) as runtime:
         container = runtime.container
-        container.tenancy().tenant(tenant_id)  # an unknown tenant is refused here
+        known_tenant(runtime, tenant_id)
         columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
             task = bar.add_task("writing leads", total=leads)
@@ -316,6 +365,7 @@ def leads_import(
         raise typer.BadParameter("map at least one column: --map COLUMN=FIELD", param_hint="--map")
     content = file.read_bytes()
     with operator(f"lead import {file.name}") as runtime:
+        known_tenant(runtime, tenant_id)
         imports = runtime.container.lead_imports()
         columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
@@ -359,6 +409,7 @@ def leads_scan_duplicates(
     tenant's merge rules merge matching pairs at once. Reads the lead list as the
     projection worker last wrote it."""
     with operator("duplicate scan") as runtime:
+        known_tenant(runtime, tenant_id)
         found = runtime.container.lead_cleaning().detect_duplicates(tenant_id)
     console.print(
         f"{found.examined} leads examined: {found.opened} cases opened, "
@@ -371,6 +422,5 @@ def main() -> None:
         app()
     except (ApplicationError, DomainError) as refusal:
         # A refused command is the operator's to fix, not a crash: say why, exit non-zero.
-        field = f" ({refusal.field})" if getattr(refusal, "field", None) else ""
-        Console(stderr=True).print(f"[red]refused[/]{field}: {refusal.message}")
+        say_refused(refusal.message, getattr(refusal, "field", None))
         raise SystemExit(1) from None

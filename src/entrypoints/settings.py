@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -89,6 +90,8 @@ def _required(prefix: str, names: list[str]) -> dict[str, str]:
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
+    # Embedded store, cipher key file, view locks, sandbox payments, outbox. Relative to
+    # the working directory, so the CLI prints where it resolved before it opens it.
     var_dir: Path = Path("var")
     cipher_key: str | None = None
     host: str = "127.0.0.1"
@@ -107,12 +110,23 @@ class Settings:
     alipay: AlipaySettings | None = None
     scheduler_interval_seconds: float = 60.0
 
+    @property
+    def store_location(self) -> str:
+        """Where this process keeps its data, as an operator should see it (no password)."""
+        files = f"{self.var_dir.resolve()} (HUOKE_VAR_DIR)"
+        if self.database_url is None:
+            return files
+        parts = urlsplit(self.database_url)
+        user = f"{parts.username}@" if parts.username else ""
+        server = f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+        return f"postgresql://{user}{server} (HUOKE_DATABASE_URL), files in {files}"
+
     @classmethod
     def from_environment(cls) -> Settings:
         url = os.environ.get("HUOKE_DATABASE_URL") or None
         return cls(
             database_url=url,
-            var_dir=Path(os.environ.get("HUOKE_VAR_DIR", "var")),
+            var_dir=Path(os.environ.get("HUOKE_VAR_DIR") or "var").expanduser(),
             cipher_key=os.environ.get("HUOKE_CIPHER_KEY") or None,
             host=os.environ.get("HUOKE_HOST", "127.0.0.1"),
             port=int(os.environ.get("HUOKE_PORT", "8000")),

@@ -4,13 +4,14 @@ field-by-field choice, dismissals, deletions, and automatic merge rules."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from typer.testing import CliRunner
 
 from application.leads.commands import CreateLead
 from application.leads.intake import offer_from
 from application.shared.context import RequestContext, acting
+from application.tenancy.commands import RegisterTenant
 from entrypoints.cli import app
 from entrypoints.container import Runtime
 from entrypoints.settings import Settings
@@ -280,10 +281,12 @@ def test_cleaning_is_company_wide_work(api: Api) -> None:
 def test_an_operator_scans_a_tenant_from_the_command_line(
     fresh_settings: Settings, operator_shell: Settings
 ) -> None:
-    tenant_id = uuid4()
     runtime = Runtime(fresh_settings).start()  # the views run here, so the scan sees leads
     try:
         with acting(RequestContext(request_id="setup", read_your_writes=True)):
+            acme = RegisterTenant(name="Acme", owner_name="李雷", owner_contact="li@acme.cn")
+            # the command refuses a tenant id that no tenant has
+            tenant_id = runtime.container.tenancy().register_tenant(acme).id
             for mobile in ("13800138091", "13800138092"):
                 runtime.container.leads().create_lead(
                     tenant_id, CreateLead.model_validate({"mobile": mobile, **SAME_PERSON})
