@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from adapters.persistence.runners import exclusive, open_view, rebuild
+from adapters.persistence.runners import FollowerHeld
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 from application.shared.errors import ApplicationError, NotFound
 from application.tenancy.commands import EnrolStaff, IssueApiKey, RegisterTenant
@@ -241,39 +241,30 @@ def projections_rebuild(
     models = {model.name: model for model in READ_MODELS}
     if name not in models:
         raise typer.BadParameter(f"unknown read model; one of: {', '.join(models)}")
-    read_model = models[name]
-    with operator() as runtime, ExitStack() as held:
-        try:
-            held.enter_context(exclusive(runtime.container.storage(), read_model))
-        except RuntimeError as running:  # a runner (serve or worker) keeps the view
-            refuse(str(running), name)
-        view = open_view(read_model, runtime.container.storage(), runtime.container.env())
-        application = next(a for a in runtime.applications if isinstance(a, read_model.follows))
+    with operator() as runtime:
         columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
-            task = bar.add_task(f"rebuilding {name}", total=None)
-            processed = rebuild(
-                read_model,
-                view,
-                application,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-        view.datastore.close()  # type: ignore[attr-defined]
+        progress = Progress(
+            *Progress.get_default_columns()[:1], *columns, console=console, transient=True
+        )  # transient: the refusal or the summary below is the last line left
+        try:
+            with progress as bar:
+                task = bar.add_task(f"rebuilding {name}", total=None)
+                processed = runtime.rebuild(
+                    name, lambda done, total: bar.update(task, completed=done, total=total)
+                )
+        except FollowerHeld as held:  # a runner (serve or worker) keeps the view
+            refuse(str(held), name)
     console.print(f"{name}: replayed {processed} events")
 
 
 @projections.command("list")
 def projections_list() -> None:
-    """Each read model, the application it follows, and how far behind it is."""
+    """Each read model, the applications it follows, and how far behind each it is."""
     with operator() as runtime:
-        for view in runtime.views:
-            model = view.read_model
-            application = next(a for a in runtime.applications if isinstance(a, model.follows))
-            head = application.recorder.max_notification_id() or 0
-            position = view.max_tracking_id(application.name) or 0
+        for at in runtime.positions():
             console.print(
-                f"{model.name:24} follows {application.name:10} "
-                f"at {position}/{head} (behind {head - position})"
+                f"{at.follower:24} follows {at.upstream:10} "
+                f"at {at.position}/{at.head} (behind {at.head - at.position})"
             )
 
 
