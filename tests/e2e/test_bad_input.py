@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from entrypoints.http.limits import MAX_JSON_DEPTH
 from tests.conftest import Api
 from tests.e2e.routes import Route, api_routes
 
@@ -72,6 +73,21 @@ def test_malformed_json_is_422(api: Api, own_records: dict[str, str]) -> None:
     for route in _body_routes(api):
         problem = _assert_problem(_send(api, route, own_records, content=b'{"name": '), 422, route)
         assert problem["code"] == "malformed_json"
+    assert api.event_positions() == before
+
+
+def test_json_nested_past_the_bound_is_422_naming_the_limit_never_500(
+    api: Api, own_records: dict[str, str]
+) -> None:
+    before = api.event_positions()
+    for route in _body_routes(api):
+        for depth in (MAX_JSON_DEPTH + 1, 1_000):  # 1,000 levels: 2 KB that once answered 500
+            body = b'{"name": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+            problem = _assert_problem(_send(api, route, own_records, content=body), 422, route)
+            assert (problem["code"], problem["limit"]) == ("json_too_deep", MAX_JSON_DEPTH), route
+        at_bound = b'{"name": ' + b"[" * (MAX_JSON_DEPTH - 1) + b"]" * (MAX_JSON_DEPTH - 1) + b"}"
+        problem = _assert_problem(_send(api, route, own_records, content=at_bound), 422, route)
+        assert problem["code"] != "json_too_deep", route  # decoded, then refused by the schema
     assert api.event_positions() == before
 
 

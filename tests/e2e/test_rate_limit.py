@@ -28,4 +28,8 @@ def test_a_key_over_its_rate_is_refused_with_429(api: Api) -> None:
     assert refused.status_code == 429
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["code"] == "rate_limited"
+    # when the key's one-minute window starts over: a client can wait exactly that long
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    reset = int(refused.headers["ratelimit-reset"])
+    assert refused.headers["retry-after"] == str(max(1, reset))
     assert other.status_code == 200

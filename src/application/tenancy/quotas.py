@@ -3,6 +3,10 @@ a command that consumes part of the tenant's plan."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -11,7 +15,7 @@ from application.shared.errors import InvalidInput, VersionConflict
 from application.tenancy.billing_commands import QuotaUse
 from domain.tenancy.plans import Quota
 from domain.tenancy.subscription import Subscription, SubscriptionInactive
-from domain.tenancy.usage import CURRENT_PERIOD, QuotaUsage
+from domain.tenancy.usage import CURRENT_PERIOD, QuotaExceeded, QuotaUsage
 
 if TYPE_CHECKING:
     from application.tenancy.billing import Billing
@@ -30,14 +34,16 @@ class PlanQuotas:
     def check_quota(self, tenant_id: UUID, quota: str, amount: int = 1) -> None:
         """Refuse (QuotaExceeded / SubscriptionInactive) unless `amount` more fit."""
         limit = self._limit(tenant_id, quota)
-        self._usage(tenant_id, quota).check(amount, limit)
+        with self._saying_when_it_resets(tenant_id, quota):
+            self._usage(tenant_id, quota).check(amount, limit)
 
     def consume_quota(self, tenant_id: UUID, quota: str, amount: int, reference: str) -> None:
         """Count `amount` uses; concurrent consumers conflict on the ledger and recount."""
         for _ in range(CONFLICT_RETRIES):
             limit = self._limit(tenant_id, quota)
             usage = self._usage(tenant_id, quota)
-            usage.consume(amount, limit, reference)
+            with self._saying_when_it_resets(tenant_id, quota):
+                usage.consume(amount, limit, reference)
             try:
                 self.billing.commit(usage)
                 return
@@ -103,6 +109,22 @@ class PlanQuotas:
         zone = ZoneInfo(self.billing.calendar.timezone_of(tenant_id))
         local = self.billing.clock.now().astimezone(zone)
         return f"{local.year:04d}-{local.month:02d}"
+
+    @contextmanager
+    def _saying_when_it_resets(self, tenant_id: UUID, quota: str) -> Iterator[None]:
+        """A monthly quota used up frees at the tenant's next month: the refusal says in
+        how many seconds (the API's `Retry-After`)."""
+        try:
+            yield
+        except QuotaExceeded as exceeded:
+            if Quota(quota).is_monthly:
+                zone = ZoneInfo(self.billing.calendar.timezone_of(tenant_id))
+                now = self.billing.clock.now()
+                local = now.astimezone(zone)
+                year, month = divmod(local.year * 12 + local.month, 12)  # the month after
+                next_month = datetime(year, month + 1, 1, tzinfo=zone)
+                exceeded.resets_in_seconds = max(1, math.ceil((next_month - now).total_seconds()))
+            raise
 
     def _line_of(self, quota: str) -> str:
         for edition in self.billing.catalogue.editions.values():

@@ -21,6 +21,10 @@ class QuotaExceeded(DomainError):
     """Using `amount` more would pass the plan's limit."""
 
     code = "quota_exceeded"
+    # Seconds until the period starts over and the quota is free again; None for a
+    # ceiling, which only a release or a bigger plan frees. The ledger does not know the
+    # tenant's calendar, so the quota service fills it in.
+    resets_in_seconds: int | None = None
 
     def __init__(self, *, quota: str, limit: int, used: int, amount: int) -> None:
         super().__init__(

@@ -40,6 +40,7 @@ from entrypoints.http.lead_imports import LeadImportController, LeadPasteControl
 from entrypoints.http.lead_lists import LeadListController
 from entrypoints.http.lead_settings import LeadSettingsController
 from entrypoints.http.leads import LeadActionController, LeadController, lead_filter_from_query
+from entrypoints.http.limits import RATE_LIMIT_EXEMPT, JsonDepthMiddleware
 from entrypoints.http.org import DepartmentController, EmployeeController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.requests import RequestContextMiddleware
@@ -96,7 +97,7 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
     rate_limit = RateLimitConfig(
         rate_limit=("minute", runtime.settings.rate_limit_per_minute),
         identifier_for_request=_rate_limit_identity,
-        exclude=PUBLIC_PATHS,
+        exclude=[*PUBLIC_PATHS, *RATE_LIMIT_EXEMPT],  # callbacks: signature-checked instead
     )
     return Litestar(
         route_handlers=[
@@ -157,6 +158,7 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
                 RequestContextMiddleware, authenticate=container.tenancy().authenticate
             ),
             rate_limit.middleware,
+            JsonDepthMiddleware,  # innermost: scans a body only when the route reads it
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=runtime.settings.max_body_bytes,

@@ -57,7 +57,13 @@ class PreconditionRequired(HTTPException):
 
 
 def problem(
-    request: Request[Any, Any, Any], status: int, code: str, detail: str, **extra: Any
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response[dict[str, Any]]:
     body = {
         "type": f"/problems/{code}",
@@ -69,19 +75,41 @@ def problem(
         "request_id": request.scope.get("huoke.request_id"),
         **{key: value for key, value in extra.items() if value is not None},
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
 
 
 def on_application_error(request: Request[Any, Any, Any], exc: ApplicationError) -> Response[Any]:
     status = next((code for cls, code in _APPLICATION_STATUS.items() if isinstance(exc, cls)), 400)
-    return problem(request, status, exc.code, exc.message, field=getattr(exc, "field", None))
+    return problem(
+        request,
+        status,
+        exc.code,
+        exc.message,
+        field=getattr(exc, "field", None),
+        # an input limit (ADR 0011) names the rule and its bound
+        rule=getattr(exc, "rule", None),
+        limit=getattr(exc, "limit", None),
+    )
 
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if isinstance(exc, QuotaExceeded):
+        # Only a monthly quota frees up with time; a ceiling (seats, accounts) needs use
+        # given back or a bigger plan, so no Retry-After is promised (ADR 0011).
+        resets = exc.resets_in_seconds
         return problem(
-            request, 429, exc.code, exc.message, quota=exc.quota, limit=exc.limit, used=exc.used
+            request,
+            429,
+            exc.code,
+            exc.message,
+            headers={"Retry-After": str(resets)} if resets else None,
+            quota=exc.quota,
+            limit=exc.limit,
+            used=exc.used,
+            retry_after=resets,
         )
     if isinstance(exc, SubscriptionInactive):
         return problem(request, 403, exc.code, exc.message, field=exc.field)
@@ -108,7 +136,20 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     status = exc.status_code
     if status == 400:  # Litestar answers 400 for bodies it cannot decode: still our 422
         return problem(request, 422, "malformed_json", str(exc.detail))
-    return problem(request, status, _HTTP_CODES.get(status, "error"), str(exc.detail))
+    headers = dict(exc.headers or {})  # e.g. `Allow` of a 405, `RateLimit-*` of a 429
+    if status == 429:
+        headers["Retry-After"] = _retry_after(headers)
+    code = _HTTP_CODES.get(status, "error")
+    return problem(request, status, code, str(exc.detail), headers=headers)
+
+
+def _retry_after(headers: dict[str, str]) -> str:
+    """Seconds until the rate limiter's window starts over (its `RateLimit-Reset`), at
+    least 1; a whole window when it did not say."""
+    try:
+        return str(max(1, int(headers.get("RateLimit-Reset", "60"))))
+    except ValueError:
+        return "60"
 
 
 def on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
 import anyio.to_thread
 from litestar.datastructures import Headers, MutableScopeHeaders
@@ -14,9 +15,18 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.shared.callers import Caller
 from application.shared.context import Actor, ActorKind, RequestContext, acting
-from application.shared.errors import InvalidInput, PermissionDenied, Unauthenticated
+from application.shared.errors import (
+    ApplicationError,
+    InvalidInput,
+    PermissionDenied,
+    Unauthenticated,
+)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+# RFC 8187 ext-value: charset'[language]'value-chars
+_RFC8187 = re.compile(r"^(?P<charset>[A-Za-z0-9!#$&+^_`{}~-]+)'[A-Za-z0-9-]*'(?P<value>.*)$")
+# Printable ASCII where every % starts an escape (a bare "50%" is not a reason we can read).
+_PERCENT_ENCODED = re.compile(r"^(?:[\x20-\x24\x26-\x7e]|%[0-9A-Fa-f]{2})*$")
 MAX_IDEMPOTENCY_KEY = 255
 MAX_REASON = 500
 
@@ -58,10 +68,16 @@ class RequestContextMiddleware:
         except InvalidInput as refusal:
             idempotency_key = None
             scope["huoke.refusal"] = refusal  # type: ignore[typeddict-unknown-key]
+        try:
+            reason = _reason(headers)
+        except MalformedHeader as refusal:
+            reason = None
+            # the route's guard answers it, after any authentication refusal
+            scope.setdefault("huoke.refusal", refusal)  # type: ignore[typeddict-item]
         context = RequestContext(
             actor=caller.actor if caller else Actor(ActorKind.VISITOR, _client(scope)),
             request_id=request_id,
-            reason=_reason(headers),
+            reason=reason,
             read_your_writes="read-your-writes" in headers.get("prefer", ""),
             idempotency_key=idempotency_key,
         )
@@ -69,11 +85,47 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_request_id)
 
 
+class MalformedHeader(ApplicationError):
+    """A request header that cannot be read as its documented form (400, naming it)."""
+
+    code = "malformed_header"
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def _reason(headers: Headers) -> str | None:
-    """X-Reason, percent-decoded: header values are Latin-1, so a reason in Chinese
-    travels as UTF-8 percent-encoding (`X-Reason: %E9%80%80%E6%AC%BE`)."""
-    raw = headers.get("x-reason") or ""
-    return unquote(raw, errors="replace")[:MAX_REASON] or None
+    """X-Reason as text. Header values are ASCII on the wire, so a reason in Chinese
+    travels as percent-encoded UTF-8 (`%E9%80%80%E6%AC%BE`) or as an RFC 8187 value
+    (`UTF-8''%E9%80%80%E6%AC%BE`). Anything else is refused rather than guessed at: raw
+    UTF-8 bytes arrive decoded as Latin-1, and the permanent audit trail would keep the
+    mojibake."""
+    raw = headers.get("x-reason")
+    if raw is None:
+        return None
+    extended = _RFC8187.match(raw)
+    if extended:
+        if extended["charset"].lower() != "utf-8":
+            raise MalformedHeader(
+                "X-Reason in RFC 8187 form must be UTF-8 (UTF-8''%E9%80%80...)", field="X-Reason"
+            )
+        raw = extended["value"]
+    if not _PERCENT_ENCODED.match(raw):
+        raise MalformedHeader(
+            "X-Reason must be printable ASCII, with any other character percent-encoded as "
+            "UTF-8 (%E9%80%80...) or in RFC 8187 form (UTF-8''%E9%80%80...)",
+            field="X-Reason",
+        )
+    try:
+        reason = unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedHeader("X-Reason is not percent-encoded UTF-8", field="X-Reason") from None
+    if any(unicodedata.category(char) == "Cc" for char in reason):
+        raise MalformedHeader("X-Reason must not contain control characters", field="X-Reason")
+    if len(reason) > MAX_REASON:
+        raise MalformedHeader(f"X-Reason is longer than {MAX_REASON} characters", field="X-Reason")
+    return reason.strip() or None
 
 
 def _bearer(headers: Headers) -> str:
