@@ -37,6 +37,7 @@ MANIFEST = Manifest(
         "org.Department.Renamed": "部门更名 · department renamed",
         "org.Department.Moved": "部门调整 · department moved",
         "org.Department.Dissolved": "部门撤销 · department dissolved",
+        "org.Employee.Hired": "新增员工 · employee hired",
         "org.Employee.RolesGranted": "员工角色变更 · employee roles changed",
         "org.Employee.Transferred": "员工调岗 · employee transferred",
         "org.Employee.Left": "员工离职 · employee left",

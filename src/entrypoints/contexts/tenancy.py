@@ -134,6 +134,7 @@ MANIFEST = Manifest(
         Tag(name="callbacks", description="支付回调 · payment provider notifications (signed)"),
     ),
     configuration_events={
+        "tenancy.Tenant.Registered": "企业开通 · tenant registered",
         "tenancy.Tenant.Renamed": "企业更名 · tenant renamed",
         "tenancy.Tenant.SettingsUpdated": "企业设置变更 · tenant settings changed",
         "tenancy.Tenant.TimezoneChanged": "时区变更 · timezone changed",
