@@ -51,9 +51,8 @@ def make_settings(backend: str, tmp: Path, request: pytest.FixtureRequest, **ove
         "auto_migrate": True,
         "in_process_projections": True,
         "rate_limit_per_minute": 100_000,
-        "pool_size": 2,
+        "pool_size": 8,
         "cipher_key": TEST_CIPHER_KEY,
-        "max_overflow": 6,
     }
     values.update(overrides)
     return Settings(**values)

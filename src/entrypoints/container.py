@@ -44,7 +44,6 @@ def build_storage(settings: Settings) -> Storage:
         database_url=settings.database_url,
         create_tables=settings.auto_migrate,
         pool_size=settings.pool_size,
-        max_overflow=settings.max_overflow,
     )
 
 

@@ -102,8 +102,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     fast_hashing: bool = False
     bootstrap_email: str = "admin@huoke.local"
-    pool_size: int = 5
-    max_overflow: int = 10
+    pool_size: int = 10  # the most PostgreSQL connections the process opens (one pool)
     public_url: str = "http://127.0.0.1:8000"
     sandbox_payments: bool = True
     wechatpay: WeChatPaySettings | None = None
@@ -138,8 +137,7 @@ class Settings:
             max_body_bytes=int(os.environ.get("HUOKE_MAX_BODY_BYTES", "1048576")),
             fast_hashing=_flag("HUOKE_FAST_HASHING", False),
             bootstrap_email=os.environ.get("HUOKE_BOOTSTRAP_EMAIL", "admin@huoke.local"),
-            pool_size=int(os.environ.get("HUOKE_POOL_SIZE", "5")),
-            max_overflow=int(os.environ.get("HUOKE_MAX_OVERFLOW", "10")),
+            pool_size=int(os.environ.get("HUOKE_POOL_SIZE", "10")),
             public_url=os.environ.get("HUOKE_PUBLIC_URL", "http://127.0.0.1:8000"),
             sandbox_payments=_flag("HUOKE_SANDBOX_PAYMENTS", True),
             wechatpay=WeChatPaySettings.from_environment(),

@@ -2,8 +2,8 @@
 
 Embedded default: one SQLite file per application and per read model under the var
 directory (SQLite table names ignore the application name, so they cannot share a
-file). PostgreSQL: one `PostgresDatastore`, so one pool sized by HUOKE_POOL_SIZE /
-HUOKE_MAX_OVERFLOW, shared by every application, view, snapshot store and
+file). PostgreSQL: one `PostgresDatastore`, so one pool of at most HUOKE_POOL_SIZE
+connections, shared by every application, view, snapshot store and
 read-your-writes wait of the process, however many contexts there are (ADR 0007).
 """
 

@@ -139,7 +139,8 @@ class OperationLogQueries:
         limit: int = 20,
     ) -> Page[OperationEntry]:
         """One page of a tenant's log (`tenant_id=None`: the platform's own changes)."""
-        where, params = ["tenant_id = ?"], [str(tenant_id) if tenant_id else PLATFORM]
+        where: list[str] = ["tenant_id = ?"]
+        params: list[Any] = [str(tenant_id) if tenant_id else PLATFORM]
         for column, value in (("record_id", record_id), ("actor_id", actor_id)):
             if value is not None:
                 where.append(f"{column} = ?")
