@@ -16,7 +16,10 @@ from urllib.parse import unquote, urlsplit
 
 from eventsourcing.utils import get_topic
 
+from adapters.persistence.event_recorder import OneTripPostgresRecorder
 from adapters.persistence.polling import PollingSQLiteApplicationRecorder
+
+ONE_TRIP_RECORDER = get_topic(OneTripPostgresRecorder)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ class Storage:
     def application_env(self, name: str) -> dict[str, str]:
         """Settings of one application (on SQLite: its own file, polled for new events)."""
         if self.database_url is not None:
-            return self._guarded(name)
+            # Group-commit batches in one round trip (ADR 0009).
+            return {**self._guarded(name), "APPLICATION_RECORDER_TOPIC": ONE_TRIP_RECORDER}
         return {
             "SQLITE_DBNAME": str(self.var_dir / f"events-{name}.sqlite"),
             "APPLICATION_RECORDER_TOPIC": get_topic(PollingSQLiteApplicationRecorder),
