@@ -4,6 +4,7 @@ pool workflow, tags, consent and merges (LEAD-1…9)."""
 from __future__ import annotations
 
 import logging
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -28,6 +29,7 @@ from application.shared.errors import AlreadyExists, InvalidInput, VersionConfli
 from application.shared.event_sourced import EventSourcedContext, Infrastructure
 from domain.leads.identity import LeadIdentity
 from domain.leads.lead import Lead, Value
+from domain.leads.lead_settings import LeadSettings
 
 CONFLICT_RETRIES = 5
 log = logging.getLogger("huoke.leads")
@@ -38,6 +40,9 @@ class Leads(EventSourcedContext):
     the pool."""
 
     name = "leads"
+    # A lead gathers follow-ups, tags and consent for years, and the tenant's settings
+    # are asked by every lead write: both load from a snapshot and its tail (ADR 0009).
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Lead: 50, LeadSettings: 50}
 
     def __init__(
         self,

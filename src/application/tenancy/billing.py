@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import date
+from typing import Any, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -54,6 +55,7 @@ from domain.tenancy.plans import Catalogue
 from domain.tenancy.pricing import add_on_lines, edition_lines, refund_proposal, upgrade_lines
 from domain.tenancy.refund import Refund, RefundStatus
 from domain.tenancy.subscription import Subscription, SubscriptionInactive
+from domain.tenancy.usage import QuotaUsage
 
 log = logging.getLogger("huoke.billing")
 CONFLICT_RETRIES = 5
@@ -64,6 +66,9 @@ class Billing(EventSourcedContext):
     quota usage."""
 
     name = "billing"
+    # A quota ledger takes an event per use (every lead, every send): load it from a
+    # snapshot and the events after it (ADR 0009).
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {QuotaUsage: 100}
 
     def __init__(
         self,
