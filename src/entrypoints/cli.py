@@ -350,10 +350,12 @@ def leads_import(
     ] = None,
 ) -> None:
     """Import leads from a file in batches, with a progress bar (LEAD-3)."""
-    from application.leads.imports import ImportOptions
+    from application.leads.imports import MAX_FILE_BYTES, ImportOptions
+    from application.leads.spreadsheet_limits import check_file_size
 
     if resume is None and not mapping:
         raise typer.BadParameter("map at least one column: --map COLUMN=FIELD", param_hint="--map")
+    check_file_size(file.name, file.stat().st_size, MAX_FILE_BYTES)  # before reading it in
     content = file.read_bytes()
     with operator(f"lead import {file.name}") as runtime:
         known_tenant(runtime, tenant_id)

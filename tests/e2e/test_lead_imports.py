@@ -8,6 +8,7 @@ import base64
 import io
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -16,6 +17,7 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from application.leads.imports import ImportOptions, LeadImports
+from application.leads.spreadsheet_limits import LIMITS, SpreadsheetLimits, SpreadsheetTooLarge
 from application.leads.spreadsheets import Table, read_table
 from application.shared.context import RequestContext, acting
 from application.shared.errors import InvalidInput
@@ -23,6 +25,7 @@ from application.tenancy.commands import RegisterTenant
 from entrypoints.cli import app
 from entrypoints.container import Runtime
 from entrypoints.settings import Settings
+from tests.application.workbooks import SHEET, repeated, sheet, workbook
 from tests.conftest import Api
 
 RYW = {"Prefer": "read-your-writes"}
@@ -304,6 +307,64 @@ def test_a_repeated_upload_with_the_same_idempotency_key_imports_once(api: Api) 
     assert len(leads_with(api, token, mobile="+8613811110010")) == 1
 
 
+# --- limits (ADR 0011) -------------------------------------------------------------------
+
+
+def test_a_zip_bomb_is_refused_naming_the_limit_and_stores_nothing(api: Api) -> None:
+    _, token = api.tenant_with_key("marketer")
+    before = api.event_positions()
+    empty_rows = repeated(b'<row ht="15" customHeight="1"/>', 200 * 1024 * 1024)
+    bomb = workbook({SHEET: sheet(empty_rows)})
+    assert len(bomb) < 5 * 1024 * 1024
+
+    answer = upload(api, token, bomb, {"mobile": "mobile"}, file_name="bomb.xlsx")
+
+    assert answer.status_code == 422, answer.text[:300]
+    problem = answer.json()
+    assert (problem["code"], problem["field"]) == ("spreadsheet_too_large", "file")
+    assert (problem["rule"], problem["limit"]) == ("max_expanded_bytes", 128 * 1024 * 1024)
+    assert "bomb.xlsx" in problem["detail"]
+    assert api.event_positions() == before
+
+
+def test_a_file_with_more_rows_than_the_cap_is_refused_before_a_row_is_applied(
+    api: Api,
+) -> None:
+    _, token = api.tenant_with_key("marketer")
+    before = api.event_positions()
+    rows = [f"138{n:08d}" for n in range(LIMITS.max_rows + 1)]  # one over: 1.2 MB of CSV
+
+    answer = upload(api, token, csv_file("mobile", *rows), {"mobile": "mobile"})
+
+    assert answer.status_code == 422, answer.text[:300]
+    problem = answer.json()
+    assert (problem["code"], problem["rule"], problem["limit"]) == (
+        "spreadsheet_too_large",
+        "max_rows",
+        100_000,
+    )
+    assert api.event_positions() == before
+    assert leads_with(api, token, mobile="+8613800000000") == []
+
+
+def test_a_file_at_the_row_cap_imports_every_row(api: Api) -> None:
+    tenant_id = UUID(api.new_tenant())
+    read = partial(read_table, limits=SpreadsheetLimits(max_rows=3))
+    container = api.runtime.container
+    imports = LeadImports(container.leads(), container.lead_queries(), read=read)
+    mobiles = ["13811115000", "13811115001", "13811115002", "13811115003"]
+    mapping = ImportOptions(mapping={"mobile": "mobile"})
+    before = api.event_positions()
+
+    with acting(RequestContext(read_your_writes=True)), pytest.raises(SpreadsheetTooLarge):
+        imports.start(tenant_id, "four.csv", csv_file("mobile", *mobiles), mapping)
+    assert api.event_positions() == before  # not even the import was recorded
+    with acting(RequestContext(read_your_writes=True)):
+        details = imports.start(tenant_id, "three.csv", csv_file("mobile", *mobiles[:3]), mapping)
+
+    assert (details.status, details.counts["created"]) == ("completed", 3)
+
+
 # --- interrupted imports -----------------------------------------------------------------
 
 
@@ -449,3 +510,19 @@ def test_an_operator_imports_a_file_from_the_command_line(
 
     unmapped = CliRunner().invoke(app, ["leads", "import", str(file), "--tenant", str(tenant.id)])
     assert unmapped.exit_code != 0 and "--map" in unmapped.output
+
+    bomb = tmp_path / "bomb.xlsx"
+    bomb.write_bytes(workbook({SHEET: sheet(repeated(b"<row/>", 200 * 1024 * 1024))}))
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"mobile\n" + b"13811114002\n" * (6 * 1024 * 1024 // 12))
+    for refused_file, rule in [(bomb, "max_expanded_bytes"), (big, "max_file_bytes")]:
+        refused = CliRunner().invoke(
+            app,
+            [
+                *("leads", "import", str(refused_file), "--tenant", str(tenant.id)),
+                *("--map", "mobile=mobile"),
+            ],
+        )
+        assert refused.exit_code != 0, refused.output
+        assert isinstance(refused.exception, SpreadsheetTooLarge), refused.output
+        assert refused.exception.rule == rule

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 from application.leads.commands import LeadInput
 from application.leads.intake import IntakeBatch, Offer, OnMatch, claim_ids, offer_from
 from application.leads.leads import Leads
+from application.leads.spreadsheet_limits import check_file_size
 from application.leads.spreadsheets import Cell, Table, read_table
 from application.shared.commands import Command
 from application.shared.errors import ApplicationError, InvalidInput, VersionConflict
@@ -348,12 +349,7 @@ class LeadImports:
     # --- how an import runs --------------------------------------------------------------
 
     def _check_size(self, file_name: str, content: bytes) -> None:
-        if len(content) > self.max_file_bytes:
-            raise InvalidInput(
-                f"{file_name} is {len(content)} bytes; a file imports at most "
-                f"{self.max_file_bytes // (1024 * 1024)} MB",
-                field="file",
-            )
+        check_file_size(file_name, len(content), self.max_file_bytes)
 
     def _table(self, file_name: str, content: bytes) -> Table:
         self._check_size(file_name, content)
