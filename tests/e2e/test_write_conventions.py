@@ -34,8 +34,9 @@ def test_idempotent_staff_and_tenant_creation(api: Api) -> None:
 
     key_body = {"name": "first", "roles": ["tenant_admin"]}
     url = f"/api/v1/admin/tenants/{first.json()['id']}/api-keys"
-    issued = api.client.post(url, json=key_body, headers=headers)
-    replayed = api.client.post(url, json=key_body, headers=headers)
+    key_headers = {**api.staff(), "Idempotency-Key": "onboard-branch-42-key"}
+    issued = api.client.post(url, json=key_body, headers=key_headers)
+    replayed = api.client.post(url, json=key_body, headers=key_headers)
     assert issued.json()["id"] == replayed.json()["id"]
     assert issued.json()["token"] and replayed.json()["token"] is None  # secret shown once
 

@@ -1,0 +1,728 @@
+"""Idempotency-Key as Stripe does it (ADR 0008): the first answer to a key is given again
+to every repeat of the same request for 24 hours and nothing runs twice; another request
+with the key is refused; a repeat while the first runs is told so."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from dependency_injector import providers
+from litestar.testing import TestClient
+
+from adapters.persistence.idempotency import build_idempotency_store
+from adapters.persistence.storage import Storage
+from adapters.shared.clock import SystemClock
+from application.leads.imports import ImportOptions, LeadImports
+from application.org.commands import EstablishDepartment
+from application.shared.context import RequestContext, acting
+from application.shared.idempotency import (
+    CLAIM_LEASE,
+    REPLAY_FOR,
+    IdempotencyKeys,
+    Outcome,
+    StoredAnswer,
+)
+from entrypoints.http.app import create_app
+from entrypoints.http.idempotency import caller_scope, record_key, request_fingerprint
+from entrypoints.settings import Settings
+from tests.conftest import TEST_CIPHER_KEY, Api
+from tests.e2e.billing_support import FakeClock
+from tests.e2e.routes import SAMPLE_BODIES, api_routes
+from tests.e2e.test_lead_imports import crashing_after, csv_file
+
+RYW = {"Prefer": "read-your-writes"}
+REUSED = "idempotency_key_reused"
+IN_FLIGHT = "idempotency_key_in_flight"
+
+
+# --- a tenant with whatever a route acts on ------------------------------------------------
+
+
+@dataclass
+class World:
+    """A fresh tenant (admin key) and helpers that make the records a route acts on."""
+
+    api: Api
+    tenant_id: str
+    token: str
+    monkeypatch: pytest.MonkeyPatch | None = None
+
+    @classmethod
+    def new(cls, api: Api, monkeypatch: pytest.MonkeyPatch | None = None) -> World:
+        tenant_id, token = api.tenant_with_key("tenant_admin")
+        return cls(api, tenant_id, token, monkeypatch)
+
+    def post(self, url: str, body: Any = None, *, staff: bool = False, **headers: str) -> Any:
+        auth = self.api.staff() if staff else self.api.key(self.token)
+        answer = self.api.client.post(url, json=body, headers={**auth, **RYW, **headers})
+        assert answer.status_code < 300, (url, answer.text)
+        return answer.json()
+
+    def lead(self, mobile: str | None = None, **profile: Any) -> dict[str, Any]:
+        mobile = mobile or f"139{uuid.uuid4().int % 10**8:08d}"
+        return dict(self.post("/api/v1/leads", {"mobile": mobile, **profile})["lead"])
+
+    def employee(self) -> dict[str, Any]:
+        return dict(self.post("/api/v1/employees", {"name": "韩梅梅", "roles": ["sales"]}))
+
+    def order(self) -> dict[str, Any]:
+        return dict(self.post("/api/v1/orders", {"kind": "new", "edition": "qs_micro_entry"}))
+
+    def delivered_order(self) -> dict[str, Any]:
+        order = self.order()
+        return dict(self.post(f"/api/v1/admin/orders/{order['id']}/confirm-payment", staff=True))
+
+    def refund(self) -> dict[str, Any]:
+        order = self.delivered_order()
+        return dict(self.post("/api/v1/refunds", {"order_id": order["id"], "reason": "testing"}))
+
+    def duplicate_case(self) -> dict[str, Any]:
+        for mobile in ("13700137000", "13600136000"):
+            self.lead(mobile, name="王五", company="火客科技有限公司")
+        assert self.post("/api/v1/lead-duplicates/scan")["opened"] == 1
+        cases = self.api.client.get("/api/v1/lead-duplicates", headers=self.api.key(self.token))
+        case = cases.json()["items"][0]
+        answer = self.api.client.get(
+            f"/api/v1/lead-duplicates/{case['id']}", headers=self.api.key(self.token)
+        )
+        return dict(answer.json())
+
+    def staff_member(self) -> dict[str, Any]:
+        body = {
+            "email": f"s-{uuid.uuid4().hex[:8]}@huoke.test",
+            "display_name": "客服",
+            "roles": ["support"],
+        }
+        return dict(self.post("/api/v1/admin/staff", body, staff=True))
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request a route answers with a success."""
+
+    url: str
+    body: dict[str, Any] | None
+    headers: dict[str, str] = field(default_factory=dict)
+    staff: bool = False
+
+
+Prepare = Callable[["World"], Call]
+
+
+def sample(path: str) -> dict[str, Any] | None:
+    return SAMPLE_BODIES[("POST", path)]
+
+
+def plain(path: str) -> Prepare:
+    """The route's sample body works on a fresh tenant as it is."""
+    return lambda _: Call(path, sample(path))
+
+
+def on_lead(
+    action: str, body: Callable[[World], dict[str, Any]] | None = None, *, owned: bool = False
+) -> Prepare:
+    path = f"/api/v1/leads/{{lead_id}}/{action}"
+
+    def prepare(world: World) -> Call:
+        owner = {"owner_id": world.employee()["id"]} if owned else {}
+        lead = world.lead(name="张三", **owner)
+        return Call(path.format(lead_id=lead["id"]), body(world) if body else sample(path))
+
+    return prepare
+
+
+def tagged_lead_untagged(world: World) -> Call:
+    lead = world.lead()
+    world.post(f"/api/v1/leads/{lead['id']}/tags", {"tags": ["vip"]})
+    return Call(f"/api/v1/leads/{lead['id']}/tags/remove", {"tags": ["vip"]})
+
+
+def merged_leads(world: World) -> Call:
+    survivor, merged = world.lead(name="甲"), world.lead(name="乙")
+    return Call(f"/api/v1/leads/{survivor['id']}/merge", {"merged_id": merged["id"]})
+
+
+def handover(world: World) -> Call:
+    employee = world.employee()
+    lead = world.lead(owner_id=employee["id"])
+    assert lead["owner_id"] == employee["id"]
+    body = {"to_employee_id": None, "reason": "离职交接"}
+    return Call(f"/api/v1/employees/{employee['id']}/lead-handover", body)
+
+
+def bulk(world: World) -> Call:
+    lead = world.lead()
+    body = {"lead_ids": [lead["id"]], "action": "add_tags", "arguments": {"tags": ["vip"]}}
+    return Call("/api/v1/leads/bulk", body)
+
+
+def resumed_import(world: World) -> Call:
+    """An import that died after its first batch, to be resumed with the same file."""
+    content = csv_file("mobile", *(f"1381113{n:04d}" for n in range(6)))
+    container = world.api.runtime.container
+    crashing = LeadImports(
+        container.leads(), container.lead_queries(), batch_rows=2, read=crashing_after(3)
+    )
+    started: list[str] = []
+    with acting(RequestContext(read_your_writes=True)), pytest.raises(ConnectionError):
+        crashing.start(
+            UUID(world.tenant_id),
+            "six.csv",
+            content,
+            ImportOptions(mapping={"mobile": "mobile"}),
+            progress=lambda import_id, *_: started.append(str(import_id)),
+        )
+    body = {"content_base64": base64.b64encode(content).decode()}
+    return Call(f"/api/v1/lead-imports/{started[0]}/resume", body)
+
+
+def scan(world: World) -> Call:
+    """Two leads the scan will find to be one person (legal forms are folded)."""
+    world.lead("13700137001", name="赵六", company="火客科技")
+    world.lead("13600136001", name="赵六", company="火客科技有限公司")
+    return Call("/api/v1/lead-duplicates/scan", None)
+
+
+def case_action(action: str, body: Callable[[dict[str, Any]], dict[str, Any]]) -> Prepare:
+    def prepare(world: World) -> Call:
+        case = world.duplicate_case()
+        return Call(f"/api/v1/lead-duplicates/{case['id']}/{action}", body(case))
+
+    return prepare
+
+
+def case_lead(case: dict[str, Any]) -> str:
+    return str(case["leads"][0]["id"])
+
+
+def with_key(world: World) -> Call:
+    key = world.post("/api/v1/api-keys", {"name": "sync", "roles": ["marketer"]})
+    return Call(f"/api/v1/api-keys/{key['id']}/revoke", None)
+
+
+def leaving(world: World) -> Call:
+    employee = world.employee()
+    headers = {"If-Match": f'"{employee["version"]}"'}
+    return Call(f"/api/v1/employees/{employee['id']}/leave", None, headers)
+
+
+def suspending(world: World) -> Call:
+    body = sample("/api/v1/admin/tenants/{tenant_id}/suspend")
+    return Call(
+        f"/api/v1/admin/tenants/{world.tenant_id}/suspend", body, {"If-Match": '"1"'}, staff=True
+    )
+
+
+def reactivating(world: World) -> Call:
+    suspended = world.post(
+        f"/api/v1/admin/tenants/{world.tenant_id}/suspend",
+        {"reason": "unpaid"},
+        staff=True,
+        **{"If-Match": '"1"'},
+    )
+    headers = {"If-Match": f'"{suspended["version"]}"'}
+    return Call(f"/api/v1/admin/tenants/{world.tenant_id}/reactivate", None, headers, staff=True)
+
+
+def staff_call(path: str, body: Callable[[World], dict[str, Any] | None]) -> Prepare:
+    return lambda world: Call(path, body(world), staff=True)
+
+
+def disabling(world: World) -> Call:
+    member = world.staff_member()
+    headers = {"If-Match": f'"{member["version"]}"'}
+    return Call(f"/api/v1/admin/staff/{member['id']}/disable", None, headers, staff=True)
+
+
+def on_order(action: str, body: dict[str, Any] | None, *, staff: bool = False) -> Prepare:
+    def prepare(world: World) -> Call:
+        order = world.order()
+        prefix = "/api/v1/admin/orders" if staff else "/api/v1/orders"
+        return Call(f"{prefix}/{order['id']}/{action}", body, staff=staff)
+
+    return prepare
+
+
+def refund_request(world: World) -> Call:
+    order = world.delivered_order()
+    return Call("/api/v1/refunds", {"order_id": order["id"], "reason": "no longer needed"})
+
+
+def on_refund(action: str, body: dict[str, Any] | None) -> Prepare:
+    def prepare(world: World) -> Call:
+        refund = world.refund()
+        return Call(f"/api/v1/admin/refunds/{refund['id']}/{action}", body, staff=True)
+
+    return prepare
+
+
+def failed_refund(world: World) -> Call:
+    """A refund the provider could not take (its gateway away at approval), then back."""
+    refund = world.refund()
+    gateways = world.api.runtime.container.billing().gateways
+    assert world.monkeypatch is not None
+    with world.monkeypatch.context() as patched:
+        patched.delitem(gateways, "sandbox")
+        failed = world.post(f"/api/v1/admin/refunds/{refund['id']}/approve", {}, staff=True)
+    assert failed["status"] == "failed", failed
+    return Call(f"/api/v1/admin/refunds/{refund['id']}/retry", None, staff=True)
+
+
+def extending(world: World) -> Call:
+    trial = world.post("/api/v1/subscription/trials", {"edition": "qs_micro_basic"})
+    body = sample("/api/v1/admin/subscriptions/{subscription_id}/extend")
+    return Call(f"/api/v1/admin/subscriptions/{trial['id']}/extend", body, staff=True)
+
+
+def admin_key(world: World) -> Call:
+    body = sample("/api/v1/admin/tenants/{tenant_id}/api-keys")
+    return Call(f"/api/v1/admin/tenants/{world.tenant_id}/api-keys", body, staff=True)
+
+
+def new_staff(world: World) -> Call:
+    body = {
+        "email": f"n-{uuid.uuid4().hex[:8]}@huoke.test",
+        "display_name": "新",
+        "roles": ["support"],
+    }
+    return Call("/api/v1/admin/staff", body, staff=True)
+
+
+# Every POST route of the catalogue, with what makes it succeed on a fresh tenant.
+PREPARE: dict[str, Prepare] = {
+    "/api/v1/api-keys": plain("/api/v1/api-keys"),
+    "/api/v1/api-keys/{key_id}/revoke": with_key,
+    "/api/v1/departments": plain("/api/v1/departments"),
+    "/api/v1/employees": plain("/api/v1/employees"),
+    "/api/v1/employees/{employee_id}/leave": leaving,
+    "/api/v1/admin/tenants": staff_call(
+        "/api/v1/admin/tenants", lambda _: sample("/api/v1/admin/tenants")
+    ),
+    "/api/v1/admin/tenants/{tenant_id}/suspend": suspending,
+    "/api/v1/admin/tenants/{tenant_id}/reactivate": reactivating,
+    "/api/v1/admin/tenants/{tenant_id}/api-keys": admin_key,
+    "/api/v1/admin/staff": new_staff,
+    "/api/v1/admin/staff/{staff_id}/disable": disabling,
+    "/api/v1/subscription/trials": plain("/api/v1/subscription/trials"),
+    "/api/v1/orders": plain("/api/v1/orders"),
+    "/api/v1/orders/{order_id}/pay": on_order("pay", {"provider": "sandbox"}),
+    "/api/v1/orders/{order_id}/cancel": on_order("cancel", {"reason": "changed my mind"}),
+    "/api/v1/refunds": refund_request,
+    "/api/v1/branches": plain("/api/v1/branches"),
+    "/api/v1/admin/subscriptions/{subscription_id}/extend": extending,
+    "/api/v1/admin/orders/{order_id}/confirm-payment": on_order(
+        "confirm-payment", None, staff=True
+    ),
+    "/api/v1/admin/refunds/{refund_id}/approve": on_refund("approve", {}),
+    "/api/v1/admin/refunds/{refund_id}/reject": on_refund("reject", {"reason": "used in full"}),
+    "/api/v1/admin/refunds/{refund_id}/retry": failed_refund,
+    "/api/v1/leads": plain("/api/v1/leads"),
+    "/api/v1/leads/{lead_id}/identities": on_lead("identities"),
+    "/api/v1/leads/{lead_id}/assign": on_lead(
+        "assign", lambda world: {"owner_id": world.employee()["id"]}
+    ),
+    "/api/v1/leads/{lead_id}/release": on_lead("release", owned=True),
+    "/api/v1/leads/{lead_id}/follow-ups": on_lead("follow-ups", owned=True),
+    "/api/v1/leads/{lead_id}/close": on_lead("close"),
+    "/api/v1/leads/{lead_id}/status": on_lead("status"),
+    "/api/v1/leads/{lead_id}/tags": on_lead("tags"),
+    "/api/v1/leads/{lead_id}/tags/remove": tagged_lead_untagged,
+    "/api/v1/leads/{lead_id}/consent": on_lead("consent"),
+    "/api/v1/leads/{lead_id}/merge": merged_leads,
+    "/api/v1/leads/{lead_id}/delete": on_lead("delete"),
+    "/api/v1/leads/paste": plain("/api/v1/leads/paste"),
+    "/api/v1/lead-imports": plain("/api/v1/lead-imports"),
+    "/api/v1/lead-imports/{import_id}/resume": resumed_import,
+    "/api/v1/lead-duplicates/scan": scan,
+    "/api/v1/lead-duplicates/{case_id}/merge": case_action(
+        "merge", lambda case: {"survivor_id": case_lead(case)}
+    ),
+    "/api/v1/lead-duplicates/{case_id}/dismiss": case_action(
+        "dismiss", lambda _: {"reason": "different people"}
+    ),
+    "/api/v1/lead-duplicates/{case_id}/delete": case_action(
+        "delete", lambda case: {"lead_id": case_lead(case), "reason": "test data"}
+    ),
+    "/api/v1/employees/{employee_id}/lead-handover": handover,
+    "/api/v1/leads/bulk": bulk,
+    "/api/v1/lead-settings/custom-fields": plain("/api/v1/lead-settings/custom-fields"),
+    "/api/v1/lead-settings/sources": plain("/api/v1/lead-settings/sources"),
+    "/api/v1/lead-settings/statuses": plain("/api/v1/lead-settings/statuses"),
+    "/api/v1/lead-settings/tag-groups": plain("/api/v1/lead-settings/tag-groups"),
+    "/api/v1/lead-settings/tags": plain("/api/v1/lead-settings/tags"),
+    "/api/v1/lead-settings/user-types": plain("/api/v1/lead-settings/user-types"),
+}
+# What a careless client sends under the same key next (the rest: an extra field).
+OTHER_BODY: dict[str, dict[str, Any]] = {
+    "/api/v1/leads": {"mobile": "13900139999", "name": "张三"},  # another person
+    "/api/v1/departments": {"name": "华南区"},
+    "/api/v1/leads/paste": {"text": "13900139001\n13900139002"},
+}
+
+
+def send(world: World, call: Call, key: str, body: Any = ...) -> Any:
+    auth = world.api.staff() if call.staff else world.api.key(world.token)
+    return world.api.client.post(
+        call.url,
+        json=call.body if body is ... else body,
+        headers={**auth, **call.headers, "Idempotency-Key": key},
+    )
+
+
+def other_body(call: Call, path: str) -> dict[str, Any]:
+    return OTHER_BODY.get(path) or {**(call.body or {}), "another": "request"}
+
+
+def without_secret(answer: Any) -> Any:
+    body = answer.json()
+    return {**body, "token": None} if isinstance(body, dict) and "token" in body else body
+
+
+# --- every creating route ------------------------------------------------------------------
+
+
+def test_every_post_route_of_the_catalogue_is_covered(api: Api) -> None:
+    posts = {route.path for route in api_routes(api.client.app) if route.method == "POST"}
+    assert posts == set(PREPARE), "add the new POST route to PREPARE in this file"
+
+
+@pytest.mark.parametrize("path", sorted(PREPARE))
+def test_a_repeat_gets_the_first_answer_and_changes_nothing(
+    api: Api, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = World.new(api, monkeypatch)
+    call = PREPARE[path](world)
+    key = f"first-{uuid.uuid4()}"
+    first = send(world, call, key)
+    assert 200 <= first.status_code < 300, first.text
+    positions = api.event_positions()
+
+    again = send(world, call, key)
+
+    assert again.status_code == first.status_code
+    assert again.json() == without_secret(first)  # a secret is shown once, never kept
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    for header in ("content-type", "etag", "location"):
+        assert again.headers.get(header) == first.headers.get(header), header
+    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    assert api.event_positions() == positions  # nothing ran
+
+    reused = send(world, call, key, other_body(call, path))
+
+    assert reused.status_code == 422, reused.text
+    assert reused.json()["code"] == REUSED and reused.json()["field"] == "Idempotency-Key"
+    assert reused.headers["content-type"].startswith("application/problem+json")
+    assert api.event_positions() == positions
+
+
+# --- what the reported cases now answer ----------------------------------------------------
+
+
+def test_another_mobile_or_an_added_company_under_one_key_is_refused(api: Api) -> None:
+    world = World.new(api)
+    headers = {**api.key(world.token), "Idempotency-Key": "lead-1", **RYW}
+    first = api.client.post("/api/v1/leads", json={"mobile": "13900139000"}, headers=headers)
+    assert first.status_code == 201 and first.json()["outcome"] == "created", first.text
+    positions = api.event_positions()
+
+    for body in ({"mobile": "13900139001"}, {"mobile": "13900139000", "company": "火客"}):
+        answer = api.client.post("/api/v1/leads", json=body, headers=headers)
+        assert answer.status_code == 422 and answer.json()["code"] == REUSED, answer.text
+    same = api.client.post("/api/v1/leads", json={"mobile": "13900139000"}, headers=headers)
+
+    assert (same.status_code, same.json()) == (201, first.json())  # not 200 `matched`
+    assert api.event_positions() == positions
+    shown = api.client.get(f"/api/v1/leads/{first.json()['lead']['id']}", headers=headers)
+    assert shown.json()["profile"].get("company") is None
+
+
+def test_json_is_compared_by_value_not_by_spelling(api: Api) -> None:
+    world = World.new(api)
+    headers = {
+        **api.key(world.token),
+        "Idempotency-Key": "spelling",
+        "Content-Type": "application/json",
+    }
+    first = api.client.post(
+        "/api/v1/employees", content='{"name": "甲", "roles": ["sales"]}', headers=headers
+    )
+    again = api.client.post(
+        "/api/v1/employees",
+        content='{ "roles" : [ "sales" ] ,\n "name":"\\u7532" }',
+        headers=headers,
+    )
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_the_same_key_on_another_route_is_refused(api: Api) -> None:
+    world = World.new(api)
+    headers = {**api.key(world.token), "Idempotency-Key": "one-key"}
+    made = api.client.post("/api/v1/departments", json={"name": "华北区"}, headers=headers)
+    assert made.status_code == 201
+    other = api.client.post(
+        "/api/v1/lead-settings/tag-groups", json={"name": "华北区"}, headers=headers
+    )
+    assert other.status_code == 422 and other.json()["code"] == REUSED
+
+
+def test_keys_belong_to_one_tenant_and_one_credential(api: Api) -> None:
+    first, second = World.new(api), World.new(api)
+    body = {"name": "同名部门"}
+    made = [
+        api.client.post(
+            "/api/v1/departments", json=body, headers={**api.key(w.token), "Idempotency-Key": "k"}
+        )
+        for w in (first, second)
+    ]
+    assert [answer.status_code for answer in made] == [201, 201]
+    assert made[0].json()["id"] != made[1].json()["id"]  # another tenant's key is its own
+    assert "idempotent-replayed" not in made[1].headers
+
+    # Another API key of the same tenant is another caller: it may not see the answer
+    # the first key got (its roles may differ), so the key counts as reused.
+    colleague = api.new_key(first.tenant_id, "tenant_admin")
+    shared = api.client.post(
+        "/api/v1/departments", json=body, headers={**api.key(colleague), "Idempotency-Key": "k"}
+    )
+    assert shared.status_code == 422 and shared.json()["code"] == REUSED
+
+
+def test_an_error_is_not_kept_so_a_corrected_retry_runs(api: Api) -> None:
+    world = World.new(api)
+    headers = {**api.key(world.token), "Idempotency-Key": "fix-and-retry", **RYW}
+    bad = api.client.post("/api/v1/leads", json={"mobile": "not a number"}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["code"] != REUSED, bad.text
+    refused_again = api.client.post(
+        "/api/v1/leads", json={"mobile": "not a number"}, headers=headers
+    )
+    assert "idempotent-replayed" not in refused_again.headers  # ran again, was not replayed
+
+    fixed = api.client.post("/api/v1/leads", json={"mobile": "13900139000"}, headers=headers)
+
+    assert fixed.status_code == 201, fixed.text
+    assert (
+        api.client.post("/api/v1/leads", json={"mobile": "13900139000"}, headers=headers).headers[
+            "idempotent-replayed"
+        ]
+        == "true"
+    )
+
+
+def test_an_api_key_secret_is_not_kept_and_a_replay_shows_it_as_null(api: Api) -> None:
+    world = World.new(api)
+    headers = {**api.key(world.token), "Idempotency-Key": "issue-sync-key"}
+    body = {"name": "sync", "roles": ["marketer"]}
+    issued = api.client.post("/api/v1/api-keys", json=body, headers=headers)
+    replayed = api.client.post("/api/v1/api-keys", json=body, headers=headers)
+    assert issued.json()["token"] and replayed.json()["token"] is None
+    assert replayed.json() == {**issued.json(), "token": None}
+
+
+def test_kept_answers_hold_personal_data_encrypted(api: Api) -> None:
+    world = World.new(api)
+    mobile = f"135{uuid.uuid4().int % 10**8:08d}"
+    headers = {**api.key(world.token), "Idempotency-Key": "encrypted-at-rest"}
+    made = api.client.post("/api/v1/leads", json={"mobile": mobile}, headers=headers)
+    assert made.status_code == 201 and mobile in made.text
+    assert (
+        api.client.post("/api/v1/leads", json={"mobile": mobile}, headers=headers).text == made.text
+    )
+    assert mobile.encode() not in _stored_bytes(api)
+
+
+# --- running, abandoned and expired keys -----------------------------------------------------
+
+
+@pytest.fixture
+def keys(api: Api) -> Iterator[IdempotencyKeys]:
+    """A second handle on the server's key store (the same file or table), real clock."""
+    opened = IdempotencyKeys(
+        build_idempotency_store(api.runtime.container.storage()), SystemClock()
+    )
+    yield opened
+    opened.close()
+
+
+def department_request(api: Api, world: World, name: str) -> tuple[str, str, bytes]:
+    caller = api.runtime.container.tenancy().authenticate(world.token)
+    raw = json.dumps({"name": name}).encode()
+    fingerprint = request_fingerprint(caller, "POST", "/api/v1/departments", raw)
+    return caller_scope(caller), fingerprint, raw
+
+
+def test_a_repeat_while_the_first_still_runs_is_told_so_and_changes_nothing(
+    api: Api, keys: IdempotencyKeys
+) -> None:
+    world = World.new(api)
+    scope, fingerprint, _ = department_request(api, world, "华东区")
+    running = keys.begin(scope, "busy", fingerprint)  # the first request, still running
+    assert running.outcome is Outcome.RUN
+    headers = {**api.key(world.token), "Idempotency-Key": "busy"}
+    positions = api.event_positions()
+
+    repeat = api.client.post("/api/v1/departments", json={"name": "华东区"}, headers=headers)
+
+    assert repeat.status_code == 409, repeat.text
+    assert repeat.json()["code"] == IN_FLIGHT and repeat.json()["field"] == "Idempotency-Key"
+    assert "still being processed" in repeat.json()["detail"]
+    assert repeat.headers["retry-after"] == "1"
+    other = api.client.post("/api/v1/departments", json={"name": "华南区"}, headers=headers)
+    assert other.status_code == 422 and other.json()["code"] == REUSED
+    assert api.event_positions() == positions
+
+    kept = StoredAnswer(201, (("content-type", "application/json"),), b'{"first":true}')
+    assert keys.finish(running, kept)
+    finished = api.client.post("/api/v1/departments", json={"name": "华东区"}, headers=headers)
+    assert (finished.status_code, finished.json()) == (201, {"first": True})
+    assert api.event_positions() == positions
+
+
+def test_concurrent_claims_of_one_key_let_exactly_one_run(keys: IdempotencyKeys) -> None:
+    scope = f"tenant:{uuid.uuid4()}"
+    died = FakeClock(datetime.now(UTC) - CLAIM_LEASE - timedelta(seconds=1))
+    assert IdempotencyKeys(keys.store, died).begin(scope, "dead", "fp").outcome is Outcome.RUN
+    # The same race on a new key, and on a key whose first attempt died.
+    for key in ("new", "dead"):
+        outcomes = race(keys, scope, key, clients=8)
+        assert sorted(outcomes) == sorted([Outcome.RUN] + [Outcome.IN_FLIGHT] * 7), key
+
+
+def race(keys: IdempotencyKeys, scope: str, key: str, *, clients: int) -> list[Outcome]:
+    start = threading.Barrier(clients)
+    outcomes: list[Outcome] = []
+
+    def claim() -> None:
+        start.wait()
+        outcomes.append(keys.begin(scope, key, "fp").outcome)
+
+    threads = [threading.Thread(target=claim) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_a_claim_whose_request_died_lets_the_retry_run_without_duplicating(
+    api: Api, keys: IdempotencyKeys
+) -> None:
+    world = World.new(api)
+    scope, fingerprint, _ = department_request(api, world, "西北区")
+    # The first attempt committed its department, then its process died before the answer
+    # was kept: a claim nobody renews, and the record made with the key-derived id.
+    died = FakeClock(datetime.now(UTC) - CLAIM_LEASE - timedelta(seconds=1))
+    assert (
+        IdempotencyKeys(keys.store, died).begin(scope, "crash", fingerprint).outcome is Outcome.RUN
+    )
+    caller = api.runtime.container.tenancy().authenticate(world.token)
+    context = RequestContext(
+        actor=caller.actor,
+        idempotency_key=record_key("crash", fingerprint),
+        read_your_writes=True,
+    )
+    with acting(context):
+        first = api.runtime.container.org().establish_department(
+            caller.tenant_id, EstablishDepartment(name="西北区")
+        )
+    headers = {**api.key(world.token), "Idempotency-Key": "crash", **RYW}
+
+    retry = api.client.post("/api/v1/departments", json={"name": "西北区"}, headers=headers)
+
+    assert retry.status_code == 201 and retry.json()["id"] == str(first.id), retry.text
+    listed = api.client.get("/api/v1/departments", headers=api.key(world.token)).json()["items"]
+    assert [d["name"] for d in listed] == ["西北区"]  # one department, not two
+    assert (
+        api.client.post("/api/v1/departments", json={"name": "西北区"}, headers=headers).headers[
+            "idempotent-replayed"
+        ]
+        == "true"
+    )
+
+
+@pytest.fixture
+def clocked(api: Api) -> Iterator[tuple[TestClient[Any], FakeClock]]:
+    """The API on the same stores, with a clock the test moves."""
+    clock = FakeClock(datetime.now(UTC))
+    with api.runtime.container.clock.override(providers.Object(clock)):
+        app = create_app(api.runtime, close_runtime_on_shutdown=False)
+    with TestClient(app) as client:
+        yield client, clock
+
+
+def test_a_key_is_replayed_for_24_hours_and_then_is_new(
+    api: Api, clocked: tuple[TestClient[Any], FakeClock]
+) -> None:
+    client, clock = clocked
+    world = World.new(api)
+    headers = {**api.key(world.token), "Idempotency-Key": "daily-sync", **RYW}
+    first = client.post("/api/v1/departments", json={"name": "第一天"}, headers=headers)
+    assert first.status_code == 201
+
+    clock.move(seconds=REPLAY_FOR.total_seconds() - 60)
+    assert (
+        client.post("/api/v1/departments", json={"name": "第一天"}, headers=headers).json()
+        == first.json()
+    )
+    assert (
+        client.post("/api/v1/departments", json={"name": "第二天"}, headers=headers).json()["code"]
+        == REUSED
+    )
+
+    clock.move(seconds=61)
+    later = client.post("/api/v1/departments", json={"name": "第二天"}, headers=headers)
+
+    assert later.status_code == 201 and "idempotent-replayed" not in later.headers
+    assert later.json()["id"] != first.json()["id"]  # a new request, a new department
+    listed = api.client.get("/api/v1/departments", headers=api.key(world.token)).json()["items"]
+    assert sorted(d["name"] for d in listed) == ["第一天", "第二天"]
+
+
+# --- the store itself ------------------------------------------------------------------------
+
+
+def test_expired_keys_are_purged_and_only_those(fresh_settings: Settings) -> None:
+    storage = Storage(
+        var_dir=fresh_settings.var_dir,
+        cipher_key=TEST_CIPHER_KEY,
+        database_url=fresh_settings.database_url,
+    )
+    store = build_idempotency_store(storage)
+    try:
+        now = datetime.now(UTC)
+        old = IdempotencyKeys(store, FakeClock(now - REPLAY_FOR - timedelta(seconds=1)))
+        recent = IdempotencyKeys(store, FakeClock(now - timedelta(hours=1)))
+        answer = StoredAnswer(200, (("content-type", "application/json"),), b"{}")
+        for keys, name in ((old, "old"), (recent, "recent")):
+            claim = keys.begin("tenant:t", name, "fp")
+            assert keys.finish(claim, answer)
+
+        assert store.purge(now) == 1
+        assert store.purge(now) == 0
+        replay = recent.begin("tenant:t", "recent", "fp")
+        assert replay.outcome is Outcome.REPLAY and replay.answer == answer
+    finally:
+        store.close()
+
+
+def _stored_bytes(api: Api) -> bytes:
+    """Every byte the key store holds (its file and journal, or its table's rows)."""
+    storage = api.runtime.container.storage()
+    if storage.database_url is None:
+        files = storage.var_dir.glob("idempotency.sqlite*")
+        return b"".join(path.read_bytes() for path in files)
+    import psycopg
+
+    with psycopg.connect(storage.database_url) as connection:
+        rows = connection.execute("SELECT headers::text, body FROM idempotency_keys").fetchall()
+    return b"".join(str(headers).encode() + bytes(body or b"") for headers, body in rows)
