@@ -12,7 +12,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from adapters.persistence.idempotency import build_idempotency_store
 from application.shared.callers import StaffCaller, TenantCaller
+from application.shared.idempotency import IdempotencyKeys
 from entrypoints.container import Runtime
 from entrypoints.http.admin import (
     AdminHistoryController,
@@ -34,6 +36,7 @@ from entrypoints.http.billing import (
 from entrypoints.http.callbacks import PaymentCallbackController
 from entrypoints.http.conventions import staff_caller, tenant_caller
 from entrypoints.http.history import HistoryController
+from entrypoints.http.idempotency import IdempotencyMiddleware
 from entrypoints.http.lead_cleaning import DuplicateCaseController, MergeRulesController
 from entrypoints.http.lead_handover import LeadHandoverController
 from entrypoints.http.lead_imports import LeadImportController, LeadPasteController
@@ -94,6 +97,7 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
     def provider(factory: Any) -> Provide:
         return Provide(lambda: factory(), sync_to_thread=False)
 
+    idempotency = IdempotencyKeys(build_idempotency_store(container.storage()), container.clock())
     rate_limit = RateLimitConfig(
         rate_limit=("minute", runtime.settings.rate_limit_per_minute),
         identifier_for_request=_rate_limit_identity,
@@ -158,6 +162,7 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
                 RequestContextMiddleware, authenticate=container.tenancy().authenticate
             ),
             rate_limit.middleware,
+            DefineMiddleware(IdempotencyMiddleware, keys=idempotency),
             JsonDepthMiddleware,  # innermost: scans a body only when the route reads it
         ],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -174,5 +179,5 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             ),
             security=[{"bearer": []}],
         ),
-        on_shutdown=[runtime.close] if close_runtime_on_shutdown else [],
+        on_shutdown=[idempotency.close, *([runtime.close] if close_runtime_on_shutdown else [])],
     )
