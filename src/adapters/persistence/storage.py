@@ -21,6 +21,8 @@ from adapters.persistence.polling import PollingSQLiteApplicationRecorder
 
 ONE_TRIP_RECORDER = get_topic(OneTripPostgresRecorder)
 
+IDLE_CONNECTIONS = 2
+
 
 @dataclass(frozen=True)
 class Storage:
@@ -30,8 +32,7 @@ class Storage:
     cipher_key: str
     database_url: str | None = None
     create_tables: bool = True
-    pool_size: int = 5
-    max_overflow: int = 10
+    pool_size: int = 10  # the most connections of the process's one pool
 
     @property
     def is_postgres(self) -> bool:
@@ -46,8 +47,10 @@ class Storage:
         }
         if self.database_url is not None:
             env.update(postgres_env(self.database_url))
-            env["POSTGRES_POOL_SIZE"] = str(self.pool_size)
-            env["POSTGRES_MAX_OVERFLOW"] = str(self.max_overflow)
+            # Two connections stay open; the rest are opened under load, up to the size.
+            kept = min(IDLE_CONNECTIONS, self.pool_size)
+            env["POSTGRES_POOL_SIZE"] = str(kept)
+            env["POSTGRES_MAX_OVERFLOW"] = str(self.pool_size - kept)
             # With DB functions the library takes no table lock: readers skip events.
             env["POSTGRES_ENABLE_DB_FUNCTIONS"] = "n"
             return env
