@@ -13,6 +13,7 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from adapters.persistence.idempotency import create_idempotency_table
 from adapters.persistence.infrastructure import ProcessInfrastructure, close_view
 from adapters.persistence.runners import (
     FollowerRunner,
@@ -235,7 +236,8 @@ def migrate(settings: Settings, contexts: Sequence[Manifest] = CONTEXTS) -> list
     runtime = Runtime(replace(settings, auto_migrate=True, in_process_projections=False), contexts)
     try:
         runtime.start()
-        return runtime.application_names + [model.name for model in runtime.followers]
+        keys = create_idempotency_table(runtime.container.storage())
+        return [*runtime.application_names, *(model.name for model in runtime.followers), keys]
     finally:
         runtime.close()
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +20,9 @@ from typing import Any
 import psycopg
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import Cipher
+from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import Environment
+from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
 from adapters.persistence.storage import Storage
@@ -37,25 +39,47 @@ ConnectionSource = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 SQLITE_FILE = "idempotency.sqlite"
 
 
-def build_idempotency_store(storage: Storage) -> IdempotencyStore:
-    """The store for `storage`'s backend. On PostgreSQL it has a tiny pool of its own for
-    now; the process-wide pool will be passed to `PostgresIdempotencyStore` instead."""
+def build_idempotency_store(
+    storage: Storage, shared: PostgresDatastore | None = None
+) -> IdempotencyStore:
+    """The store for `storage`'s backend. On PostgreSQL it borrows connections from the
+    process's one pool (`shared`); without one (migrations, tests) it opens a tiny pool
+    of its own."""
     cipher = AESCipher(Environment(env={AESCipher.CIPHER_KEY: storage.cipher_key}))
     if storage.database_url is None:
         storage.var_dir.mkdir(parents=True, exist_ok=True)
         return SQLiteIdempotencyStore(storage.var_dir / SQLITE_FILE, cipher)
-    pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-        storage.database_url,
-        min_size=1,
-        max_size=2,
-        kwargs={"autocommit": True, "connect_timeout": 10},
-        name="huoke-idempotency",
-        open=True,
-    )
-    store = PostgresIdempotencyStore(pool.connection, cipher, on_close=pool.close)
+    if shared is not None:
+        store = PostgresIdempotencyStore(_tuple_rows(shared), cipher)
+    else:
+        pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            storage.database_url,
+            min_size=1,
+            max_size=2,
+            kwargs={"autocommit": True, "connect_timeout": 10},
+            name="huoke-idempotency",
+            open=True,
+        )
+        store = PostgresIdempotencyStore(pool.connection, cipher, on_close=pool.close)
     if storage.create_tables:
         store.create_table()
     return store
+
+
+def _tuple_rows(datastore: PostgresDatastore) -> ConnectionSource:
+    """Connections of the shared pool (autocommit, like the store's own), answering rows
+    as tuples while this store holds them (the library's pool answers dicts)."""
+
+    @contextmanager
+    def connect() -> Iterator[psycopg.Connection[Any]]:
+        with datastore.get_connection() as connection:
+            connection.row_factory = tuple_row  # type: ignore[assignment]
+            try:
+                yield connection  # type: ignore[misc]
+            finally:
+                connection.row_factory = dict_row  # type: ignore[assignment]
+
+    return connect
 
 
 def create_idempotency_table(storage: Storage) -> str:

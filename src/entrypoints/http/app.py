@@ -10,44 +10,19 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from adapters.persistence.idempotency import build_idempotency_store
 from application.shared.callers import StaffCaller, TenantCaller
 from application.shared.idempotency import IdempotencyKeys
 from entrypoints.container import Runtime
-from entrypoints.http.admin import (
-    AdminHistoryController,
-    AdminStaffController,
-    AdminTenantController,
-)
-from entrypoints.http.admin_billing import (
-    AdminIncidentController,
-    AdminOrderController,
-    AdminRefundController,
-    AdminSubscriptionController,
-)
-from entrypoints.http.billing import (
-    BranchController,
-    OrderController,
-    PlanController,
-    RefundController,
-)
-from entrypoints.http.callbacks import PaymentCallbackController
+from entrypoints.http.admin import AdminHistoryController
 from entrypoints.http.conventions import staff_caller, tenant_caller
 from entrypoints.http.history import HistoryController
 from entrypoints.http.idempotency import IdempotencyMiddleware
-from entrypoints.http.lead_cleaning import DuplicateCaseController, MergeRulesController
-from entrypoints.http.lead_handover import LeadHandoverController
-from entrypoints.http.lead_imports import LeadImportController, LeadPasteController
-from entrypoints.http.lead_lists import LeadListController
-from entrypoints.http.lead_settings import LeadSettingsController
-from entrypoints.http.leads import LeadActionController, LeadController, lead_filter_from_query
 from entrypoints.http.limits import RATE_LIMIT_EXEMPT, JsonDepthMiddleware
-from entrypoints.http.org import DepartmentController, EmployeeController
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.requests import RequestContextMiddleware
-from entrypoints.http.tenant import ApiKeyController, TenantController
 
 PUBLIC_PATHS = ["/healthz", "/readyz", "/schema"]
 
@@ -97,66 +72,38 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
     def provider(factory: Any) -> Provide:
         return Provide(lambda: factory(), sync_to_thread=False)
 
-    idempotency = IdempotencyKeys(build_idempotency_store(container.storage()), container.clock())
+    infrastructure = container.infrastructure()
+    idempotency = IdempotencyKeys(
+        build_idempotency_store(container.storage(), infrastructure.datastore), container.clock()
+    )
     rate_limit = RateLimitConfig(
         rate_limit=("minute", runtime.settings.rate_limit_per_minute),
         identifier_for_request=_rate_limit_identity,
         exclude=[*PUBLIC_PATHS, *RATE_LIMIT_EXEMPT],  # callbacks: signature-checked instead
     )
+    contexts = runtime.contexts
+    dependencies: dict[str, Provide] = {
+        "history": provider(container.history),
+        "caller": Provide(tenant_caller, sync_to_thread=False),
+        "staff": Provide(staff_caller, sync_to_thread=False),
+    }
+    for manifest in contexts:
+        for name in manifest.dependencies:
+            dependencies[name] = provider(container.providers[name])
+        for name, dependency in manifest.request_dependencies.items():
+            dependencies[name] = Provide(dependency, sync_to_thread=False)
+    tags = [Tag(name="health", description="存活与就绪 · liveness and readiness")]
+    tags.append(Tag(name="history", description="记录的事件历史 · a record's events (AUD-1)"))
+    tags += [tag for manifest in contexts for tag in manifest.tags]
     return Litestar(
         route_handlers=[
             healthz,
             readyz,
-            TenantController,
-            ApiKeyController,
-            DepartmentController,
-            EmployeeController,
             HistoryController,
-            AdminTenantController,
-            AdminStaffController,
             AdminHistoryController,
-            PlanController,
-            OrderController,
-            RefundController,
-            BranchController,
-            AdminSubscriptionController,
-            AdminOrderController,
-            AdminRefundController,
-            AdminIncidentController,
-            PaymentCallbackController,
-            LeadController,
-            LeadActionController,
-            LeadPasteController,
-            LeadImportController,
-            DuplicateCaseController,
-            MergeRulesController,
-            LeadHandoverController,
-            LeadListController,
-            LeadSettingsController,
+            *(controller for manifest in contexts for controller in manifest.controllers),
         ],
-        dependencies={
-            "tenancy": provider(container.tenancy),
-            "org": provider(container.org),
-            "tenancy_queries": provider(container.tenancy_queries),
-            "org_queries": provider(container.org_queries),
-            "history": provider(container.history),
-            "billing": provider(container.billing),
-            "billing_queries": provider(container.billing_queries),
-            "leads": provider(container.leads),
-            "lead_filter": Provide(lead_filter_from_query, sync_to_thread=False),
-            "lead_queries": provider(container.lead_queries),
-            "lead_settings": provider(container.lead_settings),
-            "lead_targets": provider(container.lead_targets),
-            "lead_cleaning": provider(container.lead_cleaning),
-            "duplicate_queries": provider(container.duplicate_queries),
-            "lead_handover": provider(container.lead_handover),
-            "lead_consent": provider(container.lead_consent),
-            "lead_bulk": provider(container.lead_bulk),
-            "lead_export": provider(container.lead_export),
-            "lead_imports": provider(container.lead_imports),
-            "caller": Provide(tenant_caller, sync_to_thread=False),
-            "staff": Provide(staff_caller, sync_to_thread=False),
-        },
+        dependencies=dependencies,
         middleware=[
             DefineMiddleware(
                 RequestContextMiddleware, authenticate=container.tenancy().authenticate
@@ -178,6 +125,7 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
             security=[{"bearer": []}],
+            tags=tags,
         ),
         on_shutdown=[idempotency.close, *([runtime.close] if close_runtime_on_shutdown else [])],
     )
