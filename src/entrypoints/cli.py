@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from adapters.persistence.runners import FollowerHeld
+from application.leads.scope import LeadScope
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 from application.shared.errors import ApplicationError, NotFound
 from application.tenancy.commands import EnrolStaff, IssueApiKey, RegisterTenant
@@ -403,7 +404,9 @@ def leads_scan_duplicates(
     projection worker last wrote it."""
     with operator("duplicate scan") as runtime:
         known_tenant(runtime, tenant_id)
-        found = runtime.container.lead_cleaning().detect_duplicates(tenant_id)
+        # The operator scans the whole tenant.
+        scope = LeadScope.whole_company(tenant_id)
+        found = runtime.container.lead_cleaning().detect_duplicates(scope)
     console.print(
         f"{found.examined} leads examined: {found.opened} cases opened, "
         f"{found.merged_automatically} merged by rule, {found.already_queued} already queued"

@@ -26,6 +26,7 @@ from application.leads.commands import AttachIdentity, CreateLead
 from application.leads.identities import normalise
 from application.leads.intake import offer_from
 from application.leads.leads import Leads
+from application.leads.scope import LeadScope
 from application.shared.errors import AlreadyExists, InvalidInput, NotFound
 from domain.leads.identity import LeadIdentity
 from domain.leads.lead import Lead
@@ -63,6 +64,7 @@ class IdentityLedger(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.tenant_id = uuid4()
+        self.company = LeadScope.whole_company(self.tenant_id)
         self.lead_ids: list[UUID] = []
 
     def _pick(self, pick: int) -> UUID:
@@ -72,7 +74,7 @@ class IdentityLedger(RuleBasedStateMachine):
 
     @rule(offered=st.lists(identities, min_size=1, max_size=3, unique=True))
     def create(self, offered: list[tuple[str, str]]) -> None:
-        result = self.leads.create_lead(self.tenant_id, CreateLead.model_validate(dict(offered)))
+        result = self.leads.create_lead(self.company, CreateLead.model_validate(dict(offered)))
         if result.lead.id not in self.lead_ids:
             self.lead_ids.append(result.lead.id)
 
@@ -83,7 +85,7 @@ class IdentityLedger(RuleBasedStateMachine):
         # refused: another lead's identity, or a lead merged away or deleted
         with contextlib.suppress(AlreadyExists, DomainError):
             self.leads.attach_identity(
-                self.tenant_id,
+                self.company,
                 self._pick(pick),
                 AttachIdentity(kind=kind, value=value),  # type: ignore[arg-type]
             )
@@ -93,13 +95,13 @@ class IdentityLedger(RuleBasedStateMachine):
     def merge(self, survivor: int, merged: int) -> None:
         # refused: the same lead twice, or one no longer live
         with contextlib.suppress(InvalidInput, DomainError):
-            self.leads.merge(self.tenant_id, self._pick(survivor), self._pick(merged), {})
+            self.leads.merge(self.company, self._pick(survivor), self._pick(merged), {})
 
     @precondition(lambda self: self.lead_ids)
     @rule(pick=picks)
     def delete(self, pick: int) -> None:
         with contextlib.suppress(DomainError):  # already merged away or deleted
-            self.leads.delete(self.tenant_id, self._pick(pick), "cleaning up")
+            self.leads.delete(self.company, self._pick(pick), "cleaning up")
 
     @rule(offered=st.lists(identities, min_size=1, max_size=3, unique=True), second=st.booleans())
     def import_duplicate_then_merge_it(self, offered: list[tuple[str, str]], second: bool) -> None:
@@ -109,9 +111,9 @@ class IdentityLedger(RuleBasedStateMachine):
         )
         for case_id in cases:
             try:
-                case = self.cleaning.case(self.tenant_id, case_id)
+                case = self.cleaning.case(self.company, case_id)
                 survivor = case.lead_ids[-1] if second else case.lead_ids[0]
-                self.cleaning.merge(self.tenant_id, case_id, MergeCase(survivor_id=survivor))
+                self.cleaning.merge(self.company, case_id, MergeCase(survivor_id=survivor))
             except (NotFound, DomainError):
                 pass  # already merged, or a lead of it is gone
 

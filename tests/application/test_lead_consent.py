@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from application.leads.commands import ChangeConsent, CreateLead
+from application.leads.scope import LeadScope
 from application.shared.context import RequestContext, acting
 from application.shared.errors import InvalidInput
 from entrypoints.container import Runtime
@@ -21,7 +22,11 @@ def system(runtime: Runtime) -> Iterator[Runtime]:
 
 
 def new_lead(runtime: Runtime, tenant_id: UUID, **person: str) -> UUID:
-    return runtime.container.leads().create_lead(tenant_id, CreateLead(**person)).lead.id
+    return (
+        runtime.container.leads()
+        .create_lead(LeadScope.whole_company(tenant_id), CreateLead(**person))
+        .lead.id
+    )
 
 
 def test_senders_get_only_the_leads_they_may_contact_on_a_channel(system: Runtime) -> None:
@@ -31,10 +36,11 @@ def test_senders_get_only_the_leads_they_may_contact_on_a_channel(system: Runtim
     merged = new_lead(system, tenant_id, mobile="13800138002")
     deleted = new_lead(system, tenant_id, mobile="13800138003")
     elsewhere = new_lead(system, uuid4(), mobile="13800138004")
-    leads.merge(tenant_id, quiet, merged, {})
-    leads.delete(tenant_id, deleted, "用户要求")
+    company = LeadScope.whole_company(tenant_id)
+    leads.merge(company, quiet, merged, {})
+    leads.delete(company, deleted, "用户要求")
     leads.change_consent(
-        tenant_id,
+        company,
         opted_out,
         ChangeConsent(channel="email", state="unsubscribed", source="unsubscribe link"),
     )
@@ -50,16 +56,17 @@ def test_senders_get_only_the_leads_they_may_contact_on_a_channel(system: Runtim
 def test_subscribing_again_makes_a_lead_contactable_again(system: Runtime) -> None:
     leads, tenant_id = system.container.leads(), uuid4()
     lead_id = new_lead(system, tenant_id, mobile="13900139000")
+    company = LeadScope.whole_company(tenant_id)
     for state in ("unsubscribed", "subscribed"):
         leads.change_consent(
-            tenant_id, lead_id, ChangeConsent(channel="wechat", state=state, source="菜单")
+            company, lead_id, ChangeConsent(channel="wechat", state=state, source="菜单")
         )
     assert leads.wait_for_views(leads.recorder.max_notification_id() or 0)
 
     assert system.container.consent_queries().contactable(tenant_id, [lead_id], "wechat") == {
         lead_id
     }
-    assert leads.may_contact(tenant_id, lead_id, "wechat")
+    assert leads.may_contact(company, lead_id, "wechat")
 
 
 def test_a_hard_bounce_suppresses_the_email_of_the_lead_that_has_it(system: Runtime) -> None:
@@ -74,7 +81,7 @@ def test_a_hard_bounce_suppresses_the_email_of_the_lead_that_has_it(system: Runt
     assert suppressed.consent["email"]["state"] == "suppressed"
     assert suppressed.consent["email"]["source"] == "hard_bounce"
     assert again.version == suppressed.version  # a repeat bounce records nothing
-    consent = desk.consent(tenant_id, lead_id).channels
+    consent = desk.consent(LeadScope.whole_company(tenant_id), lead_id).channels
     assert (consent["email"].may_contact, consent["sms"].may_contact) == (False, True)
     assert system.container.consent_queries().contactable(tenant_id, [lead_id], "email") == set()
     assert desk.record_hard_bounce(tenant_id, "nobody@example.cn") is None

@@ -13,6 +13,7 @@ from dependency_injector import providers
 from adapters.leads.outbox_notifier import OutboxNotifier
 from application.leads.commands import AssignLead, CreateLead
 from application.leads.handover import HandOverLeads
+from application.leads.scope import LeadScope
 from application.org.commands import HireEmployee
 from application.shared.context import RequestContext, acting
 from entrypoints.container import Runtime
@@ -56,11 +57,12 @@ def test_an_assignment_sends_exactly_one_notice(
 ) -> None:
     leads, tenant_id = running.container.leads(), uuid4()
     first, second = hire(running, tenant_id, "甲"), hire(running, tenant_id, "乙")
-    lead = leads.create_lead(tenant_id, CreateLead(mobile="13800138000")).lead
+    company = LeadScope.whole_company(tenant_id)
+    lead = leads.create_lead(company, CreateLead(mobile="13800138000")).lead
 
-    leads.assign_owner(tenant_id, lead.id, AssignLead(owner_id=first))
-    leads.assign_owner(tenant_id, lead.id, AssignLead(owner_id=first))  # no change, no notice
-    leads.assign_owner(tenant_id, lead.id, AssignLead(owner_id=second))
+    leads.assign_owner(company, lead.id, AssignLead(owner_id=first))
+    leads.assign_owner(company, lead.id, AssignLead(owner_id=first))  # no change, no notice
+    leads.assign_owner(company, lead.id, AssignLead(owner_id=second))
 
     assert notifier.notices == [(lead.id, first), (lead.id, second)]
 
@@ -70,17 +72,18 @@ def test_a_failed_notice_never_undoes_the_assignment(
 ) -> None:
     leads, tenant_id = running.container.leads(), uuid4()
     seller, heir = hire(running, tenant_id, "甲"), hire(running, tenant_id, "乙")
-    lead = leads.create_lead(tenant_id, CreateLead(mobile="13800138000")).lead
+    company = LeadScope.whole_company(tenant_id)
+    lead = leads.create_lead(company, CreateLead(mobile="13800138000")).lead
     notifier.broken = True
 
-    answer = leads.assign_owner(tenant_id, lead.id, AssignLead(owner_id=seller))
+    answer = leads.assign_owner(company, lead.id, AssignLead(owner_id=seller))
     handover = running.container.lead_handover().hand_over(
-        tenant_id, seller, HandOverLeads(to_employee_id=heir, reason="调岗", lead_ids=[lead.id])
+        company, seller, HandOverLeads(to_employee_id=heir, reason="调岗", lead_ids=[lead.id])
     )
 
     assert answer.owner_id == seller
     assert [r.outcome for r in handover.results] == ["handed_over"]
-    stored = leads.lead(tenant_id, lead.id)
+    stored = leads.lead(company, lead.id)
     assert (stored.owner_id, stored.pool_state) == (heir, "assigned")
     assert [type(e).__name__ for e in leads.history(lead.id)][-2:] == ["Assigned", "HandedOver"]
     assert notifier.notices == [(lead.id, seller), (lead.id, heir)]  # both were tried

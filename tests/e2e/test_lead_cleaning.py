@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from application.leads.commands import CreateLead
 from application.leads.intake import offer_from
+from application.leads.scope import LeadScope
 from application.shared.context import RequestContext, acting
 from application.tenancy.commands import RegisterTenant
 from entrypoints.cli import app
@@ -289,7 +290,8 @@ def test_an_operator_scans_a_tenant_from_the_command_line(
             tenant_id = runtime.container.tenancy().register_tenant(acme).id
             for mobile in ("13800138091", "13800138092"):
                 runtime.container.leads().create_lead(
-                    tenant_id, CreateLead.model_validate({"mobile": mobile, **SAME_PERSON})
+                    LeadScope.whole_company(tenant_id),
+                    CreateLead.model_validate({"mobile": mobile, **SAME_PERSON}),
                 )
     finally:
         runtime.close()

@@ -7,6 +7,7 @@ import uuid
 from typer.testing import CliRunner
 
 from application.leads.queries import LeadFilter
+from application.leads.scope import LeadScope
 from application.shared.context import RequestContext, acting
 from application.tenancy.commands import RegisterTenant
 from entrypoints.cli import app
@@ -37,7 +38,7 @@ def test_seeding_twice_adds_only_the_missing_leads(operator_shell: Settings) -> 
     runtime = Runtime(operator_shell).start()
     try:
         page = runtime.container.lead_queries().search(
-            tenant.id, LeadFilter(), owners=None, limit=100
+            LeadScope.whole_company(tenant.id), LeadFilter(), limit=100
         )
     finally:
         runtime.close()

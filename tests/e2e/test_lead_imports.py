@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from application.leads.imports import ImportOptions, LeadImports
+from application.leads.scope import LeadScope
 from application.leads.spreadsheet_limits import LIMITS, SpreadsheetLimits, SpreadsheetTooLarge
 from application.leads.spreadsheets import Table, read_table
 from application.shared.context import RequestContext, acting
@@ -503,7 +504,8 @@ def test_an_operator_imports_a_file_from_the_command_line(
     runtime = Runtime(operator_shell).start()
     try:
         details = runtime.container.lead_imports().details(tenant.id, UUID(found.group(1)))
-        lead = runtime.container.leads().lead(tenant.id, details.results[0].lead_id)
+        company = LeadScope.whole_company(tenant.id)
+        lead = runtime.container.leads().lead(company, details.results[0].lead_id)
         assert (lead.profile["name"], lead.source["level1"]) == ("甲", "展会")
     finally:
         runtime.close()

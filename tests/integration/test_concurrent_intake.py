@@ -13,6 +13,7 @@ import pytest
 
 from application.leads.commands import CreateLead, IntakeResult
 from application.leads.queries import LeadFilter
+from application.leads.scope import LeadScope
 from application.shared.context import RequestContext, acting
 from domain.leads.identity import LeadIdentity
 from entrypoints.container import Runtime
@@ -32,7 +33,9 @@ def test_twenty_concurrent_offers_of_one_mobile_make_exactly_one_lead(runtime: R
     def offer(caller: int) -> IntakeResult:
         ready.wait()  # all callers leave the gate together
         with acting(RequestContext(request_id=f"form-{caller}")):
-            return leads.create_lead(tenant_id, CreateLead(mobile="138 0013 8000", name="张三"))
+            return leads.create_lead(
+                LeadScope.whole_company(tenant_id), CreateLead(mobile="138 0013 8000", name="张三")
+            )
 
     with ThreadPoolExecutor(max_workers=CALLERS) as pool:
         results = list(pool.map(offer, range(CALLERS)))
@@ -48,7 +51,7 @@ def test_twenty_concurrent_offers_of_one_mobile_make_exactly_one_lead(runtime: R
     # the read model, once it caught up: one live lead with that mobile
     assert leads.wait_for_views(leads.recorder.max_notification_id() or 0)
     page = runtime.container.lead_queries().search(
-        tenant_id, LeadFilter(mobile=MOBILE), owners=None
+        LeadScope.whole_company(tenant_id), LeadFilter(mobile=MOBILE)
     )
     assert [(item.id, item.mobile) for item in page.items] == [(lead_id, MOBILE)]
     assert runtime.container.lead_queries().claimed(tenant_id, [claim_id]) == {claim_id}

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from application.leads.leads import Leads
 from application.leads.queries import LeadFilter
-from application.leads.scope import require_in_scope
+from application.leads.scope import CallerOrScope, LeadScope
 from application.leads.selection import LeadSelection
 from application.shared.commands import Command
 from application.shared.errors import InvalidInput, NotFound, VersionConflict
@@ -118,16 +118,15 @@ class BulkLeadActions:
         self.leads = leads
         self.selection = selection
 
-    def apply(
-        self, tenant_id: UUID, command: BulkLeadAction, *, owners: set[UUID] | None
-    ) -> BulkResult:
-        """Run `command` on each chosen lead inside the data scope `owners` (None: the
-        whole company) and answer per lead; a lead outside the scope is not found."""
-        act = self._action(tenant_id, command)
-        lead_ids, next_cursor = self._chosen(tenant_id, command, owners)
+    def apply(self, who: CallerOrScope, command: BulkLeadAction) -> BulkResult:
+        """Run `command` on each chosen lead inside the caller's data scope and answer
+        per lead; a lead outside the scope is not found, like another tenant's."""
+        scope = self.leads.scope_of(who)
+        act = self._action(scope, command)
+        lead_ids, next_cursor = self._chosen(scope, command)
 
         def one(lead_id: UUID) -> LeadOutcome:
-            return self._one(tenant_id, lead_id, owners, act)
+            return self._one(scope, lead_id, act)
 
         with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="bulk") as pool:
             # Each task runs in a copy of the request context: its events are stamped
@@ -145,9 +144,7 @@ class BulkLeadActions:
             next_cursor=next_cursor,
         )
 
-    def _chosen(
-        self, tenant_id: UUID, command: BulkLeadAction, owners: set[UUID] | None
-    ) -> tuple[list[UUID], str | None]:
+    def _chosen(self, scope: LeadScope, command: BulkLeadAction) -> tuple[list[UUID], str | None]:
         if (command.lead_ids is None) == (command.filter is None):
             raise InvalidInput("send either lead_ids or a filter", field="lead_ids")
         if command.lead_ids is not None:
@@ -156,26 +153,16 @@ class BulkLeadActions:
             return list(dict.fromkeys(command.lead_ids)), None
         assert command.filter is not None
         rows, next_cursor = self.selection.batch(
-            tenant_id,
-            command.filter.as_filter(),
-            owners=owners,
-            after=command.cursor,
-            limit=MAX_BULK,
+            scope, command.filter.as_filter(), after=command.cursor, limit=MAX_BULK
         )
         return [UUID(row["lead_id"]) for row in rows], next_cursor
 
     def _one(
-        self,
-        tenant_id: UUID,
-        lead_id: UUID,
-        owners: set[UUID] | None,
-        act: Callable[[Lead], int | None],
+        self, scope: LeadScope, lead_id: UUID, act: Callable[[Lead], int | None]
     ) -> LeadOutcome:
         for _ in range(CONFLICT_RETRIES):
             try:
-                lead = self.leads.load(lead_id, Lead, tenant_id=tenant_id)
-                require_in_scope(lead.owner_id, owners, lead_id)
-                version = act(lead)
+                version = act(self.leads.lead_in_scope(scope, lead_id))
             except NotFound:
                 return LeadOutcome(lead_id=lead_id, result="not_found")
             except VersionConflict:
@@ -192,7 +179,7 @@ class BulkLeadActions:
             lead_id=lead_id, result="refused", reason="the lead kept changing; retry"
         )
 
-    def _action(self, tenant_id: UUID, command: BulkLeadAction) -> Callable[[Lead], int | None]:
+    def _action(self, scope: LeadScope, command: BulkLeadAction) -> Callable[[Lead], int | None]:
         """The change to make on one loaded lead; it commits and answers the version."""
         args, needed = command.arguments, _NEEDS[command.action]
         if getattr(args, needed) is None:
@@ -201,7 +188,7 @@ class BulkLeadActions:
             )
         leads = self.leads
         tags = _clean_tags(args.tags or [])
-        self._check_against_settings(tenant_id, command)
+        self._check_against_settings(scope.tenant_id, command)
         source: dict[str, Value] = dict(args.source or {})
         unknown = sorted(set(source) - set(SOURCE_FIELDS))
         if unknown:  # refuse the request once rather than every lead alike
@@ -226,7 +213,7 @@ class BulkLeadActions:
 
         def delete(lead: Lead) -> int:
             # The leads application releases the identities in the same commit.
-            return leads.delete(lead.tenant_id, lead.id, args.reason or "").version
+            return leads.delete(scope, lead.id, args.reason or "").version
 
         def add_to_group(lead: Lead) -> int:
             assert args.group_id is not None

@@ -22,8 +22,15 @@ from pydantic import BaseModel, Field
 from application.leads.commands import AttachIdentity, FieldValue, LeadDetails
 from application.leads.intake import Offer
 from application.leads.leads import Leads
+from application.leads.scope import CallerOrScope, LeadScope
 from application.shared.commands import Command
-from application.shared.errors import AlreadyExists, ApplicationError, VersionConflict
+from application.shared.errors import (
+    AlreadyExists,
+    ApplicationError,
+    NotFound,
+    PermissionDenied,
+    VersionConflict,
+)
 from domain.leads.duplicate_case import (
     DuplicateCase,
     DuplicateReason,
@@ -166,10 +173,12 @@ class DuplicateCases:
             self._open(tenant_id, [owners[0], other], DuplicateReason.IMPORT_DUPLICATE, None)
         return ids
 
-    def detect_duplicates(self, tenant_id: UUID) -> ScanResult:
+    def detect_duplicates(self, who: CallerOrScope) -> ScanResult:
         """Scan the tenant's live leads for the same person at the same company (see
         `similarity_key`) and queue each suspected pair once: every later lead of a
-        group is paired with the group's oldest (or with what it was merged into)."""
+        group is paired with the group's oldest (or with what it was merged into).
+        Needs a company-wide data scope."""
+        tenant_id = self._company_wide(who).tenant_id
         groups: dict[str, list[UUID]] = {}
         examined = 0
         for candidate in self.candidates.named_leads(tenant_id):
@@ -195,49 +204,54 @@ class DuplicateCases:
 
     # --- the queue -----------------------------------------------------------------------
 
-    def case(self, tenant_id: UUID, case_id: UUID) -> DuplicateCaseDetails:
+    def case(self, who: CallerOrScope, case_id: UUID) -> DuplicateCaseDetails:
         """One case with its leads as they are now, for a side-by-side choice."""
-        return self._details(self.leads.load(case_id, DuplicateCase, tenant_id=tenant_id))
+        case, _ = self._case_in_scope(who, case_id)
+        return self._details(case)
 
-    def merge(self, tenant_id: UUID, case_id: UUID, command: MergeCase) -> DuplicateCaseDetails:
+    def merge(self, who: CallerOrScope, case_id: UUID, command: MergeCase) -> DuplicateCaseDetails:
         """Merge the case's leads into `survivor_id`, field by field (`chosen`); the
         others answer with `merged_into` from now on. An incoming record's identities
         join the survivor where no other lead holds them."""
-        case = self.leads.load(case_id, DuplicateCase, tenant_id=tenant_id)
+        case, scope = self._case_in_scope(who, case_id)
         case.merge(command.survivor_id, dict(command.chosen))
-        self._carry_out(case, command.survivor_id, dict(command.chosen), record_fields=None)
+        self._carry_out(scope, case, command.survivor_id, dict(command.chosen), record_fields=None)
         return self._details(case)
 
-    def dismiss(self, tenant_id: UUID, case_id: UUID, command: DismissCase) -> DuplicateCaseDetails:
+    def dismiss(
+        self, who: CallerOrScope, case_id: UUID, command: DismissCase
+    ) -> DuplicateCaseDetails:
         """Not duplicates: the case closes and the same leads are not queued again."""
-        case = self.leads.load(case_id, DuplicateCase, tenant_id=tenant_id)
+        case, _ = self._case_in_scope(who, case_id)
         case.dismiss(command.reason)
         self.leads.commit(case)
         return self._details(case)
 
     def delete_lead(
-        self, tenant_id: UUID, case_id: UUID, command: DeleteFromCase
+        self, who: CallerOrScope, case_id: UUID, command: DeleteFromCase
     ) -> DuplicateCaseDetails:
         """Resolve the case by deleting one of its leads (its identities are freed)."""
-        case = self.leads.load(case_id, DuplicateCase, tenant_id=tenant_id)
+        case, scope = self._case_in_scope(who, case_id)
         case.delete_duplicate(command.lead_id, command.reason)
-        self.leads.delete(tenant_id, command.lead_id, command.reason, companions=(case,))
+        self.leads.delete(scope, command.lead_id, command.reason, companions=(case,))
         return self._details(case)
 
     # --- merge rules ---------------------------------------------------------------------
 
-    def merge_rules(self, tenant_id: UUID) -> MergeRulesDetails:
+    def merge_rules(self, who: CallerOrScope) -> MergeRulesDetails:
         """The tenant's automatic merge rules (none until set)."""
-        rules = self._rules(tenant_id)
+        rules = self._rules(self.leads.scope_of(who).tenant_id)
         if rules is None:
             return MergeRulesDetails(rules=[], version=0)
         return _rules_details(rules)
 
     def set_merge_rules(
-        self, tenant_id: UUID, command: SetMergeRules, *, expected_version: int | None
+        self, who: CallerOrScope, command: SetMergeRules, *, expected_version: int | None
     ) -> MergeRulesDetails:
-        """Replace the rules. `expected_version` (If-Match) guards a change of rules that
-        exist; the first setting needs none (a concurrent first setting answers 409)."""
+        """Replace the rules (needs a company-wide data scope: they merge leads of every
+        owner). `expected_version` (If-Match) guards a change of rules that exist; the
+        first setting needs none (a concurrent first setting answers 409)."""
+        tenant_id = self._company_wide(who).tenant_id
         wanted = [rule.model_dump() for rule in command.rules]
         rules = self._rules(tenant_id)
         if rules is None:
@@ -252,6 +266,25 @@ class DuplicateCases:
         return _rules_details(rules)
 
     # --- helpers -------------------------------------------------------------------------
+
+    def _company_wide(self, who: CallerOrScope) -> LeadScope:
+        scope = self.leads.scope_of(who)
+        if not scope.company_wide:
+            raise PermissionDenied("data cleaning needs a company-wide data scope")
+        return scope
+
+    def _case_in_scope(self, who: CallerOrScope, case_id: UUID) -> tuple[DuplicateCase, LeadScope]:
+        """The case, and the caller's scope, if every lead of it is inside the scope; a
+        case about a lead the caller may not see is not found, like another tenant's."""
+        scope = self.leads.scope_of(who)
+        case = self.leads.load(case_id, DuplicateCase, tenant_id=scope.tenant_id)
+        if not scope.company_wide:
+            for lead_id in case.lead_ids:
+                try:
+                    self.leads.lead_in_scope(scope, lead_id)
+                except NotFound:
+                    raise NotFound(f"no DuplicateCase {case_id}") from None
+        return case, scope
 
     def _rules(self, tenant_id: UUID) -> MergeRules | None:
         rules_id = MergeRules.create_id(tenant_id)
@@ -282,8 +315,14 @@ class DuplicateCases:
             )
             survivor, chosen = _by_rule(rule, leads)
             case.merge(survivor.id, chosen, rule=f"rules.{position}")
-            try:
-                self._carry_out(case, survivor.id, chosen, record_fields=rule["fields"])
+            try:  # the system's own merge, by the tenant's rule: the whole company's leads
+                self._carry_out(
+                    LeadScope.whole_company(tenant_id),
+                    case,
+                    survivor.id,
+                    chosen,
+                    record_fields=rule["fields"],
+                )
                 return "merged", survivor.id
             except (ApplicationError, DomainError):
                 pass  # e.g. a lead changed meanwhile: leave the case to a person
@@ -298,6 +337,7 @@ class DuplicateCases:
 
     def _carry_out(
         self,
+        scope: LeadScope,
         case: DuplicateCase,
         survivor_id: UUID,
         chosen: dict[str, Value],
@@ -307,12 +347,11 @@ class DuplicateCases:
         """Merge the case's leads (committing the case with them), then let an incoming
         record's identities join the survivor; `record_fields` (a rule's field choice)
         also takes the record's profile, as an import with "update existing" would."""
-        tenant_id = case.tenant_id
         others = [lead_id for lead_id in case.lead_ids if lead_id != survivor_id]
         if others:
-            self.leads.merge(tenant_id, survivor_id, others[0], chosen, companions=(case,))
+            self.leads.merge(scope, survivor_id, others[0], chosen, companions=(case,))
         else:  # one lead and the record: the chosen values are the record's worth keeping
-            lead = self.leads.load(survivor_id, Lead, tenant_id=tenant_id)
+            lead = self.leads.lead_in_scope(scope, survivor_id)
             profile = {k: v for k, v in chosen.items() if k in BASE_FIELDS}
             custom = {k: v for k, v in chosen.items() if k not in BASE_FIELDS}
             lead.update_profile(profile, custom)
@@ -321,13 +360,11 @@ class DuplicateCases:
             return
         for found in case.record["identities"]:
             try:  # each is idempotent; one another lead holds stays with that lead
-                self.leads.attach_identity(
-                    tenant_id, survivor_id, AttachIdentity.model_validate(found)
-                )
+                self.leads.attach_identity(scope, survivor_id, AttachIdentity.model_validate(found))
             except AlreadyExists:
                 continue
         if record_fields is not None:
-            lead = self.leads.load(survivor_id, Lead, tenant_id=tenant_id)
+            lead = self.leads.lead_in_scope(scope, survivor_id)
             lead.update_profile(
                 case.record["profile"],
                 case.record["custom"],
@@ -342,7 +379,11 @@ class DuplicateCases:
             reason=case.reason,
             lead_ids=list(case.lead_ids),
             record=case.record,
-            leads=[self.leads.lead(case.tenant_id, lead_id) for lead_id in case.lead_ids],
+            # The case was checked against the caller's scope when it was loaded.
+            leads=[
+                self.leads.lead(LeadScope.whole_company(case.tenant_id), lead_id)
+                for lead_id in case.lead_ids
+            ],
             survivor_id=case.survivor_id,
             rule=case.rule,
             note=case.note,

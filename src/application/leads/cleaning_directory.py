@@ -13,6 +13,7 @@ from eventsourcing.persistence import Tracking
 from pydantic import BaseModel
 
 from application.leads.cleaning import Candidate
+from application.leads.scope import CallerOrScope, ScopedLeads
 from application.shared.pages import Page, fetch_page
 from application.shared.views import ReadModel, View, iso, parse_iso
 from domain.leads.duplicate_case import DuplicateCase
@@ -104,18 +105,28 @@ class CaseSummary(BaseModel):
 class DuplicateQueries:
     """Reads of the duplicate queue."""
 
-    def __init__(self, view: View) -> None:
+    def __init__(self, view: View, leads: ScopedLeads) -> None:
         self.view = view
+        self.leads = leads
 
     def cases(
-        self, tenant_id: UUID, *, status: CaseStatus = "open", cursor: str | None, limit: int
+        self,
+        who: CallerOrScope,
+        *,
+        status: CaseStatus = "open",
+        cursor: str | None,
+        limit: int,
     ) -> Page[CaseSummary]:
-        """The tenant's cases in one state, oldest first (a queue to work through)."""
+        """The tenant's cases in one state, oldest first (a queue to work through).
+        Cleaning is company-wide work: a narrower data scope sees an empty queue."""
+        scope = self.leads.scope_of(who)
+        if not scope.company_wide:
+            return Page([], None)
         page = fetch_page(
             self.view,
             table="leads_duplicate_cases",
             where="tenant_id = ? AND status = ?",
-            params=[str(tenant_id), status],
+            params=[str(scope.tenant_id), status],
             order_by=("opened_at", "case_id"),
             descending=False,
             cursor=cursor,

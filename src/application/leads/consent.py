@@ -17,10 +17,11 @@ from pydantic import BaseModel, Field
 from application.leads.commands import ChangeConsent, LeadDetails
 from application.leads.identities import normalise_email
 from application.leads.leads import Leads
+from application.leads.scope import CallerOrScope, LeadScope
 from application.shared.errors import InvalidInput, NotFound
 from application.shared.views import View
 from domain.leads.identity import IdentityKind, LeadIdentity
-from domain.leads.lead import CHANNELS, ConsentState, Lead
+from domain.leads.lead import CHANNELS, ConsentState
 
 HARD_BOUNCE = "hard_bounce"
 CHUNK = 500
@@ -76,9 +77,9 @@ class LeadConsent:
     def __init__(self, leads: Leads) -> None:
         self.leads = leads
 
-    def consent(self, tenant_id: UUID, lead_id: UUID) -> ConsentDetails:
+    def consent(self, who: CallerOrScope, lead_id: UUID) -> ConsentDetails:
         """The lead's consent per channel, from the lead itself (never stale)."""
-        lead = self.leads.load(lead_id, Lead, tenant_id=tenant_id)
+        lead = self.leads.lead_in_scope(who, lead_id)
         channels = {}
         for channel in CHANNELS:
             said = lead.consent.get(channel, {})
@@ -103,8 +104,9 @@ class LeadConsent:
         if claim.lead_id is None:
             return None  # the lead that had it was deleted
         # A repeat bounce changes nothing: the lead records a state only when it differs.
+        # The mail sender reports for the tenant, whoever owns the lead.
         return self.leads.change_consent(
-            tenant_id,
+            LeadScope.whole_company(tenant_id),
             claim.lead_id,
             ChangeConsent(channel="email", state="suppressed", source=HARD_BOUNCE),
         )

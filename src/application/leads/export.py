@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
-from uuid import UUID
 
 from application.leads.queries import LeadFilter, where_clause
+from application.leads.scope import CallerOrScope, ScopedLeads
 from application.leads.selection import LeadSelection
 from application.shared.clock import Clock
 from application.shared.errors import InvalidInput
@@ -85,17 +85,19 @@ def safe_cell(value: CellValue) -> CellValue:
 class LeadExport:
     """Builds the spreadsheet of the leads a filter selects."""
 
-    def __init__(self, selection: LeadSelection, sheet: SheetWriter, clock: Clock) -> None:
+    def __init__(
+        self, leads: ScopedLeads, selection: LeadSelection, sheet: SheetWriter, clock: Clock
+    ) -> None:
+        self.leads = leads
         self.selection = selection
         self.sheet = sheet
         self.clock = clock
 
-    def export(
-        self, tenant_id: UUID, found: LeadFilter, *, owners: Collection[UUID] | None
-    ) -> ExportedSheet:
-        """Every live lead matching `found` in the scope `owners` (None: the company),
-        newest first; refused beyond `MAX_EXPORT_ROWS` (narrow the filter)."""
-        where, params = where_clause(tenant_id, found, owners=owners)
+    def export(self, who: CallerOrScope, found: LeadFilter) -> ExportedSheet:
+        """Every live lead matching `found` inside the caller's data scope, newest first;
+        refused beyond `MAX_EXPORT_ROWS` (narrow the filter)."""
+        scope = self.leads.scope_of(who)
+        where, params = where_clause(scope, found)
         counted = self.selection.view.rows(
             f"SELECT COUNT(*) AS n FROM leads_leads WHERE {where}", params
         )
@@ -108,7 +110,7 @@ class LeadExport:
             )
         rows = (
             [safe_cell(_cell(row, column)) for column, _ in COLUMNS]
-            for row in self.selection.rows(tenant_id, found, owners=owners)
+            for row in self.selection.rows(scope, found)
         )
         target = io.BytesIO()
         self.sheet.write("leads", [title for _, title in COLUMNS], rows, target)

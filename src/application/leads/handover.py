@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 
 from application.leads.leads import CONFLICT_RETRIES, Leads, notify_owner
 from application.leads.queries import LeadFilter, LeadQueries
+from application.leads.scope import CallerOrScope, LeadScope
 from application.shared.commands import Command
 from application.shared.errors import InvalidInput, NotFound, VersionConflict
-from domain.leads.lead import Handover, Lead
+from domain.leads.lead import Handover
 
 MAX_HANDOVER = 500  # leads per call; `more` tells the caller to call again
 PAGE = 100
@@ -81,10 +82,13 @@ class LeadHandover:
         self.queries = queries
 
     def hand_over(
-        self, tenant_id: UUID, employee_id: UUID, command: HandOverLeads
+        self, who: CallerOrScope, employee_id: UUID, command: HandOverLeads
     ) -> HandoverReport:
         """Hand the employee's leads (or the `lead_ids` given) to `to_employee_id`, or
-        release them to the pool; the new owner is notified of each lead."""
+        release them to the pool; the new owner is notified of each lead. Only leads
+        inside the caller's data scope move; another lead is `failed`, no such lead."""
+        scope = self.leads.scope_of(who)
+        tenant_id = scope.tenant_id
         employment = self.employees.employee(tenant_id, employee_id)  # NotFound: 404
         to = command.to_employee_id
         if to == employee_id:
@@ -95,9 +99,9 @@ class LeadHandover:
         if command.lead_ids is not None:
             lead_ids, more = list(dict.fromkeys(command.lead_ids)), False
         else:
-            lead_ids, more = self._owned_by(tenant_id, employee_id)
+            lead_ids, more = self._owned_by(scope, employee_id)
         results = [
-            self._hand_over_one(tenant_id, lead_id, employee_id, to, command.reason, kind)
+            self._hand_over_one(scope, lead_id, employee_id, to, command.reason, kind)
             for lead_id in lead_ids
         ]
         count = {o: sum(r.outcome == o for r in results) for o in ("handed_over", "skipped")}
@@ -112,14 +116,14 @@ class LeadHandover:
             more=more,
         )
 
-    def _owned_by(self, tenant_id: UUID, employee_id: UUID) -> tuple[list[UUID], bool]:
+    def _owned_by(self, scope: LeadScope, employee_id: UUID) -> tuple[list[UUID], bool]:
         """Up to MAX_HANDOVER of the employee's live leads (from the read model; each
         lead itself has the last word), and whether there are more."""
         found: list[UUID] = []
         cursor: str | None = None
         while len(found) <= MAX_HANDOVER:
             page = self.queries.search(
-                tenant_id, LeadFilter(owner_id=employee_id), owners=None, cursor=cursor, limit=PAGE
+                scope, LeadFilter(owner_id=employee_id), cursor=cursor, limit=PAGE
             )
             found += [lead.id for lead in page.items]
             cursor = page.next_cursor
@@ -129,7 +133,7 @@ class LeadHandover:
 
     def _hand_over_one(
         self,
-        tenant_id: UUID,
+        scope: LeadScope,
         lead_id: UUID,
         employee_id: UUID,
         to: UUID | None,
@@ -138,7 +142,7 @@ class LeadHandover:
     ) -> HandoverResult:
         for _ in range(CONFLICT_RETRIES):
             try:
-                lead = self.leads.load(lead_id, Lead, tenant_id=tenant_id)
+                lead = self.leads.lead_in_scope(scope, lead_id)
             except NotFound:
                 return HandoverResult(lead_id=lead_id, outcome="failed", detail="no such lead")
             if not lead.is_live:
@@ -155,6 +159,6 @@ class LeadHandover:
             except VersionConflict:
                 continue  # changed meanwhile: look at it again
             if to is not None:
-                notify_owner(self.leads.notifier, tenant_id, lead_id, to)
+                notify_owner(self.leads.notifier, scope.tenant_id, lead_id, to)
             return HandoverResult(lead_id=lead_id, outcome="handed_over")
         return HandoverResult(lead_id=lead_id, outcome="failed", detail="busy; run again")

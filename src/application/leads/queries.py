@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from application.leads.identities import normalise_email, normalise_mobile
+from application.leads.scope import CallerOrScope, LeadScope, ScopedLeads
 from application.shared.pages import Page, fetch_page
 from application.shared.views import View, iso, parse_iso
 
@@ -68,24 +69,24 @@ class LeadFilter:
 
 
 class LeadQueries:
-    """Reads of the leads read model."""
+    """Reads of the leads read model, inside the caller's data scope."""
 
-    def __init__(self, view: View) -> None:
+    def __init__(self, view: View, leads: ScopedLeads) -> None:
         self.view = view
+        self.leads = leads
 
     def search(
         self,
-        tenant_id: UUID,
+        who: CallerOrScope,
         found: LeadFilter,
         *,
-        owners: Collection[UUID] | None,
         sort: SortKey = "created_at",
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page[LeadSummary]:
-        """Live leads matching `found`, newest first. `owners` is the data scope: None for
-        the whole company, else only leads owned by those employees."""
-        where, params = where_clause(tenant_id, found, owners=owners)
+        """Live leads matching `found` inside the caller's data scope, newest first (a
+        filter never widens the scope)."""
+        where, params = where_clause(self.leads.scope_of(who), found)
         page = fetch_page(
             self.view,
             table="leads_leads",
@@ -99,9 +100,11 @@ class LeadQueries:
         return Page([summary(row) for row in page.items], page.next_cursor)
 
     def timeline(
-        self, tenant_id: UUID, lead_id: UUID, *, cursor: str | None, limit: int
+        self, who: CallerOrScope, lead_id: UUID, *, cursor: str | None, limit: int
     ) -> Page[TimelineEntry]:
-        """What happened to a lead, newest first."""
+        """What happened to a lead, newest first. The lead itself (not the read model,
+        which may lag behind a reassignment) says whether it is inside the scope."""
+        tenant_id = self.leads.lead_in_scope(who, lead_id).tenant_id
         page = fetch_page(
             self.view,
             table="leads_timeline",
@@ -142,14 +145,14 @@ class LeadQueries:
         return found
 
 
-def where_clause(
-    tenant_id: UUID, found: LeadFilter, *, owners: Collection[UUID] | None
-) -> tuple[str, list[Any]]:
-    """SQL conditions for a filter, the tenant and the data scope first."""
-    clauses, params = ["tenant_id = ?", "live = 1"], [str(tenant_id)]
-    if owners is not None:
-        if not owners:
+def where_clause(scope: LeadScope, found: LeadFilter) -> tuple[str, list[Any]]:
+    """SQL conditions for a filter, the tenant and the data scope first: every lead
+    list goes through here, so none can leave the scope out."""
+    clauses, params = ["tenant_id = ?", "live = 1"], [str(scope.tenant_id)]
+    if scope.owners is not None:
+        if not scope.owners:
             return "1 = 0", []
+        owners = sorted(scope.owners)
         clauses.append(f"owner_id IN ({', '.join('?' for _ in owners)})")
         params += [str(owner) for owner in owners]
     exact = {  # identities as the index keeps them: `13800138000` finds `+8613800138000`

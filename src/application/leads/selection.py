@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from typing import Any
-from uuid import UUID
 
 from application.leads.queries import LeadFilter, where_clause
+from application.leads.scope import LeadScope
 from application.shared.pages import decode_cursor, encode_cursor
 from application.shared.views import View
 
@@ -21,17 +21,11 @@ class LeadSelection:
         self.view = view
 
     def batch(
-        self,
-        tenant_id: UUID,
-        found: LeadFilter,
-        *,
-        owners: Collection[UUID] | None,
-        after: str | None,
-        limit: int,
+        self, scope: LeadScope, found: LeadFilter, *, after: str | None, limit: int
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """Up to `limit` rows after the cursor `after`, and the cursor of the last one
-        when more may follow."""
-        where, params = where_clause(tenant_id, found, owners=owners)
+        """Up to `limit` rows inside `scope` after the cursor `after`, and the cursor of
+        the last one when more may follow."""
+        where, params = where_clause(scope, found)
         values = list(params)
         if after is not None:
             where += " AND (created_at, lead_id) < (?, ?)"
@@ -47,17 +41,12 @@ class LeadSelection:
         return rows, encode_cursor([rows[-1][key] for key in ORDER])
 
     def rows(
-        self,
-        tenant_id: UUID,
-        found: LeadFilter,
-        *,
-        owners: Collection[UUID] | None,
-        batch_size: int = 1000,
+        self, scope: LeadScope, found: LeadFilter, *, batch_size: int = 1000
     ) -> Iterator[dict[str, Any]]:
-        """Every matching row, newest first, fetched `batch_size` at a time."""
+        """Every matching row inside `scope`, newest first, `batch_size` at a time."""
         after: str | None = None
         while True:
-            rows, after = self.batch(tenant_id, found, owners=owners, after=after, limit=batch_size)
+            rows, after = self.batch(scope, found, after=after, limit=batch_size)
             yield from rows
             if after is None:
                 return

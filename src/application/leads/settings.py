@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import replace
 from datetime import datetime
@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from application.leads.ports import EmployeeRoster
 from application.leads.queries import LeadFilter, where_clause
+from application.leads.scope import CallerOrScope, ScopedLeads
 from application.shared.commands import Command
 from application.shared.errors import NotFound, VersionConflict
 from application.shared.pages import Page, fetch_page
@@ -590,21 +591,22 @@ class MarketingTargets:
     """The mobiles and e-mail addresses of a user type's live leads, for SMS and e-mail
     channels (each send still honours the lead's consent, LEAD-9)."""
 
-    def __init__(self, view: View) -> None:
+    def __init__(self, view: View, leads: ScopedLeads) -> None:
         self.view = view
+        self.leads = leads
 
     def targets(
         self,
-        tenant_id: UUID,
+        who: CallerOrScope,
         user_type: str,
         *,
-        owners: Collection[UUID] | None,
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page[MarketingTarget]:
         """Live leads of `user_type` with a mobile or e-mail, newest first, inside the
-        caller's data scope (`owners`, None: the whole company)."""
-        where, params = where_clause(tenant_id, LeadFilter(user_type=user_type), owners=owners)
+        caller's data scope."""
+        scope = self.leads.scope_of(who)
+        where, params = where_clause(scope, LeadFilter(user_type=user_type))
         page = fetch_page(
             self.view,
             table="leads_leads",

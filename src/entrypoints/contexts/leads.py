@@ -49,9 +49,14 @@ def lead_settings_of(leads: Leads) -> TenantLeadSettings:
 def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
     notifier = providers.Singleton(build_notifier, c.settings)
     leads = providers.Singleton(
-        Leads, c.infrastructure, clock=c.clock, roster=c.org, notifier=notifier
+        Leads,
+        c.infrastructure,
+        clock=c.clock,
+        roster=c.org,
+        notifier=notifier,
+        teams=c.org_queries,
     )
-    lead_queries = providers.Singleton(LeadQueries, c.lead_view)
+    lead_queries = providers.Singleton(LeadQueries, c.lead_view, leads)
     lead_selection = providers.Singleton(LeadSelection, c.lead_view)
     lead_cleaning = providers.Singleton(
         DuplicateCases, leads, providers.Singleton(LeadCandidatesView, c.lead_view)
@@ -61,8 +66,8 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "leads": leads,
         "lead_queries": lead_queries,
         "lead_settings": providers.Singleton(lead_settings_of, leads),
-        "lead_targets": providers.Singleton(MarketingTargets, c.lead_view),
-        "duplicate_queries": providers.Singleton(DuplicateQueries, c.duplicate_view),
+        "lead_targets": providers.Singleton(MarketingTargets, c.lead_view, leads),
+        "duplicate_queries": providers.Singleton(DuplicateQueries, c.duplicate_view, leads),
         "lead_cleaning": lead_cleaning,
         "lead_handover": providers.Singleton(LeadHandover, leads, c.org, lead_queries),
         "lead_consent": providers.Singleton(LeadConsent, leads),
@@ -71,7 +76,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "lead_demo": providers.Singleton(DemoLeads, leads, lead_queries),
         "lead_bulk": providers.Singleton(BulkLeadActions, leads, lead_selection),
         "lead_export": providers.Singleton(
-            LeadExport, lead_selection, providers.Singleton(XlsxSheetWriter), c.clock
+            LeadExport, leads, lead_selection, providers.Singleton(XlsxSheetWriter), c.clock
         ),
         "lead_imports": providers.Singleton(
             LeadImports, leads, lead_queries, duplicates=lead_cleaning

@@ -26,5 +26,6 @@ class HistoryController(Controller):
         self, aggregate_id: UUID, history: RecordHistory, caller: TenantCaller
     ) -> list[HistoryEntry]:
         """Every event of a record the tenant owns: type, version, time, actor, request id,
-        reason and data. Another tenant's record answers 404."""
-        return history.of(aggregate_id, tenant_id=caller.tenant_id)
+        reason and data. Another tenant's record answers 404, and so does a lead outside
+        the caller's data scope."""
+        return history.seen_by(caller, aggregate_id)

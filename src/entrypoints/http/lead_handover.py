@@ -4,27 +4,22 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, post
+from litestar import Controller
 
 from application.leads.handover import HandOverLeads, HandoverReport, LeadHandover
 from application.shared.callers import TenantCaller
 from domain.shared.access import Action
-from entrypoints.http.conventions import tenant_may
+from entrypoints.http.conventions import post, tenant_may
 
 
 class LeadHandoverController(Controller):
     path = "/api/v1/employees/{employee_id:uuid}/lead-handover"
     tags = ["org", "leads"]
+    # Moving someone else's customers is the administrator's call (org CLOSE, like
+    # recording the leaving) and changes leads (leads UPDATE).
+    guards = [tenant_may("org", Action.CLOSE), tenant_may("leads", Action.UPDATE)]
 
-    @post(
-        "/",
-        operation_id="handOverLeads",
-        status_code=200,
-        # Moving someone else's customers is the administrator's call (org CLOSE, like
-        # recording the leaving) and changes leads (leads UPDATE).
-        guards=[tenant_may("org", Action.CLOSE), tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @post("/", operation_id="handOverLeads", status_code=200)
     def hand_over(
         self,
         employee_id: UUID,
@@ -35,5 +30,6 @@ class LeadHandoverController(Controller):
         """Hand the employee's leads (or `lead_ids`) to another current employee, or release
         them to the shared pool (`to_employee_id` null): 离职继承 when the employee has
         left, 在职继承 otherwise. One result per lead; at most 500 a call, `more` says
-        whether to call again. Re-running is safe: leads already moved are skipped."""
-        return lead_handover.hand_over(caller.tenant_id, employee_id, data)
+        whether to call again. Re-running is safe: leads already moved are skipped, and
+        leads outside the caller's data scope are `failed` (no such lead)."""
+        return lead_handover.hand_over(caller, employee_id, data)

@@ -15,7 +15,7 @@ import binascii
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response
 from litestar.params import Parameter
 from pydantic import Field
 
@@ -33,7 +33,7 @@ from application.shared.commands import Command
 from application.shared.errors import InvalidInput
 from application.shared.pages import DEFAULT_LIMIT
 from domain.shared.access import Action
-from entrypoints.http.conventions import tenant_may
+from entrypoints.http.conventions import get, post, tenant_may
 from entrypoints.http.tenant import Cursor, Limit
 
 # Base64 of the largest file allowed, plus room for the mapping and options.
@@ -65,14 +65,9 @@ def _content(encoded: str) -> bytes:
 class LeadPasteController(Controller):
     path = "/api/v1/leads/paste"
     tags = ["leads"]
+    guards = [tenant_may("leads")]
 
-    @post(
-        "/",
-        operation_id="pasteLeads",
-        status_code=200,
-        guards=[tenant_may("leads", Action.CREATE)],
-        sync_to_thread=True,
-    )
+    @post("/", operation_id="pasteLeads", status_code=200, may=Action.CREATE)
     def paste(
         self, data: PasteLeads, lead_imports: LeadImports, caller: TenantCaller
     ) -> PasteResult:
@@ -84,12 +79,12 @@ class LeadPasteController(Controller):
 class LeadImportController(Controller):
     path = "/api/v1/lead-imports"
     tags = ["leads"]
+    guards = [tenant_may("leads")]
 
     @post(
         "/",
         operation_id="importLeads",
-        guards=[tenant_may("leads", Action.CREATE)],
-        sync_to_thread=True,
+        may=Action.CREATE,
         request_max_body_size=UPLOAD_BODY_BYTES,
     )
     def start(
@@ -110,8 +105,7 @@ class LeadImportController(Controller):
         "/{import_id:uuid}/resume",
         operation_id="resumeLeadImport",
         status_code=200,
-        guards=[tenant_may("leads", Action.CREATE)],
-        sync_to_thread=True,
+        may=Action.CREATE,
         request_max_body_size=UPLOAD_BODY_BYTES,
     )
     def resume(
@@ -125,12 +119,7 @@ class LeadImportController(Controller):
         same file."""
         return lead_imports.resume(caller.tenant_id, import_id, _content(data.content_base64))
 
-    @get(
-        "/{import_id:uuid}",
-        operation_id="getLeadImport",
-        guards=[tenant_may("leads", Action.READ)],
-        sync_to_thread=True,
-    )
+    @get("/{import_id:uuid}", operation_id="getLeadImport")
     def get_import(
         self,
         import_id: UUID,

@@ -9,11 +9,8 @@ already changes nothing). Reading needs `leads` read; changing is the tenant adm
 
 from __future__ import annotations
 
-from typing import Any
+from litestar import Controller, Response
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
-
-from application.leads.scope import owners_in_scope
 from application.leads.settings import (
     AddSource,
     AddStatus,
@@ -32,61 +29,62 @@ from application.leads.settings import (
     SetDefaultOwner,
     TenantLeadSettings,
 )
-from application.org.directory import OrgQueries
 from application.shared.callers import TenantCaller
 from application.shared.pages import DEFAULT_LIMIT
 from domain.shared.access import Action
-from entrypoints.http.conventions import ListOf, if_match, page_of, tenant_may, with_etag
+from entrypoints.http.conventions import (
+    IF_MATCH,
+    ListOf,
+    delete,
+    get,
+    page_of,
+    patch,
+    post,
+    put,
+    tenant_may,
+    with_etag,
+)
 from entrypoints.http.tenant import Cursor, Limit
 
 READ = tenant_may("leads", Action.READ)
 CONFIGURE = tenant_may("tenant", Action.UPDATE)
 Answer = Response[LeadSettingsDetails]
-AnyRequest = Request[Any, Any, Any]
 
 
 class LeadSettingsController(Controller):
     path = "/api/v1/lead-settings"
     tags = ["lead settings"]
+    dependencies = IF_MATCH
 
-    @get("/", operation_id="getLeadSettings", guards=[READ], sync_to_thread=True)
+    @get("/", operation_id="getLeadSettings", guards=[READ])
     def get_settings(self, lead_settings: TenantLeadSettings, caller: TenantCaller) -> Answer:
         """Custom fields, sources, default owners, statuses, tag groups and user types."""
         return with_etag(lead_settings.settings(caller.tenant_id))
 
     # --- custom fields -------------------------------------------------------------------
 
-    @post(
-        "/custom-fields",
-        operation_id="defineCustomField",
-        guards=[CONFIGURE],
-        sync_to_thread=True,
-    )
+    @post("/custom-fields", operation_id="defineCustomField", guards=[CONFIGURE])
     def define_field(
         self, data: DefineCustomField, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
         """A custom field: text, number, date or single-select (with options)."""
         return with_etag(lead_settings.define_field(caller.tenant_id, data), 201)
 
-    @patch(
-        "/custom-fields/{field_key:str}",
-        operation_id="changeCustomField",
-        guards=[CONFIGURE],
-        sync_to_thread=True,
-    )
+    @patch("/custom-fields/{field_key:str}", operation_id="changeCustomField", guards=[CONFIGURE])
     def change_field(
         self,
-        request: AnyRequest,
         field_key: str,
         data: ChangeCustomField,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """Rename, retype, (un)require or re-option a field; a field leads hold values
         of keeps its type and options (409)."""
-        version = if_match(request)
         return with_etag(
-            lead_settings.change_field(caller.tenant_id, field_key, data, expected_version=version)
+            lead_settings.change_field(
+                caller.tenant_id, field_key, data, expected_version=expected_version
+            )
         )
 
     @delete(
@@ -94,24 +92,24 @@ class LeadSettingsController(Controller):
         operation_id="removeCustomField",
         status_code=200,
         guards=[CONFIGURE],
-        sync_to_thread=True,
     )
     def remove_field(
         self,
-        request: AnyRequest,
         field_key: str,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """Remove a field no lead ever held a value for (else 409)."""
-        version = if_match(request)
         return with_etag(
-            lead_settings.remove_field(caller.tenant_id, field_key, expected_version=version)
+            lead_settings.remove_field(
+                caller.tenant_id, field_key, expected_version=expected_version
+            )
         )
 
     # --- sources and default owners ------------------------------------------------------
 
-    @post("/sources", operation_id="addLeadSource", guards=[CONFIGURE], sync_to_thread=True)
+    @post("/sources", operation_id="addLeadSource", guards=[CONFIGURE])
     def add_source(
         self, data: AddSource, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
@@ -123,19 +121,19 @@ class LeadSettingsController(Controller):
         operation_id="removeLeadSource",
         status_code=200,
         guards=[CONFIGURE],
-        sync_to_thread=True,
     )
     def remove_source(
         self,
-        request: AnyRequest,
         level1: str,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """Remove a level-1 source and its level-2 sources (leads keep theirs)."""
-        version = if_match(request)
         return with_etag(
-            lead_settings.remove_source(caller.tenant_id, level1, None, expected_version=version)
+            lead_settings.remove_source(
+                caller.tenant_id, level1, None, expected_version=expected_version
+            )
         )
 
     @delete(
@@ -143,42 +141,36 @@ class LeadSettingsController(Controller):
         operation_id="removeLeadSubSource",
         status_code=200,
         guards=[CONFIGURE],
-        sync_to_thread=True,
     )
     def remove_sub_source(
         self,
-        request: AnyRequest,
         level1: str,
         level2: str,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """Remove one level-2 source."""
-        version = if_match(request)
         return with_etag(
-            lead_settings.remove_source(caller.tenant_id, level1, level2, expected_version=version)
+            lead_settings.remove_source(
+                caller.tenant_id, level1, level2, expected_version=expected_version
+            )
         )
 
-    @put(
-        "/owner-rules/{channel:str}",
-        operation_id="setDefaultOwner",
-        guards=[CONFIGURE],
-        sync_to_thread=True,
-    )
+    @put("/owner-rules/{channel:str}", operation_id="setDefaultOwner", guards=[CONFIGURE])
     def set_owner(
         self,
-        request: AnyRequest,
         channel: str,
         data: SetDefaultOwner,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """New leads from this channel (or level-2 / level-1 source) that name no owner go
         to this employee."""
-        version = if_match(request)
         return with_etag(
             lead_settings.set_default_owner(
-                caller.tenant_id, channel, data, expected_version=version
+                caller.tenant_id, channel, data, expected_version=expected_version
             )
         )
 
@@ -187,48 +179,42 @@ class LeadSettingsController(Controller):
         operation_id="clearDefaultOwner",
         status_code=200,
         guards=[CONFIGURE],
-        sync_to_thread=True,
     )
     def clear_owner(
         self,
-        request: AnyRequest,
         channel: str,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
-        version = if_match(request)
         return with_etag(
-            lead_settings.clear_default_owner(caller.tenant_id, channel, expected_version=version)
+            lead_settings.clear_default_owner(
+                caller.tenant_id, channel, expected_version=expected_version
+            )
         )
 
     # --- statuses ------------------------------------------------------------------------
 
-    @post("/statuses", operation_id="addLeadStatus", guards=[CONFIGURE], sync_to_thread=True)
+    @post("/statuses", operation_id="addLeadStatus", guards=[CONFIGURE])
     def add_status(
         self, data: AddStatus, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
         """A sales status leads can move to."""
         return with_etag(lead_settings.add_status(caller.tenant_id, data), 201)
 
-    @patch(
-        "/statuses/{status_key:str}",
-        operation_id="changeLeadStatusSetting",
-        guards=[CONFIGURE],
-        sync_to_thread=True,
-    )
+    @patch("/statuses/{status_key:str}", operation_id="changeLeadStatusSetting", guards=[CONFIGURE])
     def change_status(
         self,
-        request: AnyRequest,
         status_key: str,
         data: ChangeStatusSetting,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """Rename a status, or make it the status of new leads (`default: true`)."""
-        version = if_match(request)
         return with_etag(
             lead_settings.change_status(
-                caller.tenant_id, status_key, data, expected_version=version
+                caller.tenant_id, status_key, data, expected_version=expected_version
             )
         )
 
@@ -237,48 +223,42 @@ class LeadSettingsController(Controller):
         operation_id="removeLeadStatus",
         status_code=200,
         guards=[CONFIGURE],
-        sync_to_thread=True,
     )
     def remove_status(
         self,
-        request: AnyRequest,
         status_key: str,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """No lead can move to it any more (not the default status: 409)."""
-        version = if_match(request)
         return with_etag(
-            lead_settings.remove_status(caller.tenant_id, status_key, expected_version=version)
+            lead_settings.remove_status(
+                caller.tenant_id, status_key, expected_version=expected_version
+            )
         )
 
     # --- tags ----------------------------------------------------------------------------
 
-    @post("/tag-groups", operation_id="addTagGroup", guards=[CONFIGURE], sync_to_thread=True)
+    @post("/tag-groups", operation_id="addTagGroup", guards=[CONFIGURE])
     def add_tag_group(
         self, data: AddTagGroup, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
         """A tag category (send Idempotency-Key to make a repeat harmless)."""
         return with_etag(lead_settings.add_tag_group(caller.tenant_id, data), 201)
 
-    @patch(
-        "/tag-groups/{group_id:str}",
-        operation_id="renameTagGroup",
-        guards=[CONFIGURE],
-        sync_to_thread=True,
-    )
+    @patch("/tag-groups/{group_id:str}", operation_id="renameTagGroup", guards=[CONFIGURE])
     def rename_tag_group(
         self,
-        request: AnyRequest,
         group_id: str,
         data: RenameTagGroup,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
-        version = if_match(request)
         return with_etag(
             lead_settings.rename_tag_group(
-                caller.tenant_id, group_id, data, expected_version=version
+                caller.tenant_id, group_id, data, expected_version=expected_version
             )
         )
 
@@ -287,88 +267,76 @@ class LeadSettingsController(Controller):
         operation_id="removeTagGroup",
         status_code=200,
         guards=[CONFIGURE],
-        sync_to_thread=True,
     )
     def remove_tag_group(
         self,
-        request: AnyRequest,
         group_id: str,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """Remove a group; its tags become ungrouped (built-in groups: 409)."""
-        version = if_match(request)
         return with_etag(
-            lead_settings.remove_tag_group(caller.tenant_id, group_id, expected_version=version)
+            lead_settings.remove_tag_group(
+                caller.tenant_id, group_id, expected_version=expected_version
+            )
         )
 
-    @post("/tags", operation_id="addTag", guards=[CONFIGURE], sync_to_thread=True)
+    @post("/tags", operation_id="addTag", guards=[CONFIGURE])
     def add_tag(
         self, data: AddTag, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
         """A tag in a group (未分组 when none is named)."""
         return with_etag(lead_settings.add_tag(caller.tenant_id, data), 201)
 
-    @patch("/tags/{tag:str}", operation_id="moveTag", guards=[CONFIGURE], sync_to_thread=True)
+    @patch("/tags/{tag:str}", operation_id="moveTag", guards=[CONFIGURE])
     def move_tag(
         self,
-        request: AnyRequest,
         tag: str,
         data: MoveTag,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """Put a tag into another group (system tags: 409)."""
-        version = if_match(request)
         return with_etag(
-            lead_settings.move_tag(caller.tenant_id, tag, data, expected_version=version)
+            lead_settings.move_tag(caller.tenant_id, tag, data, expected_version=expected_version)
         )
 
-    @delete(
-        "/tags/{tag:str}",
-        operation_id="removeTag",
-        status_code=200,
-        guards=[CONFIGURE],
-        sync_to_thread=True,
-    )
+    @delete("/tags/{tag:str}", operation_id="removeTag", status_code=200, guards=[CONFIGURE])
     def remove_tag(
         self,
-        request: AnyRequest,
         tag: str,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """Take a tag out of the catalogue (system tags: 409); leads keep it."""
-        version = if_match(request)
-        return with_etag(lead_settings.remove_tag(caller.tenant_id, tag, expected_version=version))
+        return with_etag(
+            lead_settings.remove_tag(caller.tenant_id, tag, expected_version=expected_version)
+        )
 
     # --- custom marketing user types -----------------------------------------------------
 
-    @post("/user-types", operation_id="addUserType", guards=[CONFIGURE], sync_to_thread=True)
+    @post("/user-types", operation_id="addUserType", guards=[CONFIGURE])
     def add_user_type(
         self, data: AddUserType, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
         """A kind of marketing user besides people (供应商, 代理商…)."""
         return with_etag(lead_settings.add_user_type(caller.tenant_id, data), 201)
 
-    @patch(
-        "/user-types/{user_type:str}",
-        operation_id="renameUserType",
-        guards=[CONFIGURE],
-        sync_to_thread=True,
-    )
+    @patch("/user-types/{user_type:str}", operation_id="renameUserType", guards=[CONFIGURE])
     def rename_user_type(
         self,
-        request: AnyRequest,
         user_type: str,
         data: RenameUserType,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
-        version = if_match(request)
         return with_etag(
             lead_settings.rename_user_type(
-                caller.tenant_id, user_type, data, expected_version=version
+                caller.tenant_id, user_type, data, expected_version=expected_version
             )
         )
 
@@ -377,33 +345,27 @@ class LeadSettingsController(Controller):
         operation_id="removeUserType",
         status_code=200,
         guards=[CONFIGURE],
-        sync_to_thread=True,
     )
     def remove_user_type(
         self,
-        request: AnyRequest,
         user_type: str,
         lead_settings: TenantLeadSettings,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Answer:
         """No new lead can be of this type; leads of it keep it."""
-        version = if_match(request)
         return with_etag(
-            lead_settings.remove_user_type(caller.tenant_id, user_type, expected_version=version)
+            lead_settings.remove_user_type(
+                caller.tenant_id, user_type, expected_version=expected_version
+            )
         )
 
-    @get(
-        "/user-types/{user_type:str}/targets",
-        operation_id="userTypeTargets",
-        guards=[READ],
-        sync_to_thread=True,
-    )
+    @get("/user-types/{user_type:str}/targets", operation_id="userTypeTargets", guards=[READ])
     def targets(
         self,
         user_type: str,
         lead_settings: TenantLeadSettings,
         lead_targets: MarketingTargets,
-        org_queries: OrgQueries,
         caller: TenantCaller,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -411,9 +373,4 @@ class LeadSettingsController(Controller):
         """Mobiles and e-mails of the type's live leads in the caller's data scope, for
         SMS and e-mail sends (which still honour each lead's consent)."""
         lead_settings.require_user_type(caller.tenant_id, user_type)
-        owners = owners_in_scope(caller, org_queries)
-        return page_of(
-            lead_targets.targets(
-                caller.tenant_id, user_type, owners=owners, cursor=cursor, limit=limit
-            )
-        )
+        return page_of(lead_targets.targets(caller, user_type, cursor=cursor, limit=limit))

@@ -1,13 +1,13 @@
 """Lead routes (LEAD-1…10): intake, one lead's changes, lists within the caller's data
-scope, and the timeline."""
+scope, and the timeline. The data scope (ORG-2) is the use cases' business: a lead
+outside it answers 404 from them, like another tenant's."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response
 from pydantic import Field
 
 from application.leads.commands import (
@@ -29,13 +29,20 @@ from application.leads.commands import (
 from application.leads.consent import ConsentDetails, LeadConsent
 from application.leads.leads import Leads
 from application.leads.queries import LeadFilter, LeadQueries, LeadSummary, SortKey, TimelineEntry
-from application.leads.scope import owners_in_scope, require_in_scope
-from application.org.directory import OrgQueries
 from application.shared.callers import TenantCaller
 from application.shared.commands import Command
 from application.shared.pages import DEFAULT_LIMIT
 from domain.shared.access import Action
-from entrypoints.http.conventions import ListOf, if_match, page_of, tenant_may, with_etag
+from entrypoints.http.conventions import (
+    IF_MATCH,
+    ListOf,
+    get,
+    page_of,
+    patch,
+    post,
+    tenant_may,
+    with_etag,
+)
 from entrypoints.http.tenant import Cursor, Limit
 
 
@@ -49,17 +56,13 @@ class MergeLeads(Command):
 class LeadController(Controller):
     path = "/api/v1/leads"
     tags = ["leads"]
+    guards = [tenant_may("leads")]
+    dependencies = IF_MATCH
 
-    @get(
-        "/",
-        operation_id="listLeads",
-        guards=[tenant_may("leads", Action.READ)],
-        sync_to_thread=True,
-    )
+    @get("/", operation_id="listLeads")
     def list_leads(
         self,
         lead_queries: LeadQueries,
-        org_queries: OrgQueries,
         caller: TenantCaller,
         lead_filter: LeadFilter,
         sort: SortKey = "created_at",
@@ -67,82 +70,51 @@ class LeadController(Controller):
         cursor: Cursor = None,
     ) -> ListOf[LeadSummary]:
         """Live leads in the caller's data scope, newest first (20 a page by default)."""
-        found = lead_filter
-        owners = owners_in_scope(caller, org_queries)
         return page_of(
-            lead_queries.search(
-                caller.tenant_id, found, owners=owners, sort=sort, cursor=cursor, limit=limit
-            )
+            lead_queries.search(caller, lead_filter, sort=sort, cursor=cursor, limit=limit)
         )
 
-    @post(
-        "/",
-        operation_id="createLead",
-        guards=[tenant_may("leads", Action.CREATE)],
-        sync_to_thread=True,
-    )
+    @post("/", operation_id="createLead", may=Action.CREATE)
     def create_lead(
         self, data: CreateLead, leads: Leads, caller: TenantCaller
     ) -> Response[IntakeResult]:
         """Create a lead, or attach to the one its identities match (200, outcome
-        `matched`): one marketing user per person (LEAD-1)."""
-        result = leads.create_lead(caller.tenant_id, data)
+        `matched`): one marketing user per person (LEAD-1). A match outside the caller's
+        data scope (a colleague's customer) is 409 and changes nothing."""
+        result = leads.create_lead(caller, data)
         status = 201 if result.outcome == "created" else 200
         return Response(result, status_code=status, headers={"ETag": f'"{result.lead.version}"'})
 
-    @get(
-        "/{lead_id:uuid}",
-        operation_id="getLead",
-        guards=[tenant_may("leads", Action.READ)],
-        sync_to_thread=True,
-    )
-    def get_lead(
-        self, lead_id: UUID, leads: Leads, org_queries: OrgQueries, caller: TenantCaller
-    ) -> Response[LeadDetails]:
+    @get("/{lead_id:uuid}", operation_id="getLead")
+    def get_lead(self, lead_id: UUID, leads: Leads, caller: TenantCaller) -> Response[LeadDetails]:
         """One lead; a merged-away lead shows `merged_into`, the survivor's id."""
-        return with_etag(_visible(leads, org_queries, caller, lead_id))
+        return with_etag(leads.lead(caller, lead_id))
 
-    @patch(
-        "/{lead_id:uuid}",
-        operation_id="updateLead",
-        guards=[tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @patch("/{lead_id:uuid}", operation_id="updateLead")
     def update_lead(
         self,
-        request: Request[Any, Any, Any],
         lead_id: UUID,
         data: UpdateLead,
         leads: Leads,
-        org_queries: OrgQueries,
         caller: TenantCaller,
+        expected_version: int,
     ) -> Response[LeadDetails]:
         """Change profile fields (If-Match required)."""
-        _visible(leads, org_queries, caller, lead_id)
-        version = if_match(request)
         return with_etag(
-            leads.update_lead(caller.tenant_id, lead_id, data, expected_version=version)
+            leads.update_lead(caller, lead_id, data, expected_version=expected_version)
         )
 
-    @get(
-        "/{lead_id:uuid}/timeline",
-        operation_id="leadTimeline",
-        guards=[tenant_may("leads", Action.READ)],
-        sync_to_thread=True,
-    )
+    @get("/{lead_id:uuid}/timeline", operation_id="leadTimeline")
     def timeline(
         self,
         lead_id: UUID,
-        leads: Leads,
         lead_queries: LeadQueries,
-        org_queries: OrgQueries,
         caller: TenantCaller,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[TimelineEntry]:
         """Everything that happened to the lead, newest first (LEAD-8)."""
-        _visible(leads, org_queries, caller, lead_id)
-        return page_of(lead_queries.timeline(caller.tenant_id, lead_id, cursor=cursor, limit=limit))
+        return page_of(lead_queries.timeline(caller, lead_id, cursor=cursor, limit=limit))
 
 
 class LeadActionController(Controller):
@@ -150,235 +122,93 @@ class LeadActionController(Controller):
 
     path = "/api/v1/leads/{lead_id:uuid}"
     tags = ["leads"]
+    guards = [tenant_may("leads")]
 
-    @post(
-        "/identities",
-        operation_id="attachIdentity",
-        status_code=200,
-        guards=[tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @post("/identities", operation_id="attachIdentity", status_code=200)
     def attach_identity(
-        self,
-        lead_id: UUID,
-        data: AttachIdentity,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: AttachIdentity, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
         """Add a mobile, e-mail, WeChat/WeCom id or member id (409 if another lead has it)."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(leads.attach_identity(caller.tenant_id, lead_id, data))
+        return with_etag(leads.attach_identity(caller, lead_id, data))
 
-    @post(
-        "/assign",
-        operation_id="assignLead",
-        status_code=200,
-        guards=[tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @post("/assign", operation_id="assignLead", status_code=200)
     def assign(
-        self,
-        lead_id: UUID,
-        data: AssignLead,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: AssignLead, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
         """Give the lead to an employee, who is notified (LEAD-7)."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(leads.assign_owner(caller.tenant_id, lead_id, data))
+        return with_etag(leads.assign_owner(caller, lead_id, data))
 
-    @post(
-        "/release",
-        operation_id="releaseLead",
-        status_code=200,
-        guards=[tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @post("/release", operation_id="releaseLead", status_code=200)
     def release(
-        self,
-        lead_id: UUID,
-        data: ReleaseLead,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: ReleaseLead, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
         """Back to the shared pool, with a reason."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(leads.release_to_pool(caller.tenant_id, lead_id, data.reason))
+        return with_etag(leads.release_to_pool(caller, lead_id, data.reason))
 
-    @post(
-        "/follow-ups",
-        operation_id="followUpLead",
-        status_code=200,
-        guards=[tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @post("/follow-ups", operation_id="followUpLead", status_code=200)
     def follow_up(
-        self,
-        lead_id: UUID,
-        data: FollowUpLead,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: FollowUpLead, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
         """Record a follow-up by the owner."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(leads.follow_up(caller.tenant_id, lead_id, data.note))
+        return with_etag(leads.follow_up(caller, lead_id, data.note))
 
-    @post(
-        "/close",
-        operation_id="closeLead",
-        status_code=200,
-        guards=[tenant_may("leads", Action.CLOSE)],
-        sync_to_thread=True,
-    )
+    @post("/close", operation_id="closeLead", status_code=200, may=Action.CLOSE)
     def close(
-        self,
-        lead_id: UUID,
-        data: CloseLead,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: CloseLead, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
         """Won, lost or closed, with a reason."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(leads.close_lead(caller.tenant_id, lead_id, data))
+        return with_etag(leads.close_lead(caller, lead_id, data))
 
-    @post(
-        "/status",
-        operation_id="changeLeadStatus",
-        status_code=200,
-        guards=[tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @post("/status", operation_id="changeLeadStatus", status_code=200)
     def status(
-        self,
-        lead_id: UUID,
-        data: ChangeStatus,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: ChangeStatus, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
         """Move to another sales status (LEAD-6)."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(leads.change_status(caller.tenant_id, lead_id, data.status))
+        return with_etag(leads.change_status(caller, lead_id, data.status))
 
-    @post(
-        "/tags",
-        operation_id="tagLead",
-        status_code=200,
-        guards=[tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @post("/tags", operation_id="tagLead", status_code=200)
     def tag(
-        self,
-        lead_id: UUID,
-        data: TagLead,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: TagLead, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
         """Add tags."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(leads.tag(caller.tenant_id, lead_id, data.tags, add=True))
+        return with_etag(leads.tag(caller, lead_id, data.tags, add=True))
 
-    @post(
-        "/tags/remove",
-        operation_id="untagLead",
-        status_code=200,
-        guards=[tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @post("/tags/remove", operation_id="untagLead", status_code=200)
     def untag(
-        self,
-        lead_id: UUID,
-        data: TagLead,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: TagLead, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
         """Remove tags."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(leads.tag(caller.tenant_id, lead_id, data.tags, add=False))
+        return with_etag(leads.tag(caller, lead_id, data.tags, add=False))
 
-    @post(
-        "/consent",
-        operation_id="changeLeadConsent",
-        status_code=200,
-        guards=[tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @post("/consent", operation_id="changeLeadConsent", status_code=200)
     def consent(
-        self,
-        lead_id: UUID,
-        data: ChangeConsent,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: ChangeConsent, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
         """Subscribed, unsubscribed or suppressed on e-mail, SMS or WeChat (LEAD-9)."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(leads.change_consent(caller.tenant_id, lead_id, data))
+        return with_etag(leads.change_consent(caller, lead_id, data))
 
-    @get(
-        "/consent",
-        operation_id="getLeadConsent",
-        guards=[tenant_may("leads", Action.READ)],
-        sync_to_thread=True,
-    )
+    @get("/consent", operation_id="getLeadConsent")
     def consent_of(
-        self,
-        lead_id: UUID,
-        leads: Leads,
-        lead_consent: LeadConsent,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, lead_consent: LeadConsent, caller: TenantCaller
     ) -> Response[ConsentDetails]:
         """Consent on e-mail, SMS and WeChat, with whether a send may go out on each (never
         to a merged-away or deleted lead), as every sender honours it (LEAD-9)."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(lead_consent.consent(caller.tenant_id, lead_id))
+        return with_etag(lead_consent.consent(caller, lead_id))
 
-    @post(
-        "/merge",
-        operation_id="mergeLeads",
-        status_code=200,
-        guards=[tenant_may("leads", Action.UPDATE)],
-        sync_to_thread=True,
-    )
+    @post("/merge", operation_id="mergeLeads", status_code=200)
     def merge(
-        self,
-        lead_id: UUID,
-        data: MergeLeads,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: MergeLeads, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
-        """Merge a duplicate into this lead (LEAD-4), choosing field values."""
-        _visible(leads, org_queries, caller, lead_id)
-        _visible(leads, org_queries, caller, data.merged_id)
-        return with_etag(leads.merge(caller.tenant_id, lead_id, data.merged_id, data.chosen))
+        """Merge a duplicate into this lead (LEAD-4), choosing field values; both leads
+        must be inside the caller's data scope."""
+        return with_etag(leads.merge(caller, lead_id, data.merged_id, data.chosen))
 
-    @post(
-        "/delete",
-        operation_id="deleteLead",
-        status_code=200,
-        guards=[tenant_may("leads", Action.DELETE)],
-        sync_to_thread=True,
-    )
+    @post("/delete", operation_id="deleteLead", status_code=200, may=Action.DELETE)
     def delete(
-        self,
-        lead_id: UUID,
-        data: DeleteLead,
-        leads: Leads,
-        org_queries: OrgQueries,
-        caller: TenantCaller,
+        self, lead_id: UUID, data: DeleteLead, leads: Leads, caller: TenantCaller
     ) -> Response[LeadDetails]:
         """Delete the lead (its history stays; its identities are freed)."""
-        _visible(leads, org_queries, caller, lead_id)
-        return with_etag(leads.delete(caller.tenant_id, lead_id, data.reason))
+        return with_etag(leads.delete(caller, lead_id, data.reason))
 
 
 def lead_filter_from_query(
@@ -410,12 +240,3 @@ def lead_filter_from_query(
         created_from=created_from,
         created_to=created_to,
     )
-
-
-def _visible(
-    leads: Leads, org_queries: OrgQueries, caller: TenantCaller, lead_id: UUID
-) -> LeadDetails:
-    """The lead if the caller's tenant owns it and it is inside the data scope."""
-    lead = leads.lead(caller.tenant_id, lead_id)
-    require_in_scope(lead.owner_id, owners_in_scope(caller, org_queries), lead_id)
-    return lead
