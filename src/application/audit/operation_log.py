@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -120,6 +121,17 @@ class OperationEntry(BaseModel):
     changes: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class LogFilter:
+    """What to list: one record, one actor, a topic or its prefix, a time range."""
+
+    record_id: UUID | None = None
+    actor_id: str | None = None
+    topic: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 class OperationLogQueries:
     """Pages of the log, newest first, filtered by record, actor, topic and time."""
 
@@ -129,18 +141,16 @@ class OperationLogQueries:
     def page(
         self,
         tenant_id: UUID | None,
+        selected: LogFilter,
         *,
-        record_id: UUID | None = None,
-        actor_id: str | None = None,
-        topic: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page[OperationEntry]:
         """One page of a tenant's log (`tenant_id=None`: the platform's own changes)."""
         where: list[str] = ["tenant_id = ?"]
         params: list[Any] = [str(tenant_id) if tenant_id else PLATFORM]
+        record_id, actor_id, topic = selected.record_id, selected.actor_id, selected.topic
+        since, until = selected.since, selected.until
         for column, value in (("record_id", record_id), ("actor_id", actor_id)):
             if value is not None:
                 where.append(f"{column} = ?")

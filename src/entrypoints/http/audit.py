@@ -7,9 +7,10 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get
+from litestar.di import Provide
 from litestar.params import Parameter
 
-from application.audit.operation_log import OperationEntry, OperationLogQueries
+from application.audit.operation_log import LogFilter, OperationEntry, OperationLogQueries
 from application.shared.callers import TenantCaller
 from application.shared.pages import DEFAULT_LIMIT
 from domain.shared.access import Action
@@ -25,9 +26,21 @@ Topic = Annotated[
 Actor = Annotated[str | None, Parameter(description="the API key or staff id", max_length=100)]
 
 
+def log_filter_from_query(
+    record_id: UUID | None = None,
+    actor_id: Actor = None,
+    topic: Topic = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> LogFilter:
+    """The log's filters from the query string (both routes take the same)."""
+    return LogFilter(record_id, actor_id, topic, since, until)
+
+
 class OperationLogController(Controller):
     path = "/api/v1/operation-log"
     tags = ["audit"]
+    dependencies = {"log_filter": Provide(log_filter_from_query, sync_to_thread=False)}
 
     @get(
         "/",
@@ -39,34 +52,21 @@ class OperationLogController(Controller):
         self,
         operation_log_queries: OperationLogQueries,
         caller: TenantCaller,
-        record_id: UUID | None = None,
-        actor_id: Actor = None,
-        topic: Topic = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        log_filter: LogFilter,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[OperationEntry]:
         """Who changed which configuration of this tenant (plans, roles, API keys, tags,
         fields, sources, settings), when and why, newest first; for tenant admins,
         auditors and data analysts."""
-        return page_of(
-            operation_log_queries.page(
-                caller.tenant_id,
-                record_id=record_id,
-                actor_id=actor_id,
-                topic=topic,
-                since=since,
-                until=until,
-                cursor=cursor,
-                limit=limit,
-            )
-        )
+        page = operation_log_queries.page(caller.tenant_id, log_filter, cursor=cursor, limit=limit)
+        return page_of(page)
 
 
 class AdminOperationLogController(Controller):
     path = "/api/v1/admin/operation-log"
     tags = ["admin", "audit"]
+    dependencies = {"log_filter": Provide(log_filter_from_query, sync_to_thread=False)}
 
     @get(
         "/",
@@ -77,26 +77,13 @@ class AdminOperationLogController(Controller):
     def operation_log(
         self,
         operation_log_queries: OperationLogQueries,
+        log_filter: LogFilter,
         tenant_id: UUID | None = None,
-        record_id: UUID | None = None,
-        actor_id: Actor = None,
-        topic: Topic = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[OperationEntry]:
         """One tenant's configuration changes (`tenant_id`), or without it the platform's
         own (staff accounts), newest first."""
         return page_of(
-            operation_log_queries.page(
-                tenant_id,
-                record_id=record_id,
-                actor_id=actor_id,
-                topic=topic,
-                since=since,
-                until=until,
-                cursor=cursor,
-                limit=limit,
-            )
+            operation_log_queries.page(tenant_id, log_filter, cursor=cursor, limit=limit)
         )
