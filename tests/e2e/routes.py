@@ -21,12 +21,14 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("PATCH", "/api/v1/tenant"): {"name": "Renamed Ltd"},
     ("POST", "/api/v1/api-keys"): {"name": "sync", "roles": ["marketer"]},
     ("POST", "/api/v1/api-keys/{key_id}/revoke"): NO_BODY,
+    ("DELETE", "/api/v1/api-keys/{key_id}"): NO_BODY,
     ("POST", "/api/v1/departments"): {"name": "华东区"},
     ("PATCH", "/api/v1/departments/{department_id}"): {"name": "华南区"},
     ("DELETE", "/api/v1/departments/{department_id}"): NO_BODY,
     ("POST", "/api/v1/employees"): {"name": "韩梅梅", "roles": ["sales"]},
     ("PATCH", "/api/v1/employees/{employee_id}"): {"name": "Han Meimei"},
     ("POST", "/api/v1/employees/{employee_id}/leave"): NO_BODY,
+    ("DELETE", "/api/v1/employees/{employee_id}"): NO_BODY,
     ("POST", "/api/v1/admin/tenants"): {
         "name": "Branch Co",
         "owner_name": "王",
@@ -45,6 +47,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "roles": ["support"],
     },
     ("POST", "/api/v1/admin/staff/{staff_id}/disable"): NO_BODY,
+    ("DELETE", "/api/v1/admin/staff/{staff_id}"): NO_BODY,
     ("POST", "/api/v1/subscription/trials"): {"edition": "qs_micro_basic"},
     ("POST", "/api/v1/orders"): {"kind": "new", "edition": "qs_micro_basic", "units": 1},
     ("POST", "/api/v1/orders/{order_id}/pay"): {"provider": "sandbox"},
@@ -87,6 +90,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "merged_id": "00000000-0000-0000-0000-000000000000"
     },
     ("POST", "/api/v1/leads/{lead_id}/delete"): {"reason": "spam"},
+    ("DELETE", "/api/v1/leads/{lead_id}"): NO_BODY,
     ("POST", "/api/v1/leads/paste"): {"text": "13900139001\nli.lei@example.com"},
     ("POST", "/api/v1/lead-imports"): {
         "file_name": "leads.csv",
@@ -104,6 +108,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "reason": "test data",
     },
     ("PUT", "/api/v1/lead-merge-rules"): {"rules": [{"match": ["mobile", "name"]}]},
+    ("DELETE", "/api/v1/lead-merge-rules"): NO_BODY,
     ("POST", "/api/v1/employees/{employee_id}/lead-handover"): {
         "to_employee_id": None,
         "reason": "离职交接",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 
 from application.shared.history import HistoryEntry, RecordHistory
 from application.shared.pages import DEFAULT_LIMIT
@@ -53,7 +53,9 @@ class AdminTenantController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[TenantSummary]:
-        """Tenants, newest first; filter by status and by a part of the name (`q`)."""
+        """Tenants, newest first.
+
+        Filter by `status` and by a part of the name (`q`)."""
         return page_of(
             tenancy_queries.tenants(
                 status=status.value if status else None, name_contains=q, cursor=cursor, limit=limit
@@ -67,7 +69,10 @@ class AdminTenantController(Controller):
         sync_to_thread=True,
     )
     def register(self, data: RegisterTenant, tenancy: Tenancy) -> Response[TenantDetails]:
-        """Register an enterprise as a tenant."""
+        """Register an enterprise as a tenant.
+
+        Then issue its first `tenant_admin` key with
+        `POST /api/v1/admin/tenants/{tenant_id}/api-keys`."""
         return with_etag(tenancy.register_tenant(data), status_code=201)
 
     @get(
@@ -77,7 +82,7 @@ class AdminTenantController(Controller):
         sync_to_thread=True,
     )
     def get_tenant(self, tenant_id: UUID, tenancy: Tenancy) -> Response[TenantDetails]:
-        """One tenant."""
+        """One tenant, with its status and settings."""
         return with_etag(tenancy.tenant(tenant_id))
 
     @patch(
@@ -93,7 +98,7 @@ class AdminTenantController(Controller):
         data: UpdateTenant,
         tenancy: Tenancy,
     ) -> Response[TenantDetails]:
-        """Change a tenant (If-Match required)."""
+        """Change a tenant's name, owner, timezone or settings."""
         return with_etag(tenancy.update_tenant(tenant_id, data, expected_version=if_match(request)))
 
     @post(
@@ -110,7 +115,9 @@ class AdminTenantController(Controller):
         data: SuspendTenant,
         tenancy: Tenancy,
     ) -> Response[TenantDetails]:
-        """Suspend a tenant with a reason (If-Match required)."""
+        """Suspend a tenant, with a reason.
+
+        Its API keys answer 403 until it is reactivated; nothing is deleted."""
         return with_etag(
             tenancy.suspend_tenant(tenant_id, data.reason, expected_version=if_match(request))
         )
@@ -125,7 +132,7 @@ class AdminTenantController(Controller):
     def reactivate(
         self, request: Request[Any, Any, Any], tenant_id: UUID, tenancy: Tenancy
     ) -> Response[TenantDetails]:
-        """Lift a suspension (If-Match required)."""
+        """Lift a tenant's suspension."""
         return with_etag(tenancy.reactivate_tenant(tenant_id, expected_version=if_match(request)))
 
     @get(
@@ -142,7 +149,7 @@ class AdminTenantController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[ApiKeyDetails]:
-        """A tenant's API keys."""
+        """A tenant's API keys, newest first (never their secrets)."""
         tenancy.tenant(tenant_id)  # 404 for an unknown tenant
         return page_of(tenancy_queries.api_keys(tenant_id, cursor=cursor, limit=limit))
 
@@ -155,7 +162,9 @@ class AdminTenantController(Controller):
     def issue_key(
         self, tenant_id: UUID, data: IssueApiKey, tenancy: Tenancy
     ) -> Response[IssuedApiKey]:
-        """Issue a key for a tenant (e.g. its first tenant_admin key); shown once."""
+        """Issue an API key for a tenant, e.g. its first `tenant_admin` key.
+
+        The `token` is shown in this answer only."""
         return with_etag(tenancy.issue_api_key(tenant_id, data), status_code=201)
 
 
@@ -182,7 +191,9 @@ class AdminStaffController(Controller):
         sync_to_thread=True,
     )
     def enrol(self, data: EnrolStaff, tenancy: Tenancy) -> Response[EnrolledStaff]:
-        """Enrol a staff member; the `token` is shown in this answer only."""
+        """Enrol a platform staff member.
+
+        The `token` is shown in this answer only."""
         return with_etag(tenancy.enrol_staff(data), status_code=201)
 
     @get(
@@ -195,8 +206,8 @@ class AdminStaffController(Controller):
         """One staff account."""
         return with_etag(tenancy.staff(staff_id))
 
-    @post(
-        "/{staff_id:uuid}/disable",
+    @delete(
+        "/{staff_id:uuid}",
         operation_id="adminDisableStaff",
         status_code=200,
         guards=[staff_may("staff", Action.CLOSE)],
@@ -205,7 +216,25 @@ class AdminStaffController(Controller):
     def disable(
         self, request: Request[Any, Any, Any], staff_id: UUID, tenancy: Tenancy
     ) -> Response[StaffDetails]:
-        """Disable a staff account (If-Match required)."""
+        """Disable a staff account for good.
+
+        Its token answers 401 from now on; the account stays in the history."""
+        return with_etag(tenancy.disable_staff(staff_id, expected_version=if_match(request)))
+
+    @post(
+        "/{staff_id:uuid}/disable",
+        operation_id="adminDisableStaffAction",
+        status_code=200,
+        guards=[staff_may("staff", Action.CLOSE)],
+        sync_to_thread=True,
+        deprecated=True,
+    )
+    def disable_action(
+        self, request: Request[Any, Any, Any], staff_id: UUID, tenancy: Tenancy
+    ) -> Response[StaffDetails]:
+        """Disable a staff account (the former route).
+
+        The same as `DELETE /api/v1/admin/staff/{staff_id}`, kept for existing clients."""
         return with_etag(tenancy.disable_staff(staff_id, expected_version=if_match(request)))
 
 

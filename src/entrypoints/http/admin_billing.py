@@ -54,7 +54,9 @@ class AdminSubscriptionController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[SubscriptionRow]:
-        """Subscriptions of every tenant, most recently changed first."""
+        """Subscriptions of every tenant, most recently changed first.
+
+        Filter by `tenant_id`, `status` and `product_line`."""
         return page_of(
             billing_queries.subscriptions(
                 tenant_id=tenant_id,
@@ -91,7 +93,7 @@ class AdminSubscriptionController(Controller):
         data: ExtendSubscription,
         billing: Billing,
     ) -> Response[SubscriptionDetails]:
-        """Add days to the period, with a reason (If-Match optional)."""
+        """Add days to a subscription's period, with a reason."""
         version = optional_if_match(request)
         return with_etag(
             billing.extend_subscription(subscription_id, data, expected_version=version)
@@ -113,7 +115,9 @@ class AdminOrderController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[OrderRow]:
-        """Orders of every tenant, newest first; filter by tenant, status, kind, number."""
+        """Orders of every tenant, newest first.
+
+        Filter by `tenant_id`, `status`, `kind` and order `number` (`HK…`)."""
         return page_of(
             billing_queries.orders(
                 tenant_id=tenant_id,
@@ -138,7 +142,10 @@ class AdminOrderController(Controller):
         sync_to_thread=True,
     )
     def confirm_payment(self, order_id: UUID, billing: Billing) -> Response[OrderDetails]:
-        """Mark a sandbox order paid (embedded default); the service opens at once."""
+        """Confirm that a sandbox order was paid.
+
+        The embedded default pays through the sandbox provider; the service opens at
+        once. Orders of real providers are paid only by their notification."""
         return with_etag(billing.confirm_sandbox_payment(order_id))
 
 
@@ -155,13 +162,16 @@ class AdminRefundController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[RefundRow]:
-        """Refund tickets of every tenant, newest first; filter by tenant and status."""
+        """Refund tickets of every tenant, newest first.
+
+        Filter by `tenant_id` and `status`."""
         return page_of(
             billing_queries.refunds(tenant_id=tenant_id, status=status, cursor=cursor, limit=limit)
         )
 
     @get("/{refund_id:uuid}", operation_id="adminGetRefund", guards=[READ], sync_to_thread=True)
     def get_refund(self, refund_id: UUID, billing: Billing) -> Response[RefundDetails]:
+        """One refund ticket of any tenant, with the proposal and the provider's answer."""
         return with_etag(billing.refund(refund_id, tenant_id=None))
 
     @post(
@@ -178,8 +188,10 @@ class AdminRefundController(Controller):
         data: ApproveRefund,
         billing: Billing,
     ) -> Response[RefundDetails]:
-        """Approve the prorated proposal, or another amount with `override_reason`; the
-        refund goes to the payment provider and the subscription ends."""
+        """Approve a refund: the prorated proposal, or another amount.
+
+        Another `amount_fen` than the proposal needs an `override_reason`. The refund goes
+        to the payment provider and the subscription ends."""
         version = optional_if_match(request)
         return with_etag(billing.approve_refund(refund_id, data, expected_version=version))
 
@@ -197,7 +209,7 @@ class AdminRefundController(Controller):
         data: RejectRefund,
         billing: Billing,
     ) -> Response[RefundDetails]:
-        """Reject with a reason; the order and its service go on."""
+        """Reject a refund, with a reason; the order and its service go on."""
         version = optional_if_match(request)
         return with_etag(billing.reject_refund(refund_id, data.reason, expected_version=version))
 
@@ -209,7 +221,7 @@ class AdminRefundController(Controller):
         sync_to_thread=True,
     )
     def retry(self, refund_id: UUID, billing: Billing) -> Response[RefundDetails]:
-        """Send a failed refund to the provider again (same refund number)."""
+        """Send a failed refund to the payment provider again, under the same refund number."""
         return with_etag(billing.retry_refund(refund_id))
 
 
@@ -221,5 +233,5 @@ class AdminIncidentController(Controller):
     def list_incidents(
         self, billing_queries: BillingQueries, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
     ) -> ListOf[IncidentRow]:
-        """Refused inbound calls (forged payment notifications, amount mismatches)."""
+        """Refused inbound calls: forged payment notifications and amount mismatches."""
         return page_of(billing_queries.incidents(cursor=cursor, limit=limit))

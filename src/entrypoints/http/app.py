@@ -8,9 +8,7 @@ from litestar import Litestar, Request, Response, get
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Tag
 
 from adapters.persistence.idempotency import build_idempotency_store
 from application.shared.callers import StaffCaller, TenantCaller
@@ -21,6 +19,7 @@ from entrypoints.http.conventions import staff_caller, tenant_caller
 from entrypoints.http.history import HistoryController
 from entrypoints.http.idempotency import IdempotencyMiddleware
 from entrypoints.http.limits import RATE_LIMIT_EXEMPT, JsonDepthMiddleware
+from entrypoints.http.openapi import ApiDocumentation
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.requests import RequestContextMiddleware
 
@@ -114,18 +113,6 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=runtime.settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
-            title="huoke API",
-            version="1",
-            description="Marketing cloud and social CRM. Authenticate with "
-            "'Authorization: Bearer <API key or staff token>'.",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
-            components=Components(
-                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
-            ),
-            security=[{"bearer": []}],
-            tags=tags,
-        ),
+        plugins=[ApiDocumentation(tags=tags)],  # OpenAPI, docs UI and its assets (ADR 0010)
         on_shutdown=[idempotency.close, *([runtime.close] if close_runtime_on_shutdown else [])],
     )

@@ -56,7 +56,7 @@ class PlanController(Controller):
         sync_to_thread=True,
     )
     def plans(self, billing: Billing) -> CatalogueDetails:
-        """The plan catalogue in force: editions, add-ons, prices (fen), quotas."""
+        """The plan catalogue in force: editions, add-ons, prices (in fen) and quotas."""
         return billing.plans()
 
     @get(
@@ -66,7 +66,9 @@ class PlanController(Controller):
         sync_to_thread=True,
     )
     def subscription(self, billing: Billing, caller: TenantCaller) -> SubscriptionOverview:
-        """Current plan per product line: edition, period, usage against limits."""
+        """The tenant's current plan on each product line.
+
+        Edition, period and the use of each quota against its limit."""
         return SubscriptionOverview(subscriptions=billing.subscriptions(caller.tenant_id))
 
     @post(
@@ -78,7 +80,9 @@ class PlanController(Controller):
     def start_trial(
         self, data: StartTrial, billing: Billing, caller: TenantCaller
     ) -> Response[SubscriptionDetails]:
-        """Try an edition once per product line (editions that forbid trials refuse)."""
+        """Start a free trial of an edition.
+
+        Once per product line; editions without `trial_days` refuse (409)."""
         return with_etag(billing.start_trial(caller.tenant_id, data.edition), status_code=201)
 
 
@@ -100,7 +104,7 @@ class OrderController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[OrderRow]:
-        """The tenant's orders, newest first."""
+        """The tenant's orders, newest first, optionally in one `status`."""
         return page_of(
             billing_queries.orders(
                 tenant_id=caller.tenant_id,
@@ -121,8 +125,11 @@ class OrderController(Controller):
     def place_order(
         self, data: PlaceOrder, billing: Billing, caller: TenantCaller
     ) -> Response[OrderDetails]:
-        """Order a new subscription, a renewal, an upgrade or an add-on; priced from the
-        catalogue (upgrades: the prorated difference for the remaining days)."""
+        """Order a new subscription, a renewal, an upgrade or an add-on.
+
+        Priced from the catalogue; an upgrade costs the prorated difference for the
+        remaining days. `kind: new`, `renew` and `upgrade` name the `edition`, `add_on`
+        names the add-on. Pay it with `POST /api/v1/orders/{order_id}/pay`."""
         return with_etag(billing.place_order(caller.tenant_id, data), status_code=201)
 
     @get(
@@ -147,8 +154,11 @@ class OrderController(Controller):
     def pay_order(
         self, order_id: UUID, data: PayOrder, billing: Billing, caller: TenantCaller
     ) -> PaymentDetails:
-        """Start paying: a QR code URL, a page to open, JSAPI parameters, or (sandbox)
-        how staff confirm it. The order is paid when the provider notifies us."""
+        """Start paying an order.
+
+        The answer holds a QR code URL (WeChat Pay native), a page to open (Alipay), JSAPI
+        parameters (inside WeChat) or, in the sandbox, how staff confirm it. The order is
+        paid when the provider notifies huoke."""
         return billing.pay_order(caller.tenant_id, order_id, data)
 
     @post(
@@ -161,7 +171,7 @@ class OrderController(Controller):
     def cancel_order(
         self, order_id: UUID, data: CancelOrder, billing: Billing, caller: TenantCaller
     ) -> Response[OrderDetails]:
-        """Withdraw an unpaid order."""
+        """Withdraw an unpaid order, with a reason."""
         return with_etag(billing.cancel_order(caller.tenant_id, order_id, data.reason))
 
 
@@ -198,8 +208,9 @@ class RefundController(Controller):
     def request_refund(
         self, data: RequestRefund, billing: Billing, caller: TenantCaller
     ) -> Response[RefundDetails]:
-        """Unsubscribe: ask for a refund of a delivered order, with a reason. Staff
-        approve or reject it; the proposal is what the unused days are worth."""
+        """Ask for a refund of a delivered order (unsubscribe), with a reason.
+
+        Staff approve or reject it; the proposal is what the unused days are worth."""
         return with_etag(billing.request_refund(caller.tenant_id, data), status_code=201)
 
     @get(
@@ -211,7 +222,7 @@ class RefundController(Controller):
     def get_refund(
         self, refund_id: UUID, billing: Billing, caller: TenantCaller
     ) -> Response[RefundDetails]:
-        """One refund ticket."""
+        """One refund ticket of the tenant."""
         return with_etag(billing.refund(refund_id, tenant_id=caller.tenant_id))
 
 
@@ -252,8 +263,10 @@ class BranchController(Controller):
     def open_branch(
         self, data: RegisterTenant, tenancy: Tenancy, caller: TenantCaller
     ) -> Response[TenantDetails]:
-        """Open a branch tenant under the caller's tenant; the branch gets its own keys
-        from staff or from its own admin, and the head office reads its data."""
+        """Open a branch tenant under the caller's tenant (TEN-4).
+
+        The branch gets its own keys from staff or from its own admin; the head office
+        reads its subscriptions and usage."""
         return with_etag(tenancy.open_branch(caller.tenant_id, data), status_code=201)
 
     @get(

@@ -26,12 +26,22 @@ class PaymentCallbackController(Controller):
     tags = ["callbacks"]
     security: list[dict[str, list[str]]] = [{}]  # no bearer token: the signature is the proof
 
-    @post("/{provider:str}", operation_id="paymentNotification", status_code=200)
+    @post(
+        "/{provider:str}",
+        operation_id="paymentNotification",
+        status_code=200,
+        # Each provider wants its own acknowledgement; a forged signature answers 401.
+        opt={"media_types": ["application/json", "text/plain"], "errors": [401]},
+    )
     async def notify(
         self, request: Request[Any, Any, Any], provider: str, billing: Billing
     ) -> Response[Any]:
-        """A payment provider tells us an order was paid (signature checked; repeats
-        are harmless; a forged one answers 401 and is recorded as a security incident)."""
+        """A payment provider tells huoke that an order was paid.
+
+        `provider` is `wechatpay`, `alipay` or `sandbox`; the body and headers are the
+        provider's own. The signature is checked: a forged notification answers 401 and is
+        recorded as a security incident. Repeats are harmless. WeChat Pay is answered with
+        JSON, Alipay with the text `success`."""
         body = await request.body()
         headers = dict(request.headers.items())
         await anyio.to_thread.run_sync(billing.accept_notification, provider, headers, body)

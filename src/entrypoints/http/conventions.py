@@ -106,6 +106,7 @@ def staff_may(resource: str, action: Action) -> Guard:
             raise PermissionDenied("the back office needs a staff token")
         caller.require(resource, action)
 
+    guard.permission = ("staff", resource, str(action))  # type: ignore[attr-defined]  # openapi.py
     return guard
 
 

@@ -29,6 +29,7 @@ from domain.shared.access import Action
 from entrypoints.http.conventions import (
     OPTIONAL_IF_MATCH,
     ListOf,
+    delete,
     get,
     page_of,
     post,
@@ -53,27 +54,32 @@ class DuplicateCaseController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[CaseSummary]:
-        """Suspected duplicates in one state (open by default), oldest first."""
+        """Suspected duplicates in one `status` (open by default), oldest first."""
         return page_of(duplicate_queries.cases(caller, status=status, cursor=cursor, limit=limit))
 
     @post("/scan", operation_id="scanForDuplicates", status_code=200)
     def scan(self, lead_cleaning: DuplicateCases, caller: TenantCaller) -> ScanResult:
-        """Queue leads with the same name at the same company (after folding case,
-        width, spaces and legal forms such as 有限公司/科技/Co., Ltd.); merge rules apply."""
+        """Scan for duplicates: leads with the same name at the same company.
+
+        Names and companies are compared after folding case, width, spaces and legal forms
+        such as 有限公司/科技/Co., Ltd.; each new case is queued, or merged at once where a
+        merge rule applies."""
         return lead_cleaning.detect_duplicates(caller)
 
     @get("/{case_id:uuid}", operation_id="getDuplicateCase")
     def get_case(
         self, case_id: UUID, lead_cleaning: DuplicateCases, caller: TenantCaller
     ) -> Response[DuplicateCaseDetails]:
-        """One case with its leads side by side (and the incoming record of an import)."""
+        """One duplicate case, with its leads side by side.
+
+        An import's case also shows the incoming record."""
         return with_etag(lead_cleaning.case(caller, case_id))
 
     @post("/{case_id:uuid}/merge", operation_id="mergeDuplicateCase", status_code=200)
     def merge(
         self, case_id: UUID, data: MergeCase, lead_cleaning: DuplicateCases, caller: TenantCaller
     ) -> Response[DuplicateCaseDetails]:
-        """Merge the case's leads into `survivor_id`, choosing field values."""
+        """Resolve a case by merging its leads into `survivor_id`, choosing field values."""
         return with_etag(lead_cleaning.merge(caller, case_id, data))
 
     @post("/{case_id:uuid}/dismiss", operation_id="dismissDuplicateCase", status_code=200)
@@ -84,7 +90,7 @@ class DuplicateCaseController(Controller):
         lead_cleaning: DuplicateCases,
         caller: TenantCaller,
     ) -> Response[DuplicateCaseDetails]:
-        """Not duplicates; the same leads are never queued again."""
+        """Dismiss a case: the leads are not duplicates and are never queued together again."""
         return with_etag(lead_cleaning.dismiss(caller, case_id, data))
 
     @post(
@@ -100,7 +106,7 @@ class DuplicateCaseController(Controller):
         lead_cleaning: DuplicateCases,
         caller: TenantCaller,
     ) -> Response[DuplicateCaseDetails]:
-        """Resolve the case by deleting one of its leads."""
+        """Resolve a case by deleting one of its leads, with a reason."""
         return with_etag(lead_cleaning.delete_lead(caller, case_id, data))
 
 
@@ -126,9 +132,28 @@ class MergeRulesController(Controller):
         caller: TenantCaller,
         expected_version: int | None,
     ) -> Response[MergeRulesDetails]:
-        """Replace the rules, e.g. `{"match": ["mobile", "name"], "survivor": "oldest",
-        "fields": "keep_non_empty"}`. A merge makes a lead disappear into another, so
-        this takes the permission to delete leads. If-Match guards changing set rules."""
+        """Replace the automatic merge rules.
+
+        For example `{"match": ["mobile", "name"], "survivor": "oldest", "fields":
+        "keep_non_empty"}`. A merge makes a lead disappear into another, so this takes
+        the permission to delete leads. An empty list turns automatic merging off."""
         return with_etag(
             lead_cleaning.set_merge_rules(caller, data, expected_version=expected_version)
+        )
+
+    @delete("/", operation_id="clearMergeRules", status_code=200)
+    def clear_rules(
+        self,
+        lead_cleaning: DuplicateCases,
+        caller: TenantCaller,
+        expected_version: int | None,
+    ) -> Response[MergeRulesDetails]:
+        """Delete every automatic merge rule: duplicates are only queued for cleaning.
+
+        The same as setting an empty list of rules; like setting them, it takes the
+        permission to delete leads."""
+        return with_etag(
+            lead_cleaning.set_merge_rules(
+                caller, SetMergeRules(rules=[]), expected_version=expected_version
+            )
         )

@@ -27,9 +27,11 @@ class LeadHandoverController(Controller):
         lead_handover: LeadHandover,
         caller: TenantCaller,
     ) -> HandoverReport:
-        """Hand the employee's leads (or `lead_ids`) to another current employee, or release
-        them to the shared pool (`to_employee_id` null): 离职继承 when the employee has
-        left, 在职继承 otherwise. One result per lead; at most 500 a call, `more` says
+        """Hand an employee's leads over to a colleague or to the shared pool.
+
+        All their leads (or `lead_ids`) go to another current employee, or to the pool
+        when `to_employee_id` is null: 离职继承 when the employee has left, 在职继承
+        otherwise. One result per lead; at most 500 a call, `more` says
         whether to call again. Re-running is safe: leads already moved are skipped, and
         leads outside the caller's data scope are `failed` (no such lead)."""
         return lead_handover.hand_over(caller, employee_id, data)

@@ -71,8 +71,10 @@ class LeadPasteController(Controller):
     def paste(
         self, data: PasteLeads, lead_imports: LeadImports, caller: TenantCaller
     ) -> PasteResult:
-        """Up to 500 mobiles/e-mails at once; each line is created, updated (with
-        `update_existing`), a duplicate (left for cleaning) or rejected with its reason."""
+        """Paste up to 500 mobiles or e-mails at once.
+
+        Each line is created, updated (with `update_existing`), a duplicate (left for
+        cleaning) or rejected with its reason."""
         return lead_imports.paste(caller.tenant_id, data)
 
 
@@ -90,9 +92,12 @@ class LeadImportController(Controller):
     def start(
         self, data: UploadLeadImport, lead_imports: LeadImports, caller: TenantCaller
     ) -> Response[LeadImportDetails]:
-        """Import a CSV or XLSX file (≤ 5 MB) with a column mapping; answers the import
-        with its counts and the first page of row results. A bad file or mapping is 422
-        naming it; bad rows are rejected one by one."""
+        """Import a CSV or XLSX file (≤ 5 MB) with a column mapping.
+
+        Answers the import with its counts and the first page of row results. A bad file
+        or mapping is 422 naming it; bad rows are rejected one by one. `mapping` maps a
+        column heading to `mobile`, `email`, `name`, `company`…, `custom:<key>` or
+        `source.level1`…"""
         options = ImportOptions(
             mapping=data.mapping, update_existing=data.update_existing, source=data.source
         )
@@ -115,8 +120,9 @@ class LeadImportController(Controller):
         lead_imports: LeadImports,
         caller: TenantCaller,
     ) -> LeadImportDetails:
-        """Continue a failed or interrupted import after its last applied row, with the
-        same file."""
+        """Resume a failed or interrupted import with the same file.
+
+        It continues after the last row applied; a completed import answers 409."""
         return lead_imports.resume(caller.tenant_id, import_id, _content(data.content_base64))
 
     @get("/{import_id:uuid}", operation_id="getLeadImport")
@@ -131,8 +137,10 @@ class LeadImportController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> LeadImportDetails:
-        """Status, counts and a page of per-row results (created, updated, duplicate with
-        the lead it matched, rejected with the reason)."""
+        """One import: its status, counts and a page of per-row results.
+
+        Each row is created, updated, a duplicate (with the lead it matched) or rejected
+        (with the reason); `outcome` lists one kind."""
         return lead_imports.details(
             caller.tenant_id, import_id, outcome=outcome, cursor=cursor, limit=limit
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from litestar import Controller, Response
 
+from adapters.leads.xlsx_sheet import XLSX
 from application.leads.bulk import BulkLeadAction, BulkLeadActions, BulkResult
 from application.leads.export import LeadExport
 from application.leads.queries import LeadFilter
@@ -22,21 +23,28 @@ class LeadListController(Controller):
     def bulk(
         self, data: BulkLeadAction, lead_bulk: BulkLeadActions, caller: TenantCaller
     ) -> BulkResult:
-        """Add to a group, add or remove tags, change source or status, or delete: up to
-        500 leads by id or by filter, each changed on its own; the answer says per lead
-        `ok`, `not_found` (not this tenant's, or outside the caller's scope) or `refused`
-        (with the reason). Deleting needs the `delete` permission."""
+        """Act on many leads at once: tag, untag, change source or status, group, delete.
+
+        Up to 500 leads by id or by filter, each changed on its own; the answer says per
+        lead `ok`, `not_found` (not this tenant's, or outside the caller's scope) or
+        `refused` (with the reason). Deleting needs the `delete` permission."""
         if data.action == "delete":
             caller.require("leads", Action.DELETE)
         return lead_bulk.apply(caller, data)
 
-    @get("/export", operation_id="exportLeads", may=Action.EXPORT)
+    @get(
+        "/export",
+        operation_id="exportLeads",
+        may=Action.EXPORT,
+        opt={"media_types": [XLSX], "response_headers": ["Content-Disposition", "X-Total-Count"]},
+    )
     def export(
         self, lead_export: LeadExport, caller: TenantCaller, lead_filter: LeadFilter
     ) -> Response[bytes]:
-        """An XLSX file of the leads the list filters select, in the caller's data scope
-        (at most 100,000; text that a spreadsheet would run as a formula is escaped).
-        Needs the `export` permission."""
+        """Export the leads the list filters select as an XLSX spreadsheet.
+
+        Only leads in the caller's data scope, at most 100,000; text that a spreadsheet
+        would run as a formula is escaped. Needs the `export` permission."""
         sheet = lead_export.export(caller, lead_filter)
         return Response(
             sheet.content,

@@ -58,7 +58,10 @@ class LeadSettingsController(Controller):
 
     @get("/", operation_id="getLeadSettings", guards=[READ])
     def get_settings(self, lead_settings: TenantLeadSettings, caller: TenantCaller) -> Answer:
-        """Custom fields, sources, default owners, statuses, tag groups and user types."""
+        """The tenant's lead settings.
+
+        Custom fields, sources, default owners, statuses, tag groups and user types; the
+        `ETag` is the version every change to them sends as `If-Match`."""
         return with_etag(lead_settings.settings(caller.tenant_id))
 
     # --- custom fields -------------------------------------------------------------------
@@ -67,7 +70,7 @@ class LeadSettingsController(Controller):
     def define_field(
         self, data: DefineCustomField, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
-        """A custom field: text, number, date or single-select (with options)."""
+        """Define a custom field: text, number, date or single-select (with `options`)."""
         return with_etag(lead_settings.define_field(caller.tenant_id, data), 201)
 
     @patch("/custom-fields/{field_key:str}", operation_id="changeCustomField", guards=[CONFIGURE])
@@ -79,8 +82,9 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
-        """Rename, retype, (un)require or re-option a field; a field leads hold values
-        of keeps its type and options (409)."""
+        """Change a custom field: its name, type, whether it is required, its options.
+
+        A field leads hold values of keeps its type and options (409)."""
         return with_etag(
             lead_settings.change_field(
                 caller.tenant_id, field_key, data, expected_version=expected_version
@@ -100,7 +104,7 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
-        """Remove a field no lead ever held a value for (else 409)."""
+        """Remove a custom field that no lead ever held a value for (else 409)."""
         return with_etag(
             lead_settings.remove_field(
                 caller.tenant_id, field_key, expected_version=expected_version
@@ -113,7 +117,7 @@ class LeadSettingsController(Controller):
     def add_source(
         self, data: AddSource, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
-        """A level-1 source (线上), or a level-2 source under it (官网)."""
+        """Add a lead source: a level-1 source (线上), or a level-2 source under it (官网)."""
         return with_etag(lead_settings.add_source(caller.tenant_id, data), 201)
 
     @delete(
@@ -150,7 +154,7 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
-        """Remove one level-2 source."""
+        """Remove one level-2 source (leads keep theirs)."""
         return with_etag(
             lead_settings.remove_source(
                 caller.tenant_id, level1, level2, expected_version=expected_version
@@ -166,7 +170,9 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
-        """New leads from this channel (or level-2 / level-1 source) that name no owner go
+        """Set the default owner of a channel's new leads.
+
+        New leads from this channel (or level-2 / level-1 source) that name no owner go
         to this employee."""
         return with_etag(
             lead_settings.set_default_owner(
@@ -187,6 +193,7 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
+        """Clear the default owner of a channel (or source)."""
         return with_etag(
             lead_settings.clear_default_owner(
                 caller.tenant_id, channel, expected_version=expected_version
@@ -199,7 +206,7 @@ class LeadSettingsController(Controller):
     def add_status(
         self, data: AddStatus, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
-        """A sales status leads can move to."""
+        """Add a sales status that leads can move to."""
         return with_etag(lead_settings.add_status(caller.tenant_id, data), 201)
 
     @patch("/statuses/{status_key:str}", operation_id="changeLeadStatusSetting", guards=[CONFIGURE])
@@ -211,7 +218,7 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
-        """Rename a status, or make it the status of new leads (`default: true`)."""
+        """Rename a sales status, or make it the status of new leads (`default: true`)."""
         return with_etag(
             lead_settings.change_status(
                 caller.tenant_id, status_key, data, expected_version=expected_version
@@ -231,7 +238,9 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
-        """No lead can move to it any more (not the default status: 409)."""
+        """Remove a sales status: no lead can move to it any more.
+
+        The default status cannot go (409); leads in it keep it."""
         return with_etag(
             lead_settings.remove_status(
                 caller.tenant_id, status_key, expected_version=expected_version
@@ -244,7 +253,7 @@ class LeadSettingsController(Controller):
     def add_tag_group(
         self, data: AddTagGroup, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
-        """A tag category (send Idempotency-Key to make a repeat harmless)."""
+        """Add a tag group, a category of tags."""
         return with_etag(lead_settings.add_tag_group(caller.tenant_id, data), 201)
 
     @patch("/tag-groups/{group_id:str}", operation_id="renameTagGroup", guards=[CONFIGURE])
@@ -256,6 +265,7 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
+        """Rename a tag group."""
         return with_etag(
             lead_settings.rename_tag_group(
                 caller.tenant_id, group_id, data, expected_version=expected_version
@@ -275,7 +285,7 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
-        """Remove a group; its tags become ungrouped (built-in groups: 409)."""
+        """Remove a tag group; its tags become ungrouped (built-in groups: 409)."""
         return with_etag(
             lead_settings.remove_tag_group(
                 caller.tenant_id, group_id, expected_version=expected_version
@@ -286,7 +296,7 @@ class LeadSettingsController(Controller):
     def add_tag(
         self, data: AddTag, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
-        """A tag in a group (未分组 when none is named)."""
+        """Add a tag to the catalogue, in a group (未分组 when none is named)."""
         return with_etag(lead_settings.add_tag(caller.tenant_id, data), 201)
 
     @patch("/tags/{tag:str}", operation_id="moveTag", guards=[CONFIGURE])
@@ -298,7 +308,7 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
-        """Put a tag into another group (system tags: 409)."""
+        """Move a tag into another group (system tags: 409)."""
         return with_etag(
             lead_settings.move_tag(caller.tenant_id, tag, data, expected_version=expected_version)
         )
@@ -311,7 +321,7 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
-        """Take a tag out of the catalogue (system tags: 409); leads keep it."""
+        """Remove a tag from the catalogue (system tags: 409); leads keep it."""
         return with_etag(
             lead_settings.remove_tag(caller.tenant_id, tag, expected_version=expected_version)
         )
@@ -322,7 +332,7 @@ class LeadSettingsController(Controller):
     def add_user_type(
         self, data: AddUserType, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
-        """A kind of marketing user besides people (供应商, 代理商…)."""
+        """Add a user type: a kind of marketing user besides people (供应商, 代理商…)."""
         return with_etag(lead_settings.add_user_type(caller.tenant_id, data), 201)
 
     @patch("/user-types/{user_type:str}", operation_id="renameUserType", guards=[CONFIGURE])
@@ -334,6 +344,7 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
+        """Rename a user type."""
         return with_etag(
             lead_settings.rename_user_type(
                 caller.tenant_id, user_type, data, expected_version=expected_version
@@ -353,7 +364,7 @@ class LeadSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Answer:
-        """No new lead can be of this type; leads of it keep it."""
+        """Remove a user type: no new lead can be of it; leads of it keep it."""
         return with_etag(
             lead_settings.remove_user_type(
                 caller.tenant_id, user_type, expected_version=expected_version
@@ -370,7 +381,9 @@ class LeadSettingsController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[MarketingTarget]:
-        """Mobiles and e-mails of the type's live leads in the caller's data scope, for
-        SMS and e-mail sends (which still honour each lead's consent)."""
+        """Mobiles and e-mails of a user type's live leads, for SMS and e-mail sends.
+
+        Only leads in the caller's data scope; the sends still honour each lead's
+        consent."""
         lead_settings.require_user_type(caller.tenant_id, user_type)
         return page_of(lead_targets.targets(caller, user_type, cursor=cursor, limit=limit))

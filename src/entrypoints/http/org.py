@@ -48,7 +48,9 @@ class DepartmentController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[DepartmentDetails]:
-        """Open departments, oldest first; `parent_id` lists one level of the tree."""
+        """Open departments, oldest first.
+
+        `parent_id` lists the children of one department (one level of the tree)."""
         return page_of(
             org_queries.departments(
                 caller.tenant_id, parent_id=parent_id, cursor=cursor, limit=limit
@@ -64,7 +66,7 @@ class DepartmentController(Controller):
     def establish(
         self, data: EstablishDepartment, org: Organisation, caller: TenantCaller
     ) -> Response[DepartmentDetails]:
-        """Establish a department, as a root or under a parent."""
+        """Establish a department, as a root or under a parent (`parent_id`)."""
         return with_etag(org.establish_department(caller.tenant_id, data), status_code=201)
 
     @get(
@@ -93,7 +95,10 @@ class DepartmentController(Controller):
         org: Organisation,
         caller: TenantCaller,
     ) -> Response[DepartmentDetails]:
-        """Rename or move a department (If-Match required)."""
+        """Rename or move a department.
+
+        `move: true` applies `parent_id` (`null` makes it a root); a move under its own
+        sub-department is refused."""
         version = if_match(request)
         return with_etag(
             org.revise_department(caller.tenant_id, department_id, data, expected_version=version)
@@ -114,7 +119,10 @@ class DepartmentController(Controller):
         org_queries: OrgQueries,
         caller: TenantCaller,
     ) -> Response[DepartmentDetails]:
-        """Dissolve a department without sub-departments or members (If-Match required)."""
+        """Dissolve a department.
+
+        Only a department without sub-departments or members can go (409 otherwise); it
+        stays in the history."""
         version = if_match(request)
         current = org.department(caller.tenant_id, department_id)  # 404 before counting
         subs, members = org_queries.department_load(caller.tenant_id, current.id)
@@ -148,7 +156,10 @@ class EmployeeController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[EmployeeDetails]:
-        """Employees, oldest first, optionally of one department."""
+        """Employees, oldest first.
+
+        `department_id` lists one department's; those who left are listed with
+        `include_left`."""
         return page_of(
             org_queries.employees(
                 caller.tenant_id,
@@ -168,7 +179,7 @@ class EmployeeController(Controller):
     def hire(
         self, data: HireEmployee, org: Organisation, caller: TenantCaller
     ) -> Response[EmployeeDetails]:
-        """Add an employee with roles, optionally in a department."""
+        """Hire an employee with ORG-1 roles, optionally in a department."""
         return with_etag(org.hire_employee(caller.tenant_id, data), status_code=201)
 
     @get(
@@ -197,14 +208,14 @@ class EmployeeController(Controller):
         org: Organisation,
         caller: TenantCaller,
     ) -> Response[EmployeeDetails]:
-        """Change profile, department or roles (If-Match required)."""
+        """Change an employee's profile, department or roles."""
         version = if_match(request)
         return with_etag(
             org.revise_employee(caller.tenant_id, employee_id, data, expected_version=version)
         )
 
-    @post(
-        "/{employee_id:uuid}/leave",
+    @delete(
+        "/{employee_id:uuid}",
         operation_id="recordLeaving",
         status_code=200,
         guards=[tenant_may("org", Action.CLOSE)],
@@ -217,7 +228,33 @@ class EmployeeController(Controller):
         org: Organisation,
         caller: TenantCaller,
     ) -> Response[EmployeeDetails]:
-        """Record that the employee left (If-Match required)."""
+        """Record that the employee left the company.
+
+        They stay in the history and in lists with `include_left`; hand their leads over
+        with `POST /api/v1/employees/{employee_id}/lead-handover`."""
+        version = if_match(request)
+        return with_etag(
+            org.record_leaving(caller.tenant_id, employee_id, expected_version=version)
+        )
+
+    @post(
+        "/{employee_id:uuid}/leave",
+        operation_id="recordLeavingAction",
+        status_code=200,
+        guards=[tenant_may("org", Action.CLOSE)],
+        sync_to_thread=True,
+        deprecated=True,
+    )
+    def leave_action(
+        self,
+        request: Request[Any, Any, Any],
+        employee_id: UUID,
+        org: Organisation,
+        caller: TenantCaller,
+    ) -> Response[EmployeeDetails]:
+        """Record that the employee left (the former route).
+
+        The same as `DELETE /api/v1/employees/{employee_id}`, kept for existing clients."""
         version = if_match(request)
         return with_etag(
             org.record_leaving(caller.tenant_id, employee_id, expected_version=version)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import Parameter
 
 from application.shared.callers import TenantCaller
@@ -44,7 +44,9 @@ class TenantController(Controller):
         sync_to_thread=True,
     )
     def get_tenant(self, tenancy: Tenancy, caller: TenantCaller) -> Response[TenantDetails]:
-        """The caller's tenant: name, owner, timezone, settings and status."""
+        """The caller's tenant: name, owner, timezone, settings and status.
+
+        Its `ETag` is the version to send as `If-Match` when changing it."""
         return with_etag(tenancy.tenant(caller.tenant_id))
 
     @patch(
@@ -60,7 +62,9 @@ class TenantController(Controller):
         tenancy: Tenancy,
         caller: TenantCaller,
     ) -> Response[TenantDetails]:
-        """Change the tenant's name, owner, timezone or settings (If-Match required)."""
+        """Change the tenant's name, owner, timezone or settings.
+
+        Only the fields sent change; `settings` keys are merged (a `null` value removes one)."""
         version = if_match(request)
         return with_etag(tenancy.update_tenant(caller.tenant_id, data, expected_version=version))
 
@@ -94,7 +98,10 @@ class ApiKeyController(Controller):
     def issue_key(
         self, data: IssueApiKey, tenancy: Tenancy, caller: TenantCaller
     ) -> Response[IssuedApiKey]:
-        """Issue a key with ORG-1 roles. The `token` is shown in this answer only."""
+        """Issue an API key with ORG-1 roles.
+
+        The `token` is shown in this answer only: store it now. `employee_id` makes the
+        key act as that employee (their data scope applies)."""
         return with_etag(tenancy.issue_api_key(caller.tenant_id, data), status_code=201)
 
     @get(
@@ -109,8 +116,8 @@ class ApiKeyController(Controller):
         """One API key of the tenant."""
         return with_etag(tenancy.api_key(caller.tenant_id, key_id))
 
-    @post(
-        "/{key_id:uuid}/revoke",
+    @delete(
+        "/{key_id:uuid}",
         operation_id="revokeApiKey",
         status_code=200,
         guards=[tenant_may("access", Action.DELETE)],
@@ -123,6 +130,29 @@ class ApiKeyController(Controller):
         tenancy: Tenancy,
         caller: TenantCaller,
     ) -> Response[ApiKeyDetails]:
-        """Revoke a key for good (If-Match optional)."""
+        """Revoke an API key for good.
+
+        Requests with it answer 401 from now on; the key stays listed as `revoked`."""
+        version = optional_if_match(request)
+        return with_etag(tenancy.revoke_api_key(caller.tenant_id, key_id, expected_version=version))
+
+    @post(
+        "/{key_id:uuid}/revoke",
+        operation_id="revokeApiKeyAction",
+        status_code=200,
+        guards=[tenant_may("access", Action.DELETE)],
+        sync_to_thread=True,
+        deprecated=True,
+    )
+    def revoke_key_action(
+        self,
+        request: Request[Any, Any, Any],
+        key_id: UUID,
+        tenancy: Tenancy,
+        caller: TenantCaller,
+    ) -> Response[ApiKeyDetails]:
+        """Revoke an API key (the former route).
+
+        The same as `DELETE /api/v1/api-keys/{key_id}`, kept for existing clients."""
         version = optional_if_match(request)
         return with_etag(tenancy.revoke_api_key(caller.tenant_id, key_id, expected_version=version))

@@ -1,0 +1,130 @@
+"""A realistic example body for every operation that takes one, by operation id.
+
+They appear in the docs (`/schema`), and the suite sends each of them to its route
+(`tests/e2e/test_openapi.py`), so an example that its route refuses fails the build.
+Ids in examples are the placeholders below; the test puts real records in their place.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+EMPLOYEE_ID = "5d6f7a8b-0c1d-4e2f-8a9b-0c1d2e3f4a5b"
+DEPARTMENT_ID = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
+ORDER_ID = "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a"
+LEAD_ID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
+DUPLICATE_LEAD_ID = "2a3b4c5d-6e7f-4081-9223-34455667788a"
+
+# 手机,姓名,公司 / one row: what a sales team exports from a spreadsheet.
+SAMPLE_CSV = base64.b64encode(
+    "手机,姓名,公司\n13912345678,王小明,杭州某某网络科技有限公司\n".encode()
+).decode()
+
+REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    # tenant and access
+    "updateTenant": {"name": "上海某某科技有限公司", "timezone": "Asia/Shanghai"},
+    "issueApiKey": {"name": "CRM 同步", "roles": ["marketer"]},
+    # org
+    "establishDepartment": {"name": "华东销售部"},
+    "reviseDepartment": {"name": "华东大区销售部"},
+    "hireEmployee": {
+        "name": "韩梅梅",
+        "email": "han.meimei@example.cn",
+        "mobile": "13800138001",
+        "department_id": DEPARTMENT_ID,
+        "roles": ["sales"],
+    },
+    "reviseEmployee": {"mobile": "13912345601", "roles": ["sales", "sales_manager"]},
+    # billing
+    "startTrial": {"edition": "qs_micro_entry"},
+    "placeOrder": {"kind": "new", "edition": "qs_micro_basic", "units": 12},
+    "payOrder": {"provider": "sandbox", "channel": "native"},
+    "cancelOrder": {"reason": "下错了版本，重新下单"},
+    "requestRefund": {"order_id": ORDER_ID, "reason": "业务调整，不再需要"},
+    "openBranch": {
+        "name": "华东分公司",
+        "owner_name": "李娜",
+        "owner_contact": "li.na@example.cn",
+        "timezone": "Asia/Shanghai",
+    },
+    # back office
+    "adminRegisterTenant": {
+        "name": "杭州某某网络科技有限公司",
+        "owner_name": "王芳",
+        "owner_contact": "13800138000",
+        "timezone": "Asia/Shanghai",
+    },
+    "adminUpdateTenant": {"owner_contact": "wang.fang@example.cn"},
+    "adminSuspendTenant": {"reason": "合同到期未续约"},
+    "adminIssueApiKey": {"name": "首个管理员密钥", "roles": ["tenant_admin"]},
+    "adminEnrolStaff": {
+        "email": "zhang.wei@huoke.example",
+        "display_name": "张伟",
+        "roles": ["support"],
+    },
+    "adminExtendSubscription": {"days": 7, "reason": "服务中断补偿"},
+    "adminApproveRefund": {"amount_fen": 100, "override_reason": "与客户协商，按实际使用退款"},
+    "adminRejectRefund": {"reason": "已超过退款期限"},
+    # leads
+    "createLead": {
+        "mobile": "13800138000",
+        "email": "zhang.san@example.cn",
+        "name": "张三",
+        "company": "北京某某科技有限公司",
+        "title": "采购经理",
+        "city": "北京",
+        "source": {"level1": "线上", "level2": "官网", "utm_source": "baidu"},
+    },
+    "updateLead": {"company": "北京某某科技有限公司", "title": "采购总监", "city": "北京"},
+    "attachIdentity": {"kind": "email", "value": "zhang.san@corp.example.cn"},
+    "assignLead": {"owner_id": EMPLOYEE_ID, "reason": "华东区客户"},
+    "releaseLead": {"reason": "三个月未跟进，退回公海"},
+    "followUpLead": {"note": "电话沟通，对年度套餐有兴趣，下周二上门演示"},
+    "changeLeadStatus": {"status": "contacted"},
+    "tagLead": {"tags": ["高意向"]},
+    "untagLead": {"tags": ["高意向"]},
+    "changeLeadConsent": {"channel": "sms", "state": "unsubscribed", "source": "短信回复 TD"},
+    "closeLead": {"outcome": "won", "reason": "已签约年度套餐"},
+    "mergeLeads": {"merged_id": DUPLICATE_LEAD_ID},
+    "deleteLeadAction": {"reason": "测试数据"},
+    "pasteLeads": {"text": "13912345602\nli.lei@example.cn", "source": {"level1": "线下"}},
+    "importLeads": {
+        "file_name": "展会线索.csv",
+        "content_base64": SAMPLE_CSV,
+        "mapping": {"手机": "mobile", "姓名": "name", "公司": "company"},
+        "source": {"level1": "线下", "level2": "展会"},
+    },
+    "resumeLeadImport": {"content_base64": SAMPLE_CSV},
+    "bulkLeadAction": {
+        "action": "add_tags",
+        "lead_ids": [LEAD_ID],
+        "arguments": {"tags": ["高意向"]},
+    },
+    "handOverLeads": {"to_employee_id": EMPLOYEE_ID, "reason": "离职交接"},
+    # cleaning
+    "mergeDuplicateCase": {"survivor_id": LEAD_ID},
+    "dismissDuplicateCase": {"reason": "同名不同人"},
+    "deleteDuplicateLead": {"lead_id": DUPLICATE_LEAD_ID, "reason": "重复录入"},
+    "setMergeRules": {
+        "rules": [{"match": ["mobile"], "survivor": "oldest", "fields": "keep_non_empty"}]
+    },
+    # lead settings
+    "defineCustomField": {
+        "key": "company_size",
+        "name": "公司规模",
+        "type": "single_select",
+        "options": ["1-49 人", "50-499 人", "500 人以上"],
+    },
+    "changeCustomField": {"name": "企业规模", "required": False},
+    "addLeadSource": {"level1": "线下", "level2": "展会"},
+    "setDefaultOwner": {"employee_id": EMPLOYEE_ID},
+    "addLeadStatus": {"key": "negotiating", "name": "洽谈中"},
+    "changeLeadStatusSetting": {"name": "商务洽谈"},
+    "addTagGroup": {"name": "行业"},
+    "renameTagGroup": {"name": "所属行业"},
+    "addTag": {"name": "高意向"},
+    "moveTag": {"group_id": "ungrouped"},
+    "addUserType": {"key": "supplier", "name": "供应商"},
+    "renameUserType": {"name": "一级供应商"},
+}

@@ -1,0 +1,438 @@
+"""The published contract: the docs UI works offline, every operation is documented by
+the conventions, and the docs' own example bodies are accepted by their routes (ADR 0010).
+
+The schemathesis run against the same spec is in `test_openapi_conformance.py`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from entrypoints.http import examples
+from entrypoints.http.examples import REQUEST_EXAMPLES
+from tests.conftest import Api
+
+WRITES = ("post", "put", "patch", "delete")
+ERROR_FIELDS = {"code", "title", "detail", "field"}
+# Operations whose example is schema-valid but meets a state its route refuses; the
+# answer must be this one (status, code), which the example test checks.
+DOCUMENTED_REFUSALS: dict[str, tuple[int, str, str]] = {
+    "resumeLeadImport": (
+        409,
+        "state_conflict",
+        "only a failed or interrupted import resumes (a crash makes one, the API cannot); "
+        "the example's import completed",
+    ),
+}
+
+
+@pytest.fixture
+def spec(api: Api) -> dict[str, Any]:
+    answer = api.client.get("/schema/openapi.json")
+    assert answer.status_code == 200
+    return dict(answer.json())
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    found = [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", *WRITES)
+    ]
+    assert len(found) > 100
+    return found
+
+
+# --- the docs UI -----------------------------------------------------------------------
+
+
+class _Assets(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.urls.append(value)
+
+
+@pytest.mark.parametrize("page", ["/schema", "/schema/swagger"])
+def test_docs_page_loads_only_same_origin_assets(api: Api, page: str) -> None:
+    answer = api.client.get(page)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    parser = _Assets()
+    parser.feed(answer.text)
+    assert len(parser.urls) >= 3, parser.urls  # the script, the preset, the style sheet
+    for url in parser.urls:
+        parts = urlsplit(url)
+        assert not parts.scheme and not parts.netloc, f"{page} loads {url} from elsewhere"
+        asset = api.client.get(url)
+        assert asset.status_code == 200, (url, asset.status_code)
+        assert len(asset.content) > 0
+    # No script fetches anything from another origin either (a CDN URL in inline code).
+    assert not re.search(r"https?://(?!testserver)", answer.text.split("spec:")[0])
+    assert "cdn." not in answer.text
+
+
+def test_swagger_ui_script_is_the_packaged_one(api: Api) -> None:
+    answer = api.client.get("/schema/assets/swagger-ui-bundle.js")
+    assert answer.status_code == 200
+    assert "SwaggerUIBundle" in answer.text
+    assert api.client.get("/schema/assets/no-such-file.js").status_code == 404
+
+
+# --- every operation documented ----------------------------------------------------
+
+
+def test_every_operation_has_a_unique_summary_and_a_description(spec: dict[str, Any]) -> None:
+    summaries: dict[str, str] = {}
+    for path, method, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        summary = operation.get("summary", "")
+        assert 3 <= len(summary) <= 80, (where, summary)
+        assert summary not in summaries, (where, summaries.get(summary), summary)
+        summaries[summary] = where
+        assert operation.get("description"), where
+        assert "Wrap a given callable" not in operation["description"], where
+
+
+def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        *_, section, name = node["$ref"].split("/")
+        node = spec["components"][section][name]
+    return node
+
+
+def test_errors_are_documented_as_problems(spec: dict[str, Any]) -> None:
+    problem = spec["components"]["schemas"]["Problem"]
+    assert set(problem["properties"]) >= ERROR_FIELDS
+    for path, method, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        statuses = {int(code) for code in operation["responses"]}
+        for status in statuses - set(range(200, 300)):
+            response = _resolve(spec, operation["responses"][str(status)])
+            content = response["content"]
+            assert list(content) == ["application/problem+json"], (where, status)
+            assert content["application/problem+json"]["schema"] == {
+                "$ref": "#/components/schemas/Problem"
+            }
+        if path.startswith("/api/"):
+            assert {401, 403, 429} <= statuses, where
+        if "{" in path:
+            assert 404 in statuses, where
+        if method in WRITES:
+            assert 409 in statuses, where
+        if "requestBody" in operation:
+            assert {413, 422} <= statuses, where
+        if 400 in statuses:
+            assert method in WRITES, where  # only headers of writes are refused with 400
+
+
+def _headers(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for parameter in operation.get("parameters", []):
+        parameter = _resolve(spec, parameter)
+        if parameter["in"] == "header":
+            found[parameter["name"]] = parameter
+    return found
+
+
+def test_conventional_headers_are_documented(api: Api, spec: dict[str, Any]) -> None:
+    with_if_match = 0
+    for path, method, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        headers = _headers(spec, operation)
+        assert "X-Request-Id" in headers, where
+        for response in operation["responses"].values():
+            assert "X-Request-Id" in _resolve(spec, response)["headers"], where
+        if path.startswith("/api/") and method in WRITES:
+            assert {"Prefer", "X-Reason"} <= set(headers), where
+        if path.startswith("/api/") and method == "post":
+            assert "Idempotency-Key" in headers, where
+        if "428" in operation["responses"]:
+            assert headers["If-Match"]["required"] is True, where
+            with_if_match += 1
+    assert with_if_match >= 10
+
+
+def test_documented_if_match_is_what_the_route_demands(api: Api, spec: dict[str, Any]) -> None:
+    """Every write documented with a required If-Match answers 428 without one; the
+    others never do (the documentation is derived, so this checks the derivation)."""
+    for path, method, operation in operations(spec):
+        if method not in WRITES or not path.startswith("/api/"):
+            continue
+        world = World(api, operation["operationId"])
+        url = world.url(path)
+        documented = "428" in operation["responses"]
+        # The example where 428 is expected (it gets past validation); else an empty body,
+        # which changes nothing when refused.
+        body = world.fill(REQUEST_EXAMPLES.get(operation["operationId"])) if documented else {}
+        if "requestBody" not in operation:
+            body = None
+        answer = api.client.request(method, url, json=body, headers=world.auth(path))
+        assert (answer.status_code == 428) == documented, (
+            f"{method.upper()} {path}",
+            answer.status_code,
+            answer.text,
+        )
+
+
+def test_dict_fields_are_objects_and_commands_refuse_extra_fields(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    create = schemas["CreateLead"]
+    for field in ("custom", "source"):
+        assert create["properties"][field]["type"] == "object", field
+    assert schemas["UploadLeadImport"]["properties"]["mapping"]["type"] == "object"
+    for path, method, operation in operations(spec):
+        body = operation.get("requestBody")
+        if body is None:
+            continue
+        schema = _resolve(spec, body["content"]["application/json"]["schema"])
+        assert schema.get("additionalProperties") is False, (method, path)
+
+
+def test_the_xlsx_export_is_documented_as_a_spreadsheet(spec: dict[str, Any]) -> None:
+    content = spec["paths"]["/api/v1/leads/export"]["get"]["responses"]["200"]["content"]
+    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert list(content) == [media]
+    assert content[media]["schema"] == {"type": "string", "format": "binary"}
+
+
+def test_405_names_the_allowed_methods(api: Api) -> None:
+    answer = api.client.request("PUT", "/api/v1/departments", headers=api.staff())
+    assert answer.status_code == 405
+    assert set(answer.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+# --- the docs' examples are accepted -----------------------------------------------
+
+
+def test_every_body_has_a_realistic_example(spec: dict[str, Any]) -> None:
+    with_body = []
+    for _, _, operation in operations(spec):
+        if "requestBody" not in operation:
+            continue
+        with_body.append(operation["operationId"])
+        example = operation["requestBody"]["content"]["application/json"].get("example")
+        assert example, f"add an example for {operation['operationId']} to examples.py"
+    assert set(REQUEST_EXAMPLES) == set(with_body)  # none left over for a removed route
+    assert any(
+        re.search(r"[\u4e00-\u9fff]", json.dumps(e, ensure_ascii=False))
+        for e in REQUEST_EXAMPLES.values()
+    )
+
+
+def test_the_docs_examples_are_accepted_by_their_routes(api: Api, spec: dict[str, Any]) -> None:
+    """Each example body sent, as the docs show it, to its route in a tenant of its own
+    that holds the records it names: 2xx, or the documented refusal."""
+    tried, refused = 0, []
+    for path, method, operation in operations(spec):
+        if method not in ("post", "put", "patch") or "requestBody" not in operation:
+            continue
+        op_id = operation["operationId"]
+        world = World(api, op_id)
+        url = world.url(path)
+        body = world.fill(operation["requestBody"]["content"]["application/json"]["example"])
+        headers = {**world.auth(path), "Prefer": "read-your-writes"}
+        if "428" in operation["responses"] or "If-Match" in _headers(spec, operation):
+            headers["If-Match"] = world.version_of(url)
+        answer = api.client.request(method, url, json=body, headers=headers)
+        tried += 1
+        if op_id in DOCUMENTED_REFUSALS:
+            status, code, _ = DOCUMENTED_REFUSALS[op_id]
+            if (answer.status_code, answer.json().get("code")) != (status, code):
+                refused.append((op_id, answer.status_code, answer.text))
+        elif not 200 <= answer.status_code < 300:
+            refused.append((op_id, answer.status_code, answer.text))
+    assert not refused, "\n".join(map(str, refused))
+    assert tried >= 50
+
+
+_MOBILES = itertools.count(13_700_000_000)
+
+
+class World:
+    """A tenant of its own with, made on demand, the records one example names."""
+
+    def __init__(self, api: Api, operation_id: str) -> None:
+        self.api = api
+        self.operation_id = operation_id
+        self.tenant_id, self.token = api.tenant_with_key("tenant_admin")
+        self.headers = {**api.key(self.token), "Prefer": "read-your-writes"}
+        self.made: dict[str, str] = {}
+
+    def auth(self, path: str) -> dict[str, str]:
+        return self.api.staff() if path.startswith("/api/v1/admin") else self.api.key(self.token)
+
+    def post(self, url: str, body: dict[str, Any] | None = None, staff: bool = False) -> Any:
+        headers = {**self.api.staff(), "Prefer": "read-your-writes"} if staff else self.headers
+        answer = self.api.client.post(url, json=body, headers=headers)
+        assert answer.status_code in (200, 201), (url, answer.text)
+        return answer.json()
+
+    def get(self, name: str) -> str:
+        if name not in self.made:
+            self.made[name] = getattr(self, f"make_{name}")()
+        return self.made[name]
+
+    def url(self, path: str) -> str:
+        return re.sub(r"\{([^}]+)\}", lambda m: quote(self.get(m.group(1)), safe=""), path)
+
+    def fill(self, example: Any) -> Any:
+        """The example with its placeholder ids replaced by this world's records."""
+        placeholders = {
+            examples.EMPLOYEE_ID: "colleague_id",
+            examples.DEPARTMENT_ID: "department_id",
+            examples.ORDER_ID: "delivered_order_id",
+            examples.LEAD_ID: "lead_id",
+            examples.DUPLICATE_LEAD_ID: "duplicate_id",
+        }
+        text = json.dumps(example, ensure_ascii=False)
+        for placeholder, name in placeholders.items():
+            if placeholder in text:
+                text = text.replace(placeholder, self.get(name))
+        return json.loads(text)
+
+    def version_of(self, url: str) -> str:
+        """The ETag of the record at `url`, or of the nearest resource above it."""
+        parts = url.split("/")
+        while len(parts) > 3:
+            answer = self.api.client.get("/".join(parts), headers=self.auth(url))
+            if answer.status_code == 200 and "etag" in answer.headers:
+                return str(answer.headers["etag"])
+            parts.pop()
+        raise AssertionError(f"no ETag above {url}")
+
+    # records, by the name of the path parameter or placeholder they fill
+
+    def make_tenant_id(self) -> str:
+        return self.tenant_id
+
+    def make_staff_id(self) -> str:
+        body = {
+            "email": f"s{next(_MOBILES)}@huoke.test",
+            "display_name": "客服",
+            "roles": ["support"],
+        }
+        return str(self.post("/api/v1/admin/staff", body, staff=True)["id"])
+
+    def make_key_id(self) -> str:
+        return str(self.post("/api/v1/api-keys", {"name": "同步", "roles": ["marketer"]})["id"])
+
+    def make_branch_id(self) -> str:
+        body = {"name": "分公司", "owner_name": "王", "owner_contact": "wang@acme.cn"}
+        return str(self.post("/api/v1/branches", body)["id"])
+
+    def make_aggregate_id(self) -> str:
+        return self.get("department_id")
+
+    def make_level1(self) -> str:
+        self.post("/api/v1/lead-settings/sources", {"level1": "线下", "level2": "展会"})
+        return "线下"
+
+    def make_level2(self) -> str:
+        self.get("level1")
+        return "展会"
+
+    def make_provider(self) -> str:
+        return "sandbox"
+
+    def make_department_id(self) -> str:
+        return str(self.post("/api/v1/departments", {"name": "华东销售部"})["id"])
+
+    def make_employee_id(self) -> str:
+        body = {"name": "王五", "roles": ["sales"]}
+        return str(self.post("/api/v1/employees", body)["id"])
+
+    def make_colleague_id(self) -> str:
+        body = {"name": "赵六", "roles": ["sales"]}
+        return str(self.post("/api/v1/employees", body)["id"])
+
+    def make_lead_id(self) -> str:
+        if self.operation_id in ("mergeDuplicateCase",):
+            return self.case()[1][0]
+        body: dict[str, Any] = {"mobile": str(next(_MOBILES)), "name": "张三"}
+        if self.operation_id in ("followUpLead", "releaseLead"):  # an owned lead
+            body["owner_id"] = self.get("employee_id")
+        return str(self.post("/api/v1/leads", body)["lead"]["id"])
+
+    def make_duplicate_id(self) -> str:
+        if self.operation_id in ("deleteDuplicateLead",):
+            return self.case()[1][1]
+        body = {"mobile": str(next(_MOBILES)), "name": "张三"}
+        return str(self.post("/api/v1/leads", body)["lead"]["id"])
+
+    def case(self) -> tuple[str, list[str]]:
+        if "case" not in self.made:
+            ids = []
+            for _ in range(2):
+                twin = {"mobile": str(next(_MOBILES)), "name": "王五", "company": "火客科技"}
+                ids.append(str(self.post("/api/v1/leads", twin)["lead"]["id"]))
+            assert self.post("/api/v1/lead-duplicates/scan")["opened"] == 1
+            cases = self.api.client.get("/api/v1/lead-duplicates", headers=self.headers)
+            self.made["case"] = json.dumps([cases.json()["items"][0]["id"], ids])
+        case_id, ids = json.loads(self.made["case"])
+        return case_id, ids
+
+    def make_case_id(self) -> str:
+        return self.case()[0]
+
+    def make_import_id(self) -> str:
+        body = {
+            "file_name": "one.csv",
+            "content_base64": examples.SAMPLE_CSV,
+            "mapping": {"手机": "mobile"},
+        }
+        return str(self.post("/api/v1/lead-imports", body)["id"])
+
+    def make_order_id(self) -> str:
+        body = {"kind": "new", "edition": "qs_micro_entry"}
+        return str(self.post("/api/v1/orders", body)["id"])
+
+    def make_delivered_order_id(self) -> str:
+        order_id = self.make_order_id()
+        self.post(f"/api/v1/admin/orders/{order_id}/confirm-payment", staff=True)
+        return order_id
+
+    def make_refund_id(self) -> str:
+        body = {"order_id": self.get("delivered_order_id"), "reason": "testing"}
+        return str(self.post("/api/v1/refunds", body)["id"])
+
+    def make_subscription_id(self) -> str:
+        self.get("delivered_order_id")
+        answer = self.api.client.get("/api/v1/subscription", headers=self.headers)
+        return str(answer.json()["subscriptions"][0]["id"])
+
+    def make_field_key(self) -> str:
+        self.post("/api/v1/lead-settings/custom-fields", REQUEST_EXAMPLES["defineCustomField"])
+        return str(REQUEST_EXAMPLES["defineCustomField"]["key"])
+
+    def make_status_key(self) -> str:
+        self.post("/api/v1/lead-settings/statuses", REQUEST_EXAMPLES["addLeadStatus"])
+        return str(REQUEST_EXAMPLES["addLeadStatus"]["key"])
+
+    def make_group_id(self) -> str:
+        answer = self.post("/api/v1/lead-settings/tag-groups", {"name": "行业"})
+        return str(next(g["id"] for g in answer["tag_groups"] if g["name"] == "行业"))
+
+    def make_tag(self) -> str:
+        body = {"name": "制造业", "group_id": self.get("group_id")}
+        self.post("/api/v1/lead-settings/tags", body)
+        return "制造业"
+
+    def make_user_type(self) -> str:
+        self.post("/api/v1/lead-settings/user-types", REQUEST_EXAMPLES["addUserType"])
+        return str(REQUEST_EXAMPLES["addUserType"]["key"])
+
+    def make_channel(self) -> str:
+        return "官网"
