@@ -248,6 +248,7 @@ def test_a_narrow_key_cannot_reach_another_owners_lead_through_any_route(
         == {
             "sales": {
                 ("POST", "/api/v1/leads/{lead_id}/delete"),
+                ("DELETE", "/api/v1/leads/{lead_id}"),
                 ("POST", "/api/v1/lead-duplicates/{case_id}/delete"),
                 handover,
             },

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 
 from application.leads.commands import UpdateLead
 from application.leads.leads import Leads
+from application.leads.scope import LeadScope
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 from application.tenancy.billing import Billing
 from domain.leads.lead import Lead
@@ -133,9 +134,10 @@ def test_commands_go_on_from_a_snapshot(runtime: Runtime) -> None:
         leads.commit(lead)
     assert [s.originator_version for s in leads.snapshots.get(lead.id)] == [50]
 
-    leads.update_lead(TENANT, lead.id, UpdateLead(title="总监"), expected_version=50)
-    leads.tag(TENANT, lead.id, ["高意向"], add=True)
-    details = leads.follow_up(TENANT, lead.id, "签约前回访")
+    company = LeadScope.whole_company(TENANT)
+    leads.update_lead(company, lead.id, UpdateLead(title="总监"), expected_version=50)
+    leads.tag(company, lead.id, ["高意向"], add=True)
+    details = leads.follow_up(company, lead.id, "签约前回访")
 
     assert details.version == 53
     loaded = assert_reloads_from_snapshot(leads, lead.id)
