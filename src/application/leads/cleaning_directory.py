@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from application.leads.cleaning import Candidate
 from application.leads.scope import CallerOrScope, ScopedLeads
 from application.shared.pages import Page, fetch_page
+from application.shared.tenant_rows import RecordTenants, insert, update
 from application.shared.views import ReadModel, View, iso, parse_iso
 from domain.leads.duplicate_case import DuplicateCase
 
@@ -25,18 +26,21 @@ class DuplicateQueue(ReadModel):
     """One row per duplicate case, with its state."""
 
     name = "lead_duplicates"
+    version = 2  # 2: tenant-first statements, record tenants
     follows = ("leads",)
+    tenants = RecordTenants("leads_duplicate_record_tenants")
     tables = {
         "leads_duplicate_cases": "tenant_id TEXT NOT NULL, case_id TEXT NOT NULL, "
         "status TEXT NOT NULL, reason TEXT NOT NULL, lead_ids TEXT NOT NULL, "
         "has_record INTEGER NOT NULL, survivor_id TEXT, rule TEXT, version INTEGER NOT NULL, "
         "opened_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (tenant_id, case_id)",
+        **tenants.definition,
     }
     indexes = {
-        "leads_duplicate_cases_id": "leads_duplicate_cases (case_id)",
         "leads_duplicate_cases_queue": "leads_duplicate_cases "
         "(tenant_id, status, opened_at, case_id)",
     }
+    platform_wide = {tenants.table: "whose record an id is, for events stored unstamped"}
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -44,21 +48,26 @@ class DuplicateQueue(ReadModel):
 
     @process_event.register(DuplicateCase.Opened)
     def _(self, event: Any, tracking: Tracking) -> None:
-        row = (
-            str(event.tenant_id),
-            str(event.originator_id),
-            "open",
-            event.reason,
-            ",".join(str(lead_id) for lead_id in event.lead_ids),
-            1 if event.record else 0,
-            None,
-            None,
-            event.originator_version,
-            iso(event.timestamp),
-            iso(event.timestamp),
+        row = {
+            "tenant_id": str(event.tenant_id),
+            "case_id": str(event.originator_id),
+            "status": "open",
+            "reason": event.reason,
+            "lead_ids": ",".join(str(lead_id) for lead_id in event.lead_ids),
+            "has_record": 1 if event.record else 0,
+            "survivor_id": None,
+            "rule": None,
+            "version": event.originator_version,
+            "opened_at": iso(event.timestamp),
+            "updated_at": iso(event.timestamp),
+        }
+        self.view.write(
+            tracking,
+            [
+                insert("leads_duplicate_cases", row),
+                *self.tenants.remember(self.view, event, event.tenant_id),
+            ],
         )
-        marks = ", ".join("?" for _ in row)
-        self.view.write(tracking, [(f"INSERT INTO leads_duplicate_cases VALUES ({marks})", row)])
 
     @process_event.register(DuplicateCase.Merged)
     def _(self, event: Any, tracking: Tracking) -> None:
@@ -75,18 +84,12 @@ class DuplicateQueue(ReadModel):
         self._change(event, tracking, status="deleted")
 
     def _change(self, event: Any, tracking: Tracking, **changes: Any) -> None:
-        assignments = "".join(f"{column} = ?, " for column in changes)
-        sql = (
-            f"UPDATE leads_duplicate_cases SET {assignments}version = ?, updated_at = ? "
-            "WHERE case_id = ?"
-        )
-        params = (
-            *changes.values(),
-            event.originator_version,
-            iso(event.timestamp),
-            str(event.originator_id),
-        )
-        self.view.write(tracking, [(sql, params)])
+        changes.update(version=event.originator_version, updated_at=iso(event.timestamp))
+        where = {
+            "tenant_id": self.tenants.of(self.view, event),
+            "case_id": str(event.originator_id),
+        }
+        self.view.write(tracking, [update("leads_duplicate_cases", changes, where=where)])
 
 
 class CaseSummary(BaseModel):

@@ -4,11 +4,13 @@ intake) and each lead's timeline (LEAD-8, LEAD-10)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 
+from application.shared.tenant_rows import RecordTenants, insert, update
 from application.shared.views import ReadModel, Statement, iso
 from domain.leads.identity import LeadIdentity
 from domain.leads.lead import Lead
@@ -41,7 +43,9 @@ class LeadDirectory(ReadModel):
     """Keeps leads searchable, their identities indexed and their timelines in order."""
 
     name = "lead_directory"
+    version = 2  # 2: tenant-first statements, record tenants
     follows = ("leads",)
+    tenants = RecordTenants("leads_record_tenants")
     tables = {
         "leads_leads": "tenant_id TEXT NOT NULL, lead_id TEXT NOT NULL, user_type TEXT NOT NULL, "
         "name TEXT, mobile TEXT, email TEXT, company TEXT, city TEXT, title TEXT, "
@@ -59,19 +63,24 @@ class LeadDirectory(ReadModel):
         "leads_consent": "tenant_id TEXT NOT NULL, lead_id TEXT NOT NULL, "
         "channel TEXT NOT NULL, state TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL, "
         "PRIMARY KEY (tenant_id, lead_id, channel)",
+        **tenants.definition,
     }
+    # Updates name the tenant and the id: only the primary key serves them. The list's
+    # indexes hold live leads only (every list asks `live = 1`), so none of them can serve
+    # `tenant_id = ? AND lead_id = ?`: as full indexes they tied with the primary key on a
+    # small table without statistics (every rebuild starts so), PostgreSQL kept the plan
+    # it prepared then, and each update read all of the tenant's index entries.
     indexes = {
-        "leads_leads_id": "leads_leads (lead_id)",
-        "leads_leads_created": "leads_leads (tenant_id, live, created_at, lead_id)",
+        "leads_leads_created": "leads_leads (tenant_id, created_at, lead_id) WHERE live = 1",
         # sort=updated_at: without it, every page sorts all the tenant's leads (EXPLAIN)
-        "leads_leads_updated": "leads_leads (tenant_id, live, updated_at, lead_id)",
-        "leads_leads_owner": "leads_leads (tenant_id, owner_id, created_at, lead_id)",
-        "leads_leads_status": "leads_leads (tenant_id, status, created_at, lead_id)",
-        "leads_leads_mobile": "leads_leads (tenant_id, mobile)",
-        "leads_leads_email": "leads_leads (tenant_id, email)",
-        "leads_identities_id": "leads_identities (claim_id)",
-        "leads_consent_lead": "leads_consent (lead_id, channel)",
+        "leads_leads_updated": "leads_leads (tenant_id, updated_at, lead_id) WHERE live = 1",
+        "leads_leads_owner": "leads_leads (tenant_id, owner_id, created_at, lead_id) "
+        "WHERE live = 1",
+        "leads_leads_status": "leads_leads (tenant_id, status, created_at, lead_id) WHERE live = 1",
+        "leads_leads_mobile": "leads_leads (tenant_id, mobile) WHERE live = 1",
+        "leads_leads_email": "leads_leads (tenant_id, email) WHERE live = 1",
     }
+    platform_wide = {tenants.table: "whose record an id is, for events stored unstamped"}
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -80,31 +89,35 @@ class LeadDirectory(ReadModel):
     @process_event.register(Lead.Registered)
     def _(self, event: Any, tracking: Tracking) -> None:
         profile, source = event.profile, event.source
-        row = (
-            str(event.tenant_id),
-            str(event.originator_id),
-            event.user_type,
-            profile.get("name"),
-            _first(event.identities, "mobile"),
-            _first(event.identities, "email"),
-            profile.get("company"),
-            profile.get("city"),
-            profile.get("title"),
-            event.status,
-            "assigned" if event.owner_id else "pool",
-            _text(event.owner_id),
-            source.get("level1"),
-            source.get("level2"),
-            "",
-            1,
-            event.originator_version,
-            iso(event.timestamp),
-            iso(event.timestamp),
-        )
-        marks = ", ".join("?" for _ in row)
+        tenant_id = str(event.tenant_id)
+        row = {
+            "tenant_id": tenant_id,
+            "lead_id": str(event.originator_id),
+            "user_type": event.user_type,
+            "name": profile.get("name"),
+            "mobile": _first(event.identities, "mobile"),
+            "email": _first(event.identities, "email"),
+            "company": profile.get("company"),
+            "city": profile.get("city"),
+            "title": profile.get("title"),
+            "status": event.status,
+            "pool_state": "assigned" if event.owner_id else "pool",
+            "owner_id": _text(event.owner_id),
+            "source_level1": source.get("level1"),
+            "source_level2": source.get("level2"),
+            "tags": "",
+            "live": 1,
+            "version": event.originator_version,
+            "created_at": iso(event.timestamp),
+            "updated_at": iso(event.timestamp),
+        }
         self.view.write(
             tracking,
-            [(f"INSERT INTO leads_leads VALUES ({marks})", row), _timeline(event, tracking)],
+            [
+                insert("leads_leads", row),
+                *self.tenants.remember(self.view, event, event.tenant_id),
+                _timeline(event, tracking, tenant_id),
+            ],
         )
 
     @process_event.register(Lead.IdentityAttached)
@@ -121,7 +134,7 @@ class LeadDirectory(ReadModel):
 
     @process_event.register(Lead.Absorbed)
     def _(self, event: Any, tracking: Tracking) -> None:
-        lead_id = str(event.originator_id)
+        tenant_id, lead_id = self._key(event)
         changes: dict[str, Any] = {k: event.profile.get(k) for k in LISTED_PROFILE}
         extra: list[Statement] = []
         if event.owner_id is not None:
@@ -129,32 +142,34 @@ class LeadDirectory(ReadModel):
             extra.append(
                 (
                     "UPDATE leads_leads SET pool_state = 'assigned' "
-                    "WHERE lead_id = ? AND pool_state = 'pool'",
-                    (lead_id,),
+                    "WHERE tenant_id = ? AND lead_id = ? AND pool_state = 'pool'",
+                    (tenant_id, lead_id),
                 )
             )
         if event.tags:
-            extra.append(
-                (
-                    "UPDATE leads_leads SET tags = ? WHERE lead_id = ?",
-                    (self._tags_with(lead_id, set(event.tags)), lead_id),
-                )
+            changes["tags"] = self._tags(tenant_id, lead_id, added=event.tags)
+        for channel, said in event.consent.items():
+            extra += _consent(
+                tenant_id, lead_id, channel, said["state"], said["source"], said["at"]
             )
-        for channel, state in event.consent.items():
-            extra += [
-                ("DELETE FROM leads_consent WHERE lead_id = ? AND channel = ?", (lead_id, channel)),
-                (
-                    "INSERT INTO leads_consent (tenant_id, lead_id, channel, state, source, at) "
-                    "SELECT tenant_id, lead_id, ?, ?, ?, ? FROM leads_leads WHERE lead_id = ?",
-                    (channel, state["state"], state["source"], state["at"], lead_id),
-                ),
-            ]
         self._change(event, tracking, changes, extra=extra)
 
-    def _tags_with(self, lead_id: str, added: set[str]) -> str:
-        """The lead's tags text (",a,b,") with `added` joined."""
-        current = self.view.rows("SELECT tags FROM leads_leads WHERE lead_id = ?", (lead_id,))
-        held = set(filter(None, (current[0]["tags"] if current else "").split(","))) | added
+    def _tags(
+        self,
+        tenant_id: str,
+        lead_id: str,
+        *,
+        added: Collection[str] = (),
+        removed: Collection[str] = (),
+    ) -> str:
+        """The lead's tags text with `added` joined and `removed` taken out. Tags are kept
+        as ",a,b," so `LIKE '%,tag,%'` finds a tag exactly."""
+        current = self.view.rows(
+            "SELECT tags FROM leads_leads WHERE tenant_id = ? AND lead_id = ?",
+            (tenant_id, lead_id),
+        )
+        held = set(filter(None, (current[0]["tags"] if current else "").split(",")))
+        held = (held | set(added)) - set(removed)
         return "," + ",".join(sorted(held)) + "," if held else ""
 
     @process_event.register(Lead.SourceChanged)
@@ -189,34 +204,21 @@ class LeadDirectory(ReadModel):
         state = "assigned" if event.to_owner_id else "pool"
         sql = (
             "UPDATE leads_leads SET pool_state = CASE WHEN pool_state IN "
-            "('won', 'lost', 'closed') THEN pool_state ELSE ? END WHERE lead_id = ?"
+            "('won', 'lost', 'closed') THEN pool_state ELSE ? END "
+            "WHERE tenant_id = ? AND lead_id = ?"
         )
         self._change(
             event,
             tracking,
             {"owner_id": _text(event.to_owner_id)},
-            extra=[(sql, (state, str(event.originator_id)))],
+            extra=[(sql, (state, *self._key(event)))],
         )
 
     @process_event.register(Lead.ConsentChanged)
     def _(self, event: Any, tracking: Tracking) -> None:
-        lead_id = str(event.originator_id)
-        self._change(
-            event,
-            tracking,
-            {},
-            extra=[
-                (
-                    "DELETE FROM leads_consent WHERE lead_id = ? AND channel = ?",
-                    (lead_id, event.channel),
-                ),
-                (
-                    "INSERT INTO leads_consent (tenant_id, lead_id, channel, state, source, at) "
-                    "SELECT tenant_id, lead_id, ?, ?, ?, ? FROM leads_leads WHERE lead_id = ?",
-                    (event.channel, event.state, event.source, event.at, lead_id),
-                ),
-            ],
-        )
+        tenant_id, lead_id = self._key(event)
+        extra = _consent(tenant_id, lead_id, event.channel, event.state, event.source, event.at)
+        self._change(event, tracking, {}, extra=extra)
 
     @process_event.register(Lead.Tagged)
     @process_event.register(Lead.Untagged)
@@ -225,15 +227,12 @@ class LeadDirectory(ReadModel):
         if tags is None:
             self._change(event, tracking, {})
             return
-        # Tags are kept as ",a,b," so `LIKE '%,tag,%'` finds a tag exactly.
-        sql = "UPDATE leads_leads SET tags = ? WHERE lead_id = ?"
-        current = self.view.rows(
-            "SELECT tags FROM leads_leads WHERE lead_id = ?", (str(event.originator_id),)
-        )
-        held = set(filter(None, (current[0]["tags"] if current else "").split(",")))
-        held = held | set(tags) if isinstance(event, Lead.Tagged) else held - set(tags)
-        text = "," + ",".join(sorted(held)) + "," if held else ""
-        self._change(event, tracking, {}, extra=[(sql, (text, str(event.originator_id)))])
+        tenant_id, lead_id = self._key(event)
+        if isinstance(event, Lead.Tagged):
+            text = self._tags(tenant_id, lead_id, added=tags)
+        else:
+            text = self._tags(tenant_id, lead_id, removed=tags)
+        self._change(event, tracking, {"tags": text})
 
     @process_event.register(Lead.MergedInto)
     @process_event.register(Lead.Deleted)
@@ -242,16 +241,31 @@ class LeadDirectory(ReadModel):
 
     @process_event.register(LeadIdentity.Claimed)
     def _(self, event: Any, tracking: Tracking) -> None:
-        row = (str(event.tenant_id), str(event.originator_id), str(event.lead_id))
-        self.view.write(tracking, [("INSERT INTO leads_identities VALUES (?, ?, ?)", row)])
+        row = {
+            "tenant_id": str(event.tenant_id),
+            "claim_id": str(event.originator_id),
+            "lead_id": str(event.lead_id),
+        }
+        self.view.write(
+            tracking,
+            [
+                insert("leads_identities", row),
+                *self.tenants.remember(self.view, event, event.tenant_id),
+            ],
+        )
 
     @process_event.register(LeadIdentity.Moved)
     @process_event.register(LeadIdentity.Released)
     @process_event.register(LeadIdentity.Reclaimed)
     def _(self, event: Any, tracking: Tracking) -> None:
         lead_id = _text(getattr(event, "lead_id", None))  # Released: no lead any more
-        sql = "UPDATE leads_identities SET lead_id = ? WHERE claim_id = ?"
-        self.view.write(tracking, [(sql, (lead_id, str(event.originator_id)))])
+        tenant_id, claim_id = self._key(event)
+        where = {"tenant_id": tenant_id, "claim_id": claim_id}
+        self.view.write(tracking, [update("leads_identities", {"lead_id": lead_id}, where=where)])
+
+    def _key(self, event: Any) -> tuple[str, str]:
+        """(tenant, record id) of the record `event` belongs to, as stored in rows."""
+        return self.tenants.of(self.view, event), str(event.originator_id)
 
     def _change(
         self,
@@ -262,39 +276,65 @@ class LeadDirectory(ReadModel):
         only_if_empty: str | None = None,
         extra: list[Statement] | None = None,
     ) -> None:
+        tenant_id, lead_id = self._key(event)
         assignments = "".join(f"{column} = ?, " for column in changes)
         if only_if_empty:  # the list shows the first mobile / e-mail a lead had
             assignments = f"{only_if_empty} = COALESCE({only_if_empty}, ?), "
         statement = (
-            f"UPDATE leads_leads SET {assignments}version = ?, updated_at = ? WHERE lead_id = ?",
+            f"UPDATE leads_leads SET {assignments}version = ?, updated_at = ? "
+            "WHERE tenant_id = ? AND lead_id = ?",
             (
                 *changes.values(),
                 event.originator_version,
                 iso(event.timestamp),
-                str(event.originator_id),
+                tenant_id,
+                lead_id,
             ),
         )
-        self.view.write(tracking, [statement, *(extra or []), _timeline(event, tracking)])
+        self.view.write(
+            tracking, [statement, *(extra or []), _timeline(event, tracking, tenant_id)]
+        )
 
 
-def _timeline(event: Any, tracking: Tracking) -> Statement:
-    """One timeline row; the tenant comes from the lead's row (only creation events
-    carry it), so the lead's row must exist first in the same transaction."""
+def _consent(
+    tenant_id: str, lead_id: str, channel: str, state: str, source: str, at: str
+) -> list[Statement]:
+    """The lead's one row for `channel`, replaced."""
+    return [
+        (
+            "DELETE FROM leads_consent WHERE tenant_id = ? AND lead_id = ? AND channel = ?",
+            (tenant_id, lead_id, channel),
+        ),
+        insert(
+            "leads_consent",
+            {
+                "tenant_id": tenant_id,
+                "lead_id": lead_id,
+                "channel": channel,
+                "state": state,
+                "source": source,
+                "at": at,
+            },
+        ),
+    ]
+
+
+def _timeline(event: Any, tracking: Tracking, tenant_id: str) -> Statement:
+    """One timeline row: the lead's event at its position in the application's order."""
     kind = type(event).__name__
     details = {key: _plain(getattr(event, key, None)) for key in TIMELINE_FIELDS.get(kind, ())}
     actor = (getattr(event, "_meta", None) or {}).get("actor")
-    return (
-        "INSERT INTO leads_timeline (tenant_id, lead_id, position, at, kind, actor, details) "
-        "SELECT tenant_id, ?, ?, ?, ?, ?, ? FROM leads_leads WHERE lead_id = ?",
-        (
-            str(event.originator_id),
-            tracking.notification_id,
-            iso(event.timestamp),
-            f"lead.{kind}",
-            json.dumps(actor) if actor else None,
-            json.dumps(details, ensure_ascii=False, default=str),
-            str(event.originator_id),
-        ),
+    return insert(
+        "leads_timeline",
+        {
+            "tenant_id": tenant_id,
+            "lead_id": str(event.originator_id),
+            "position": tracking.notification_id,
+            "at": iso(event.timestamp),
+            "kind": f"lead.{kind}",
+            "actor": json.dumps(actor) if actor else None,
+            "details": json.dumps(details, ensure_ascii=False, default=str),
+        },
     )
 
 

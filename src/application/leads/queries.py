@@ -150,8 +150,8 @@ def where_clause(scope: LeadScope, found: LeadFilter) -> tuple[str, list[Any]]:
     list goes through here, so none can leave the scope out."""
     clauses, params = ["tenant_id = ?", "live = 1"], [str(scope.tenant_id)]
     if scope.owners is not None:
-        if not scope.owners:
-            return "1 = 0", []
+        if not scope.owners:  # a scope of nobody: nothing, still asked of the tenant's rows
+            return "tenant_id = ? AND 1 = 0", [str(scope.tenant_id)]
         owners = sorted(scope.owners)
         clauses.append(f"owner_id IN ({', '.join('?' for _ in owners)})")
         params += [str(owner) for owner in owners]

@@ -60,6 +60,9 @@ class ReadModel(Projection[View]):
     follows: ClassVar[tuple[str, ...]]
     tables: ClassVar[dict[str, str]] = {}  # table name -> column definitions
     indexes: ClassVar[dict[str, str]] = {}  # index name -> "table (columns)"
+    # The shape of the tables and what their rows hold: bump it with any change to either,
+    # and a stored view of another version is emptied and replayed (rebuilt).
+    version: ClassVar[int] = 1
 
     @classmethod
     def create_statements(cls) -> list[str]:

@@ -11,6 +11,7 @@ from eventsourcing.persistence import Tracking
 from pydantic import BaseModel
 
 from application.shared.pages import Page, fetch_page
+from application.shared.tenant_rows import RecordTenants, insert, update
 from application.shared.views import ReadModel, View, iso, parse_iso
 from application.tenancy.commands import ApiKeyDetails, StaffDetails
 from domain.tenancy import ApiKey, StaffAccount, Tenant
@@ -31,7 +32,9 @@ class TenancyDirectory(ReadModel):
     """Keeps the tenant, API-key and staff lists in step with the tenancy events."""
 
     name = "tenancy_directory"
+    version = 2  # 2: tenant-first statements, record tenants
     follows = ("tenancy",)
+    tenants = RecordTenants("tenancy_record_tenants")
     tables = {
         "tenancy_tenants": "tenant_id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, "
         "timezone TEXT NOT NULL, version INTEGER NOT NULL, created_at TEXT NOT NULL, "
@@ -42,13 +45,21 @@ class TenancyDirectory(ReadModel):
         "tenancy_staff": "staff_id TEXT NOT NULL, email TEXT NOT NULL, display_name TEXT NOT NULL, "
         "roles TEXT NOT NULL, active INTEGER NOT NULL, version INTEGER NOT NULL, "
         "created_at TEXT NOT NULL, PRIMARY KEY (staff_id)",
+        **tenants.definition,
     }
     indexes = {
-        "tenancy_api_keys_id": "tenancy_api_keys (key_id)",
         "tenancy_tenants_created": "tenancy_tenants (created_at, tenant_id)",
         "tenancy_tenants_branches": "tenancy_tenants (head_office_id, created_at, tenant_id)",
         "tenancy_api_keys_created": "tenancy_api_keys (tenant_id, created_at, key_id)",
         "tenancy_staff_created": "tenancy_staff (created_at, staff_id)",
+    }
+    # What serves the platform rather than one tenant, and why (DESIGN: tenant_id leads
+    # every other key and index).
+    platform_wide = {
+        "tenancy_staff": "staff accounts belong to the platform, not to a tenant",
+        "tenancy_tenants_created": "the back office lists every tenant, newest first",
+        "tenancy_tenants_branches": "a head office's branches are other tenants",
+        tenants.table: "whose record an id is, for events stored unstamped",
     }
 
     @singledispatchmethod
@@ -60,126 +71,107 @@ class TenancyDirectory(ReadModel):
         self.view.write(
             tracking,
             [
-                (
-                    "INSERT INTO tenancy_tenants VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-                    (
-                        str(event.originator_id),
-                        event.name,
-                        "active",
-                        event.timezone,
-                        event.originator_version,
-                        iso(event.timestamp),
-                        iso(event.timestamp),
-                    ),
+                insert(
+                    "tenancy_tenants",
+                    {
+                        "tenant_id": str(event.originator_id),
+                        "name": event.name,
+                        "status": "active",
+                        "timezone": event.timezone,
+                        "version": event.originator_version,
+                        "created_at": iso(event.timestamp),
+                        "updated_at": iso(event.timestamp),
+                        "head_office_id": None,
+                    },
                 )
             ],
         )
 
     @process_event.register(Tenant.Renamed)
     def _(self, event: Any, tracking: Tracking) -> None:
-        self._update_tenant(event, tracking, "name = ?", event.name)
+        self._update_tenant(event, tracking, name=event.name)
 
     @process_event.register(Tenant.TimezoneChanged)
     def _(self, event: Any, tracking: Tracking) -> None:
-        self._update_tenant(event, tracking, "timezone = ?", event.timezone)
+        self._update_tenant(event, tracking, timezone=event.timezone)
 
     @process_event.register(Tenant.Suspended)
     def _(self, event: Any, tracking: Tracking) -> None:
-        self._update_tenant(event, tracking, "status = ?", "suspended")
+        self._update_tenant(event, tracking, status="suspended")
 
     @process_event.register(Tenant.Reactivated)
     def _(self, event: Any, tracking: Tracking) -> None:
-        self._update_tenant(event, tracking, "status = ?", "active")
+        self._update_tenant(event, tracking, status="active")
 
     @process_event.register(Tenant.HeadOfficeAssigned)
     def _(self, event: Any, tracking: Tracking) -> None:
-        self._update_tenant(event, tracking, "head_office_id = ?", str(event.head_office_id))
+        self._update_tenant(event, tracking, head_office_id=str(event.head_office_id))
 
     @process_event.register(Tenant.OwnerChanged)
     @process_event.register(Tenant.SettingsUpdated)
     def _(self, event: Any, tracking: Tracking) -> None:
-        self._update_tenant(event, tracking, "status = status", None)
+        self._update_tenant(event, tracking)
 
-    def _update_tenant(self, event: Any, tracking: Tracking, assignment: str, value: Any) -> None:
-        params = (value,) if value is not None else ()
-        self.view.write(
-            tracking,
-            [
-                (
-                    f"UPDATE tenancy_tenants SET {assignment}, version = ?, updated_at = ? "
-                    "WHERE tenant_id = ?",
-                    (
-                        *params,
-                        event.originator_version,
-                        iso(event.timestamp),
-                        str(event.originator_id),
-                    ),
-                )
-            ],
-        )
+    def _update_tenant(self, event: Any, tracking: Tracking, **changes: Any) -> None:
+        changes = {**changes, "version": event.originator_version}
+        changes["updated_at"] = iso(event.timestamp)
+        # A tenant is its own record: its id is the tenant.
+        where = {"tenant_id": str(event.originator_id)}
+        self.view.write(tracking, [update("tenancy_tenants", changes, where=where)])
 
     @process_event.register(ApiKey.Issued)
     def _(self, event: Any, tracking: Tracking) -> None:
         self.view.write(
             tracking,
             [
-                (
-                    "INSERT INTO tenancy_api_keys VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-                    (
-                        str(event.tenant_id),
-                        str(event.originator_id),
-                        event.name,
-                        ",".join(event.roles),
-                        str(event.employee_id) if event.employee_id else None,
-                        event.originator_version,
-                        iso(event.timestamp),
-                    ),
-                )
+                insert(
+                    "tenancy_api_keys",
+                    {
+                        "tenant_id": str(event.tenant_id),
+                        "key_id": str(event.originator_id),
+                        "name": event.name,
+                        "roles": ",".join(event.roles),
+                        "employee_id": str(event.employee_id) if event.employee_id else None,
+                        "revoked": 0,
+                        "version": event.originator_version,
+                        "created_at": iso(event.timestamp),
+                    },
+                ),
+                *self.tenants.remember(self.view, event, event.tenant_id),
             ],
         )
 
     @process_event.register(ApiKey.Revoked)
     def _(self, event: Any, tracking: Tracking) -> None:
-        self.view.write(
-            tracking,
-            [
-                (
-                    "UPDATE tenancy_api_keys SET revoked = 1, version = ? WHERE key_id = ?",
-                    (event.originator_version, str(event.originator_id)),
-                )
-            ],
-        )
+        where = {"tenant_id": self.tenants.of(self.view, event), "key_id": str(event.originator_id)}
+        changes = {"revoked": 1, "version": event.originator_version}
+        self.view.write(tracking, [update("tenancy_api_keys", changes, where=where)])
 
     @process_event.register(StaffAccount.Enrolled)
     def _(self, event: Any, tracking: Tracking) -> None:
         self.view.write(
             tracking,
             [
-                (
-                    "INSERT INTO tenancy_staff VALUES (?, ?, ?, ?, 1, ?, ?)",
-                    (
-                        str(event.originator_id),
-                        event.email,
-                        event.display_name,
-                        ",".join(event.roles),
-                        event.originator_version,
-                        iso(event.timestamp),
-                    ),
+                insert(
+                    "tenancy_staff",
+                    {
+                        "staff_id": str(event.originator_id),
+                        "email": event.email,
+                        "display_name": event.display_name,
+                        "roles": ",".join(event.roles),
+                        "active": 1,
+                        "version": event.originator_version,
+                        "created_at": iso(event.timestamp),
+                    },
                 )
             ],
         )
 
     @process_event.register(StaffAccount.Disabled)
     def _(self, event: Any, tracking: Tracking) -> None:
-        self.view.write(
-            tracking,
-            [
-                (
-                    "UPDATE tenancy_staff SET active = 0, version = ? WHERE staff_id = ?",
-                    (event.originator_version, str(event.originator_id)),
-                )
-            ],
-        )
+        changes = {"active": 0, "version": event.originator_version}
+        where = {"staff_id": str(event.originator_id)}  # a platform record: no tenant
+        self.view.write(tracking, [update("tenancy_staff", changes, where=where)])
 
 
 class TenancyQueries:
