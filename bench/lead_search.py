@@ -42,6 +42,7 @@ from rich.console import Console
 from rich.table import Table
 
 from application.leads.queries import LeadFilter, where_clause
+from application.leads.scope import LeadScope
 
 DATABASE = "huoke_bench_leads"
 CIPHER_KEY = base64.b64encode(b"huoke-bench-key-0123456789abcde!").decode()
@@ -131,7 +132,8 @@ def _measure(url: str, tenant_id: UUID, base: str, token: str, options: Any) -> 
         _wait_until_up(client)
         for name, params in QUERIES:
             filters = {k: v for k, v in params.items() if k != "sort"}
-            where, values = where_clause(tenant_id, LeadFilter(**filters), owners=None)  # type: ignore[arg-type]
+            scope = LeadScope.whole_company(UUID(str(tenant_id)))
+            where, values = where_clause(scope, LeadFilter(**filters))  # type: ignore[arg-type]
             sort = params.get("sort", "created_at")
             sql = (  # what LeadQueries.search sends for the first page
                 f"SELECT * FROM leads_leads WHERE {where} "

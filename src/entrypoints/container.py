@@ -198,6 +198,7 @@ class Runtime:
                     self.container.providers[n]()
                     for n in upstreams_of(model, self.application_names)
                 ]
+                view.ensure_version()  # type: ignore[attr-defined]
                 follower = self.make_follower(model, view)
                 return rebuild(
                     follower, view, upstreams, **({"progress": progress} if progress else {})

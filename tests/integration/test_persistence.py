@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 from dataclasses import replace
 
@@ -157,3 +158,51 @@ def test_only_one_runner_may_hold_a_view(fresh_settings: Settings) -> None:
         second.release()
     finally:
         runtime.close()
+
+
+def test_a_view_built_by_another_version_of_its_read_model_is_rebuilt(
+    fresh_settings: Settings,
+) -> None:
+    runtime = Runtime(fresh_settings).start()
+    try:
+        with acting(replace(OPERATOR, read_your_writes=True)):
+            tenant = runtime.container.tenancy().register_tenant(
+                RegisterTenant(name="Acme", owner_name="Li", owner_contact="li@acme.cn")
+            )
+        view = runtime.container.tenancy_view()
+        assert view.rows("SELECT version FROM read_model_versions")[0]["version"] >= 1
+    finally:
+        runtime.close()
+    # As if the stored view had been built by an older version with other tables.
+    stale = Runtime(replace(fresh_settings, in_process_projections=False)).start()
+    try:
+        view = stale.container.tenancy_view()
+        with view.datastore.transaction(commit=True) as cursor:
+            cursor.execute("UPDATE read_model_versions SET version = 0")
+            cursor.execute("DELETE FROM tenancy_tenants")
+    finally:
+        stale.close()
+
+    runtime = Runtime(fresh_settings).start()
+    try:
+        view = runtime.container.tenancy_view()
+        deadline = time.monotonic() + 20
+        while not (
+            view.rows("SELECT tenant_id FROM tenancy_tenants")
+            and view.rows(
+                "SELECT version FROM read_model_versions WHERE name = ?",
+                ["tenancy_directory"],
+            )[0]["version"]
+            == view.read_model.version
+        ):
+            assert time.monotonic() < deadline, "the stale view was not rebuilt"
+            time.sleep(0.05)
+        rows = view.rows("SELECT tenant_id FROM tenancy_tenants")
+        versions = view.rows(
+            "SELECT version FROM read_model_versions WHERE name = ?",
+            ["tenancy_directory"],
+        )
+    finally:
+        runtime.close()
+    assert [row["tenant_id"] for row in rows] == [str(tenant.id)]
+    assert versions[0]["version"] == view.read_model.version

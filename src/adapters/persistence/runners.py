@@ -290,6 +290,8 @@ class FollowerRunner:
             try:
                 if running.follower is None:
                     running.view = self.infrastructure.open_view(running.model, create_table=False)
+                    if running.view.ensure_version():  # type: ignore[attr-defined]
+                        log.warning("%s changed shape: rebuilding it", running.model.name)
                     running.follower = self.make_follower(running.model, running.view)
                 assert running.view is not None
                 for name in running.upstreams:

@@ -14,6 +14,8 @@ from psycopg.sql import SQL
 
 from application.shared.views import ReadModel, Statement, View
 
+_MARKER = "__migration__"  # the row in which the library records its table migrations
+
 
 class BatchingView(View):
     """`write` and `rows` inside one open transaction while a batch runs (the worker's
@@ -62,9 +64,41 @@ class BatchingView(View):
             (f"DROP TABLE IF EXISTS {t}", ()) for t in self.read_model.tables
         ]
         statements += [(sql, ()) for sql in self.read_model.create_statements()]
-        statements.append((f"DELETE FROM {tracking_table}", ()))  # every upstream's position
+        # Every upstream's position, not the library's own migration marker.
+        statements.append((f"DELETE FROM {tracking_table} WHERE application_name <> ?", (_MARKER,)))
         with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
             self._execute(cursor, statements)
+
+    def ensure_version(self) -> bool:
+        """Empty the view when it was built by another version of its read model (its
+        tables changed shape), so the runner replays it; answers whether it did. A view
+        with positions but no recorded version was built by version 1."""
+        name, version = self.read_model.name, self.read_model.version
+        create = (
+            "CREATE TABLE IF NOT EXISTS read_model_versions "
+            "(name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+        )
+        with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+            self._execute(cursor, [(create, ())])
+            found = self._query(
+                cursor, "SELECT version FROM read_model_versions WHERE name = ?", (name,)
+            )
+        if found:
+            stored = int(found[0]["version"])
+        else:
+            stored = 1 if self.max_tracking_id_of_any() else version
+        record = [
+            ("DELETE FROM read_model_versions WHERE name = ?", (name,)),
+            ("INSERT INTO read_model_versions (name, version) VALUES (?, ?)", (name, version)),
+        ]
+        if stored != version:
+            self.reset()
+        with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
+            self._execute(cursor, record)
+        return stored != version
+
+    def max_tracking_id_of_any(self) -> bool:
+        raise NotImplementedError
 
     def _execute(self, cursor: Any, statements: Sequence[Statement]) -> None:
         raise NotImplementedError
@@ -91,6 +125,16 @@ class SQLiteView(BatchingView, SQLiteTrackingRecorder):
     def reset(self) -> None:
         self._recreate("tracking")
 
+    def max_tracking_id_of_any(self) -> bool:
+        with self.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            return bool(
+                self._query(
+                    cursor,
+                    "SELECT 1 AS n FROM tracking WHERE application_name <> ? LIMIT 1",
+                    (_MARKER,),
+                )
+            )
+
 
 class PostgresView(BatchingView, PostgresTrackingRecorder):
     """A read model's tables beside its `<name>_tracking` table in PostgreSQL."""
@@ -114,6 +158,17 @@ class PostgresView(BatchingView, PostgresTrackingRecorder):
 
     def reset(self) -> None:
         self._recreate(f"{self.datastore.schema}.{self.tracking_table_name}")
+
+    def max_tracking_id_of_any(self) -> bool:
+        table = f"{self.datastore.schema}.{self.tracking_table_name}"
+        with self.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            return bool(
+                self._query(
+                    cursor,
+                    f"SELECT 1 AS n FROM {table} WHERE application_name <> ? LIMIT 1",
+                    (_MARKER,),
+                )
+            )
 
 
 def _postgres(sql: str) -> Any:
