@@ -109,6 +109,28 @@ class Api:
         tenant_id = self.new_tenant()
         return tenant_id, self.new_key(tenant_id, *roles)
 
+    def one_of_each(self) -> dict[str, str]:
+        """A new tenant (with an admin key) holding one record of every kind, by the names
+        the route catalogue's path parameters use."""
+        tenant_id, token = self.tenant_with_key("tenant_admin")
+        headers = {**self.key(token), "Prefer": "read-your-writes"}
+        department = self.client.post("/api/v1/departments", json={"name": "D"}, headers=headers)
+        employee = self.client.post(
+            "/api/v1/employees", json={"name": "E", "roles": ["sales"]}, headers=headers
+        )
+        key = self.client.post(
+            "/api/v1/api-keys", json={"name": "K", "roles": ["marketer"]}, headers=headers
+        )
+        return {
+            "token": token,
+            "tenant_id": tenant_id,
+            "department_id": department.json()["id"],
+            "employee_id": employee.json()["id"],
+            "key_id": key.json()["id"],
+            "aggregate_id": department.json()["id"],
+            **self.billing_records(token),
+        }
+
     def billing_records(self, token: str) -> dict[str, str]:
         """A paid, delivered order with an open refund ticket, its subscription, and a
         branch tenant: one of each billing record of the key's tenant."""

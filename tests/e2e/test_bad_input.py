@@ -14,24 +14,7 @@ from tests.e2e.routes import Route, api_routes
 @pytest.fixture
 def own_records(api: Api) -> dict[str, str]:
     """The caller's own records, so a good body would succeed on every route."""
-    tenant_id, token = api.tenant_with_key("tenant_admin")
-    headers = {**api.key(token), "Prefer": "read-your-writes"}
-    department = api.client.post("/api/v1/departments", json={"name": "D"}, headers=headers)
-    employee = api.client.post(
-        "/api/v1/employees", json={"name": "E", "roles": ["sales"]}, headers=headers
-    )
-    key = api.client.post(
-        "/api/v1/api-keys", json={"name": "K", "roles": ["sales"]}, headers=headers
-    )
-    return {
-        "token": token,
-        "tenant_id": tenant_id,
-        "department_id": department.json()["id"],
-        "employee_id": employee.json()["id"],
-        "key_id": key.json()["id"],
-        "staff_id": "00000000-0000-0000-0000-000000000000",
-        **api.billing_records(token),
-    }
+    return {**api.one_of_each(), "staff_id": "00000000-0000-0000-0000-000000000000"}
 
 
 def _body_routes(api: Api) -> list[Route]:

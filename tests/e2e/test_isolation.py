@@ -13,25 +13,8 @@ from tests.e2e.routes import Route, api_routes
 @pytest.fixture
 def first_tenant(api: Api) -> dict[str, str]:
     """Tenant A with one of each record, all at version 1."""
-    tenant_id, token = api.tenant_with_key("tenant_admin")
-    headers = {**api.key(token), "Prefer": "read-your-writes"}
-    department = api.client.post("/api/v1/departments", json={"name": "A-dept"}, headers=headers)
-    employee = api.client.post(
-        "/api/v1/employees", json={"name": "A-person", "roles": ["sales"]}, headers=headers
-    )
-    key = api.client.post(
-        "/api/v1/api-keys", json={"name": "A-key", "roles": ["marketer"]}, headers=headers
-    )
-    return {
-        "token": token,
-        "tenant_id": tenant_id,
-        "department_id": department.json()["id"],
-        "employee_id": employee.json()["id"],
-        "key_id": key.json()["id"],
-        "aggregate_id": department.json()["id"],
-        "staff_id": tenant_id,
-        **api.billing_records(token),
-    }
+    records = api.one_of_each()
+    return {**records, "staff_id": records["tenant_id"]}
 
 
 def test_every_route_hides_another_tenants_records(api: Api, first_tenant: dict[str, str]):

@@ -39,24 +39,7 @@ def _beyond_the_schema(status: int, problem: dict[str, Any]) -> bool:
 @pytest.fixture
 def records(api: Api) -> dict[str, str]:
     """A tenant with one of each record, so that generated requests reach the handlers."""
-    tenant_id, token = api.tenant_with_key("tenant_admin")
-    headers = {**api.key(token), "Prefer": "read-your-writes"}
-    department = api.client.post("/api/v1/departments", json={"name": "D"}, headers=headers)
-    employee = api.client.post(
-        "/api/v1/employees", json={"name": "E", "roles": ["sales"]}, headers=headers
-    )
-    key = api.client.post(
-        "/api/v1/api-keys", json={"name": "K", "roles": ["sales"]}, headers=headers
-    )
-    return {
-        "token": token,
-        "tenant_id": tenant_id,
-        "department_id": department.json()["id"],
-        "employee_id": employee.json()["id"],
-        "key_id": key.json()["id"],
-        "aggregate_id": department.json()["id"],
-        **api.billing_records(token),
-    }
+    return api.one_of_each()
 
 
 def test_schemathesis_finds_no_mismatch(api: Api, records: dict[str, str]) -> None:
