@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -22,6 +23,7 @@ from domain.shared.errors import DomainError, InvalidValue, StateConflict
 from domain.tenancy.order import AmountMismatch
 from domain.tenancy.subscription import SubscriptionInactive
 from domain.tenancy.usage import QuotaExceeded
+from entrypoints.http.languages import Catalogue, preferred_language
 
 log = logging.getLogger("huoke.http")
 PROBLEM_JSON = "application/problem+json"
@@ -56,6 +58,158 @@ class PreconditionRequired(HTTPException):
     status_code = 428
 
 
+class DetailShape(NamedTuple):
+    """An English message made from a template: `pattern` reads its parts, `msgid` is the
+    template in the catalogue, and the parts named in `translated` are themselves English
+    texts of the catalogue (a record's kind, an action), not values (ids, numbers, names)."""
+
+    pattern: re.Pattern[str]
+    msgid: str
+    translated: tuple[str, ...] = ()
+
+
+def _shape(pattern: str, msgid: str, *translated: str) -> DetailShape:
+    return DetailShape(re.compile(pattern), msgid, translated)
+
+
+_WORD = r"[\w.\[\]-]+"
+# The frequent parametrised messages; any other message is translated only when it is a
+# msgid itself, and stays English otherwise (a half-translated text helps nobody).
+_DETAIL_SHAPES = (
+    # validation (pydantic, msgspec) and our own value objects
+    _shape(
+        r"String should have at most (?P<max>\d+) characters?",
+        "String should have at most %(max)s characters",
+    ),
+    _shape(
+        r"String should have at least (?P<min>\d+) characters?",
+        "String should have at least %(min)s characters",
+    ),
+    _shape(
+        r"List should have at most (?P<max>\d+) items? after validation, not (?P<got>\d+)",
+        "List should have at most %(max)s items after validation, not %(got)s",
+    ),
+    _shape(
+        r"List should have at least (?P<min>\d+) items? after validation, not (?P<got>\d+)",
+        "List should have at least %(min)s items after validation, not %(got)s",
+    ),
+    _shape(
+        r"Input should be a valid (?P<kind>[\w ]+?)(?:, .*)?",
+        "Input should be a valid %(kind)s",
+        "kind",
+    ),
+    _shape(
+        r"Input should be (?P<op>(?:greater|less) than(?: or equal to)?) (?P<bound>\S+)",
+        "Input should be %(op)s %(bound)s",
+        "op",
+    ),
+    _shape(r"Input should be (?P<choices>'.+)", "Input should be %(choices)s"),
+    _shape(r"Value error, (?P<message>.+)", "Value error, %(message)s", "message"),
+    _shape(
+        r"value is not a valid email address: (?P<reason>.+)",
+        "value is not a valid email address: %(reason)s",
+    ),
+    _shape(
+        r"Expected `(?P<kind>[^`]+)`, got `(?P<got>[^`]+)`", "Expected `%(kind)s`, got `%(got)s`"
+    ),
+    _shape(
+        r"Expected `(?P<kind>[^`]+)` (?P<op><=|>=|<|>) (?P<bound>\S+)",
+        "Expected `%(kind)s` %(op)s %(bound)s",
+    ),
+    _shape(
+        r"Expected `(?P<kind>[^`]+)` of length (?P<op><=|>=) (?P<bound>\d+)",
+        "Expected `%(kind)s` of length %(op)s %(bound)s",
+    ),
+    _shape(
+        r"Object missing required field `(?P<field>[^`]+)`",
+        "Object missing required field `%(field)s`",
+    ),
+    _shape(r"JSON is malformed: (?P<reason>.+)", "JSON is malformed: %(reason)s"),
+    _shape(rf"(?P<field>{_WORD}) must not be empty", "%(field)s must not be empty"),
+    _shape(
+        rf"(?P<field>{_WORD}) must be at most (?P<max>\d+) characters",
+        "%(field)s must be at most %(max)s characters",
+    ),
+    _shape(rf"(?P<field>{_WORD}) must be an e-mail address", "%(field)s must be an e-mail address"),
+    _shape(
+        rf"(?P<field>{_WORD}) is longer than (?P<max>\d+) characters",
+        "%(field)s is longer than %(max)s characters",
+    ),
+    _shape(rf"(?P<field>{_WORD}) is required", "%(field)s is required"),
+    _shape(r"limit must be between 1 and (?P<max>\d+)", "limit must be between 1 and %(max)s"),
+    _shape(
+        r"a tenant has at most (?P<max>\d+) (?P<things>[\w -]+)",
+        "a tenant has at most %(max)s %(things)s",
+        "things",
+    ),
+    # records
+    _shape(r"no (?P<thing>[A-Z]\w*) (?P<id>\S+)", "no %(thing)s %(id)s", "thing"),
+    _shape(r"no (?P<thing>[a-z][a-z -]*?) (?P<id>'[^']*'|[\w-]+)", "no %(thing)s %(id)s", "thing"),
+    _shape(
+        r"(?P<thing>[A-Z]\w*) is at version (?P<actual>\d+), not (?P<expected>\d+)",
+        "%(thing)s is at version %(actual)s, not %(expected)s",
+        "thing",
+    ),
+    _shape(r"the lead was merged into (?P<id>\S+)", "the lead was merged into %(id)s"),
+    # access
+    _shape(
+        r"roles (?P<roles>[\w, ]+) may not (?P<action>\w+) (?P<resource>\S+)",
+        "roles %(roles)s may not %(action)s %(resource)s",
+        "action",
+    ),
+    _shape(
+        r"staff roles (?P<roles>[\w, ]+) may not (?P<action>\w+) (?P<resource>\S+)",
+        "staff roles %(roles)s may not %(action)s %(resource)s",
+        "action",
+    ),
+    _shape(
+        r"quota (?P<quota>\S+) allows (?P<limit>\d+); "
+        r"(?P<used>\d+) used, (?P<amount>\d+) more requested",
+        "quota %(quota)s allows %(limit)s; %(used)s used, %(amount)s more requested",
+    ),
+    _shape(r"quota (?P<quota>\S+) is busy; retry", "quota %(quota)s is busy; retry"),
+    # a validation problem's detail: the field, then the first message about it
+    _shape(rf"(?P<field>{_WORD}): (?P<message>.+)", "%(field)s: %(message)s", "message"),
+)
+_CATALOGUES = {"zh-CN": Catalogue.read("problems", "zh-CN")}
+
+
+def problem_language(request: Request[Any, Any, Any]) -> str:
+    """The language of the caller's problems: zh-CN when it prefers Chinese, else en."""
+    return preferred_language(request.headers.get("accept-language"))
+
+
+def translated(text: str, language: str) -> str:
+    """`text` (an English title or message) in `language`: a msgid of the catalogue, or a
+    message of a known shape whose template is one; otherwise `text` unchanged."""
+    catalogue = _CATALOGUES.get(language)
+    if catalogue is None:
+        return text
+    return _translate(text, catalogue) or text
+
+
+def _translate(text: str, catalogue: Catalogue) -> str | None:
+    if text in catalogue:
+        return catalogue.gettext(text)
+    for shape in _DETAIL_SHAPES:
+        match = shape.pattern.fullmatch(text)
+        if match is None:
+            continue
+        params: dict[str, str] = match.groupdict()
+        for name in shape.translated:
+            part = _translate(params[name], catalogue)
+            if part is None:
+                break
+            params[name] = part
+        else:
+            return catalogue.gettext(shape.msgid, params)
+    return None
+
+
+def _title(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,
@@ -65,20 +219,21 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response[dict[str, Any]]:
+    language = problem_language(request)
     body = {
         "type": f"/problems/{code}",
-        "title": code.replace("_", " ").capitalize(),
+        "title": translated(_title(code), language),
         "status": status,
         "code": code,
-        "detail": detail,
+        "detail": translated(detail, language),
         "instance": request.url.path,
         "request_id": request.scope.get("huoke.request_id"),
         **{key: value for key, value in extra.items() if value is not None},
     }
-    headers = dict(headers or {})
+    headers = {**(headers or {}), "Content-Language": language}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def on_application_error(request: Request[Any, Any, Any], exc: ApplicationError) -> Response[Any]:
@@ -129,6 +284,10 @@ def on_validation_error(request: Request[Any, Any, Any], exc: ValidationExceptio
         return problem(request, 422, "malformed_json", str(exc.detail))
     first = errors[0]
     detail = f"{first['field']}: {first['message']}" if first["field"] else str(first["message"])
+    language = problem_language(request)
+    for error in errors:  # each field's message in the caller's language too (fields stay)
+        if isinstance(error["message"], str):
+            error["message"] = translated(error["message"], language)
     return problem(request, 422, "invalid_input", detail, field=first["field"], errors=errors)
 
 
