@@ -156,11 +156,13 @@ _DETAIL_SHAPES = (
         r"roles (?P<roles>[\w, ]+) may not (?P<action>\w+) (?P<resource>\S+)",
         "roles %(roles)s may not %(action)s %(resource)s",
         "action",
+        "resource",
     ),
     _shape(
         r"staff roles (?P<roles>[\w, ]+) may not (?P<action>\w+) (?P<resource>\S+)",
         "staff roles %(roles)s may not %(action)s %(resource)s",
         "action",
+        "resource",
     ),
     _shape(
         r"quota (?P<quota>\S+) allows (?P<limit>\d+); "
