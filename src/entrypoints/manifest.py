@@ -18,6 +18,7 @@ from litestar.openapi.spec import Tag
 
 from application.shared.views import ReadModel
 from domain.shared.access import Grants
+from entrypoints.web.nav import NavItem
 
 # A context's providers, given the container built so far (the platform's providers
 # and those of the contexts registered before it).
@@ -46,3 +47,6 @@ class Manifest:
     tags: tuple[Tag, ...] = ()
     # Event topics that change configuration (AUD-4), with what the operation log says.
     configuration_events: Mapping[str, str] = field(default_factory=dict)
+    # Console pages (controllers under /console) and their sidebar entries.
+    console: tuple[Any, ...] = ()
+    console_nav: tuple[NavItem, ...] = ()

@@ -3,12 +3,13 @@ those before it). Adding a context: its own files, and one line here."""
 
 from __future__ import annotations
 
-from entrypoints.contexts import audit, leads, org, tenancy
+from entrypoints.contexts import audit, leads, logins, org, tenancy
 from entrypoints.manifest import Manifest
 
 CONTEXTS: tuple[Manifest, ...] = (
     org.MANIFEST,
     tenancy.MANIFEST,
+    logins.MANIFEST,
     leads.MANIFEST,
     audit.MANIFEST,
 )

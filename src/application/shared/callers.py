@@ -12,7 +12,8 @@ from domain.shared.access import Action, DataScope, PermissionMatrix, TenantRole
 
 @dataclass(frozen=True)
 class TenantCaller:
-    """A request made with a tenant's API key; `permissions` is the matrix every context
+    """A request made with a tenant's API key, or by an employee signed in to the console
+    (`key_id` is then their login's id); `permissions` is the matrix every context
     registered its resources in."""
 
     key_id: UUID
@@ -20,9 +21,12 @@ class TenantCaller:
     roles: frozenset[TenantRole]
     permissions: PermissionMatrix = field(compare=False, repr=False)
     employee_id: UUID | None = None
+    signed_in: bool = False  # through a console session rather than an API key
 
     @property
     def actor(self) -> Actor:
+        if self.signed_in and self.employee_id is not None:
+            return Actor(ActorKind.EMPLOYEE, str(self.employee_id), self.tenant_id)
         return Actor(ActorKind.API_KEY, str(self.key_id), self.tenant_id)
 
     @property
@@ -51,6 +55,9 @@ class StaffCaller:
     @property
     def actor(self) -> Actor:
         return Actor(ActorKind.STAFF, str(self.staff_id))
+
+    def may(self, resource: str, action: Action) -> bool:
+        return self.permissions.allows(self.roles, resource, action)
 
     def require(self, resource: str, action: Action) -> None:
         """Refuse (403) unless one of the staff roles grants `action` on `resource`."""

@@ -17,6 +17,7 @@ from uuid import UUID
 
 class ActorKind(StrEnum):
     API_KEY = "api_key"
+    EMPLOYEE = "employee"  # signed in to the console
     STAFF = "staff"
     SYSTEM = "system"
     VISITOR = "visitor"

@@ -220,6 +220,20 @@ class Tenancy(EventSourcedContext):
 
     # --- authentication ------------------------------------------------------------------
 
+    def staff_caller(self, staff_id: UUID) -> StaffCaller:
+        """A staff member as a caller with their current roles (console sessions ask)."""
+        account = self.load(staff_id, StaffAccount, tenant_id=None)
+        if not account.is_active:
+            raise Unauthenticated("staff account is disabled")
+        return _staff_caller(account)
+
+    def tenant_is_active(self, tenant_id: UUID) -> bool:
+        """False for a suspended (or unknown) tenant."""
+        try:
+            return bool(self.load(tenant_id, Tenant, tenant_id=None).is_active)
+        except NotFound:
+            return False
+
     def authenticate(self, token: str) -> Caller:
         """The caller a bearer token stands for. Unknown, malformed, revoked or disabled
         credentials are `Unauthenticated`; a suspended tenant's key is `PermissionDenied`."""
@@ -229,9 +243,7 @@ class Tenancy(EventSourcedContext):
             if not account.is_active:
                 raise Unauthenticated("staff account is disabled")
             self._check_secret(token, record_id, account.token_hash, secret)
-            return StaffCaller(
-                staff_id=account.id, roles=account.staff_roles, permissions=STAFF_PERMISSIONS
-            )
+            return _staff_caller(account)
         if token.startswith(API_KEY_PREFIX):
             record_id, secret = _split(token, API_KEY_PREFIX)
             key = self._find(record_id, ApiKey)
@@ -314,4 +326,10 @@ def staff_details(account: StaffAccount) -> StaffDetails:
         active=account.is_active,
         version=account.version,
         created_at=account.created_on,
+    )
+
+
+def _staff_caller(account: StaffAccount) -> StaffCaller:
+    return StaffCaller(
+        staff_id=account.id, roles=account.staff_roles, permissions=STAFF_PERMISSIONS
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.spec import Tag
 
 from adapters.persistence.idempotency import build_idempotency_store
-from application.shared.callers import StaffCaller, TenantCaller
+from application.shared.callers import Caller, StaffCaller, TenantCaller
+from application.shared.errors import Unauthenticated
 from application.shared.idempotency import IdempotencyKeys
 from entrypoints.container import Runtime
 from entrypoints.http.admin import AdminHistoryController
@@ -22,6 +24,10 @@ from entrypoints.http.limits import RATE_LIMIT_EXEMPT, JsonDepthMiddleware
 from entrypoints.http.openapi import ApiDocumentation
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.requests import RequestContextMiddleware
+from entrypoints.web.app import console_nav, console_router, static_router, template_config
+from entrypoints.web.errors import on_console_error
+from entrypoints.web.logins.throttle import SignInThrottle
+from entrypoints.web.sessions import ConsoleCookies
 
 PUBLIC_PATHS = ["/healthz", "/readyz", "/schema"]
 
@@ -40,6 +46,20 @@ def _rate_limit_identity(request: Request[Any, Any, Any]) -> str:
         return f"staff:{caller.staff_id}"
     client = request.client
     return f"ip:{client.host if client else 'unknown'}"
+
+
+def console_aware(handlers: dict[Any, Any]) -> dict[Any, Any]:
+    """Errors under /console answer as pages; everywhere else as problem+json."""
+
+    def wrap(handler: Any) -> Any:
+        def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+            if request.url.path.startswith("/console"):
+                return on_console_error(request, exc)
+            return handler(request, exc)  # type: ignore[no-any-return]
+
+        return handle
+
+    return {cls: wrap(handler) for cls, handler in handlers.items()}
 
 
 def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> Litestar:
@@ -94,6 +114,18 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
     tags = [Tag(name="health", description="存活与就绪 · liveness and readiness")]
     tags.append(Tag(name="history", description="记录的事件历史 · a record's events (AUD-1)"))
     tags += [tag for manifest in contexts for tag in manifest.tags]
+    cookies = ConsoleCookies(container.storage().cipher_key)
+    logins = container.logins()
+
+    def authenticate_session(value: str | None) -> Caller | None:
+        session = cookies.session_of(value)
+        if session is None:
+            return None
+        try:
+            return logins.caller_for(session)
+        except Unauthenticated:
+            return None
+
     return Litestar(
         route_handlers=[
             healthz,
@@ -101,17 +133,29 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             HistoryController,
             AdminHistoryController,
             *(controller for manifest in contexts for controller in manifest.controllers),
+            console_router(runtime, cookies),
+            static_router(),
         ],
+        template_config=template_config(),
+        state=State(
+            {
+                "console_cookies": cookies,
+                "console_nav": console_nav(runtime),
+                "sign_in_throttle": SignInThrottle(),
+            }
+        ),
         dependencies=dependencies,
         middleware=[
             DefineMiddleware(
-                RequestContextMiddleware, authenticate=container.tenancy().authenticate
+                RequestContextMiddleware,
+                authenticate=container.tenancy().authenticate,
+                authenticate_session=authenticate_session,
             ),
             rate_limit.middleware,
             DefineMiddleware(IdempotencyMiddleware, keys=idempotency),
             JsonDepthMiddleware,  # innermost: scans a body only when the route reads it
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=console_aware(EXCEPTION_HANDLERS),
         request_max_body_size=runtime.settings.max_body_bytes,
         plugins=[ApiDocumentation(tags=tags)],  # OpenAPI, docs UI and its assets (ADR 0010)
         on_shutdown=[idempotency.close, *([runtime.close] if close_runtime_on_shutdown else [])],

@@ -6,6 +6,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -21,6 +22,7 @@ from application.shared.errors import (
     PermissionDenied,
     Unauthenticated,
 )
+from entrypoints.web.sessions import SESSION_COOKIE
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 # RFC 8187 ext-value: charset'[language]'value-chars
@@ -36,9 +38,16 @@ class RequestContextMiddleware:
     from their bearer token, and runs the handler in the `RequestContext` that stamps
     every event it records with actor, request id and reason."""
 
-    def __init__(self, app: ASGIApp, authenticate: Callable[[str], Caller]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticate: Callable[[str], Caller],
+        authenticate_session: Callable[[str | None], Caller | None],
+    ) -> None:
         self.app = app
         self.authenticate = authenticate
+        # Console pages: the person signed in through the session cookie, if any.
+        self.authenticate_session = authenticate_session
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,6 +70,13 @@ class RequestContextMiddleware:
             except (Unauthenticated, PermissionDenied) as refusal:
                 # Raised by the route's guard, so the problem answer passes through here
                 # and carries the request id like every other answer.
+                scope["huoke.refusal"] = refusal  # type: ignore[typeddict-unknown-key]
+        elif scope["path"].startswith("/console"):
+            try:
+                caller = await anyio.to_thread.run_sync(
+                    self.authenticate_session, _cookie(headers, SESSION_COOKIE)
+                )
+            except PermissionDenied as refusal:  # e.g. the tenant is suspended
                 scope["huoke.refusal"] = refusal  # type: ignore[typeddict-unknown-key]
         scope["huoke.caller"] = caller  # type: ignore[typeddict-unknown-key]
         try:
@@ -126,6 +142,16 @@ def _reason(headers: Headers) -> str | None:
     if len(reason) > MAX_REASON:
         raise MalformedHeader(f"X-Reason is longer than {MAX_REASON} characters", field="X-Reason")
     return reason.strip() or None
+
+
+def _cookie(headers: Headers, name: str) -> str | None:
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
 
 
 def _bearer(headers: Headers) -> str:

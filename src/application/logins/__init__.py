@@ -1,0 +1,1 @@
+"""Console sign-in: logins for staff and employees, sessions, lockout, reset links."""

@@ -1,0 +1,1 @@
+"""Console pages of the logins context: signing in, passwords, employee logins."""

@@ -1,0 +1,146 @@
+"""Rendering a console page: the layout's context (who is signed in, their navigation,
+language, time zone, CSRF token, flash) and HTMX partials of a table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.response import Redirect, Template
+
+from application.shared.callers import Caller, StaffCaller, TenantCaller
+from entrypoints.web.i18n import current_language
+from entrypoints.web.nav import NavItem, NavSection, navigation
+from entrypoints.web.sessions import FLASH_COOKIE, NONCE_COOKIE, ConsoleCookies, Flash
+from entrypoints.web.tables import Table
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person looking at a console page, as the handlers need them."""
+
+    caller: Caller
+    display_name: str
+    timezone: str
+
+    @property
+    def tenant(self) -> TenantCaller:
+        """The caller as an employee of a tenant (pages under /console for tenants)."""
+        assert isinstance(self.caller, TenantCaller)
+        return self.caller
+
+    @property
+    def staff(self) -> StaffCaller:
+        assert isinstance(self.caller, StaffCaller)
+        return self.caller
+
+    @property
+    def is_staff(self) -> bool:
+        return isinstance(self.caller, StaffCaller)
+
+
+def viewer_of(request: Request[Any, Any, Any]) -> Viewer | None:
+    viewer = request.scope.get("huoke.viewer")
+    return viewer if isinstance(viewer, Viewer) else None
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    title: str,
+    status: int = 200,
+    table: Table | None = None,
+    **context: Any,
+) -> Template:
+    """A whole page, or only its table when HTMX asks for that table (filters, sort,
+    paging swap the table in place)."""
+    if table is not None and request.headers.get("hx-target") == table.id:
+        template, context = "frame/table_fragment.html", {}
+    response = Template(
+        template_name=template,
+        context={**layout_context(request), "title": title, "table": table, **context},
+        status_code=status,
+    )
+    set_console_cookies(request, response)
+    return response
+
+
+def layout_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    viewer = viewer_of(request)
+    items: list[NavItem] = request.app.state.console_nav
+    sections: list[NavSection] = navigation(items, viewer.caller if viewer else None)
+    return {
+        "viewer": viewer,
+        "nav": sections,
+        "current_path": request.url.path,
+        "language": current_language(),
+        "csrf_token": request.scope.get("huoke.csrf_token", ""),
+        "flash": request.scope.get("huoke.flash"),
+        "timezone": viewer.timezone if viewer else DEFAULT_TIMEZONE,
+    }
+
+
+def redirect(
+    request: Request[Any, Any, Any], path: str, *, flash: Flash | None = None
+) -> Response[Any]:
+    """After a successful POST: see the result (with a flash message) at `path`. An HTMX
+    request is told to navigate instead, so the whole page shows the result."""
+    response: Response[Any]
+    if request.headers.get("hx-request"):
+        response = Response(content=b"", status_code=204, headers={"HX-Redirect": path})
+    else:
+        response = Redirect(path, status_code=303)
+    if flash is not None:
+        cookies: ConsoleCookies = request.app.state.console_cookies
+        response.set_cookie(
+            FLASH_COOKIE,
+            cookies.flash_value(flash),
+            path="/console",
+            httponly=True,
+            samesite="lax",
+            secure=is_secure(request),
+        )
+    set_console_cookies(request, response)
+    return response
+
+
+def set_console_cookies(request: Request[Any, Any, Any], response: Response[Any]) -> None:
+    """The CSRF nonce the page was rendered with; the flash it has shown is cleared."""
+    new_nonce = request.scope.get("huoke.new_nonce")
+    if new_nonce:
+        response.set_cookie(
+            NONCE_COOKIE,
+            new_nonce,
+            path="/console",
+            httponly=True,
+            samesite="lax",
+            secure=is_secure(request),
+        )
+    shown = request.scope.get("huoke.flash")
+    if shown is not None and not any(c.key == FLASH_COOKIE for c in response.cookies):
+        response.delete_cookie(FLASH_COOKIE, path="/console")
+
+
+def sign_in_redirect(request: Request[Any, Any, Any]) -> Response[Any]:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    path = f"/console/sign-in?next={quote(target, safe='')}"
+    if request.headers.get("hx-request"):
+        return Response(content=b"", status_code=204, headers={"HX-Redirect": path})
+    return Redirect(path, status_code=303)
+
+
+def is_secure(request: Request[Any, Any, Any]) -> bool:
+    """Behind TLS (directly or through a proxy that says so), cookies are Secure."""
+    forwarded = request.headers.get("x-forwarded-proto", "")
+    return request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https"
+
+
+def query_of(request: Request[Any, Any, Any], names: tuple[str, ...]) -> Mapping[str, str]:
+    """The filter, sort and cursor parameters of a list page, as the table keeps them."""
+    return {name: request.query_params.get(name, "") for name in names}
