@@ -99,6 +99,7 @@ class Settings:
     in_process_projections: bool = True
     auto_migrate: bool = True
     rate_limit_per_minute: int = 600
+    sign_in_limit: int = 10  # console sign-in attempts per client address in 5 minutes
     max_body_bytes: int = 1_048_576
     fast_hashing: bool = False
     bootstrap_email: str = "admin@huoke.local"
@@ -134,6 +135,7 @@ class Settings:
             # Embedded: tables appear on first run. PostgreSQL: `huoke db migrate`.
             auto_migrate=_flag("HUOKE_AUTO_MIGRATE", url is None),
             rate_limit_per_minute=int(os.environ.get("HUOKE_RATE_LIMIT_PER_MINUTE", "600")),
+            sign_in_limit=int(os.environ.get("HUOKE_SIGN_IN_LIMIT", "10")),
             max_body_bytes=int(os.environ.get("HUOKE_MAX_BODY_BYTES", "1048576")),
             fast_hashing=_flag("HUOKE_FAST_HASHING", False),
             bootstrap_email=os.environ.get("HUOKE_BOOTSTRAP_EMAIL", "admin@huoke.local"),

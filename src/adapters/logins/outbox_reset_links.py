@@ -29,7 +29,8 @@ class OutboxResetLinks:
             "channel": channel,
             "to": address,
             "subject": SUBJECTS[purpose],
-            "body": f"{name}，您好：请在一小时内打开此链接 · Open this link within an hour: {link}",
+            "body": f"{name + '，' if name else ''}您好：请在一小时内打开此链接设置密码 · "
+            f"Open this link within an hour to set your password: {link}",
             "link": link,
             "purpose": purpose,
         }

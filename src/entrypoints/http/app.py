@@ -141,7 +141,7 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             {
                 "console_cookies": cookies,
                 "console_nav": console_nav(runtime),
-                "sign_in_throttle": SignInThrottle(),
+                "sign_in_throttle": SignInThrottle(runtime.settings.sign_in_limit),
             }
         ),
         dependencies=dependencies,

@@ -58,122 +58,90 @@ class PreconditionRequired(HTTPException):
     status_code = 428
 
 
+# Placeholders of these names hold English words of the catalogue themselves (a record's
+# kind, a state, an action...), translated in turn; all others hold values (ids, numbers,
+# names, keys) that stay as they are.
+_WORDS = frozenset(("thing", "things", "kind", "op", "action", "resource", "state", "message"))
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_WORD = r"[\w.\[\]-]+"
+
+
 class DetailShape(NamedTuple):
     """An English message made from a template: `pattern` reads its parts, `msgid` is the
-    template in the catalogue, and the parts named in `translated` are themselves English
-    texts of the catalogue (a record's kind, an action), not values (ids, numbers, names)."""
+    template (python-format) in the catalogue."""
 
     pattern: re.Pattern[str]
     msgid: str
-    translated: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, msgid: str, pattern: str | None = None) -> DetailShape:
+        """The shape of `msgid`, read by `pattern`; by default each placeholder reads any text."""
+        if pattern is None:
+            pieces = _PLACEHOLDER.split(msgid)  # text, name, text, name, ..., text
+            pattern = "".join(
+                re.escape(piece) if index % 2 == 0 else f"(?P<{piece}>.+?)"
+                for index, piece in enumerate(pieces)
+            )
+        return cls(re.compile(pattern), msgid)
 
 
-def _shape(pattern: str, msgid: str, *translated: str) -> DetailShape:
-    return DetailShape(re.compile(pattern), msgid, translated)
-
-
-_WORD = r"[\w.\[\]-]+"
-# The frequent parametrised messages; any other message is translated only when it is a
-# msgid itself, and stays English otherwise (a half-translated text helps nobody).
-_DETAIL_SHAPES = (
-    # validation (pydantic, msgspec) and our own value objects
-    _shape(
-        r"String should have at most (?P<max>\d+) characters?",
-        "String should have at most %(max)s characters",
-    ),
-    _shape(
-        r"String should have at least (?P<min>\d+) characters?",
-        "String should have at least %(min)s characters",
-    ),
-    _shape(
-        r"List should have at most (?P<max>\d+) items? after validation, not (?P<got>\d+)",
-        "List should have at most %(max)s items after validation, not %(got)s",
-    ),
-    _shape(
-        r"List should have at least (?P<min>\d+) items? after validation, not (?P<got>\d+)",
-        "List should have at least %(min)s items after validation, not %(got)s",
-    ),
-    _shape(
-        r"Input should be a valid (?P<kind>[\w ]+?)(?:, .*)?",
-        "Input should be a valid %(kind)s",
-        "kind",
-    ),
-    _shape(
-        r"Input should be (?P<op>(?:greater|less) than(?: or equal to)?) (?P<bound>\S+)",
-        "Input should be %(op)s %(bound)s",
-        "op",
-    ),
-    _shape(r"Input should be (?P<choices>'.+)", "Input should be %(choices)s"),
-    _shape(r"Value error, (?P<message>.+)", "Value error, %(message)s", "message"),
-    _shape(
-        r"value is not a valid email address: (?P<reason>.+)",
-        "value is not a valid email address: %(reason)s",
-    ),
-    _shape(
-        r"Expected `(?P<kind>[^`]+)`, got `(?P<got>[^`]+)`", "Expected `%(kind)s`, got `%(got)s`"
-    ),
-    _shape(
-        r"Expected `(?P<kind>[^`]+)` (?P<op><=|>=|<|>) (?P<bound>\S+)",
-        "Expected `%(kind)s` %(op)s %(bound)s",
-    ),
-    _shape(
-        r"Expected `(?P<kind>[^`]+)` of length (?P<op><=|>=) (?P<bound>\d+)",
-        "Expected `%(kind)s` of length %(op)s %(bound)s",
-    ),
-    _shape(
-        r"Object missing required field `(?P<field>[^`]+)`",
-        "Object missing required field `%(field)s`",
-    ),
-    _shape(r"JSON is malformed: (?P<reason>.+)", "JSON is malformed: %(reason)s"),
-    _shape(rf"(?P<field>{_WORD}) must not be empty", "%(field)s must not be empty"),
-    _shape(
-        rf"(?P<field>{_WORD}) must be at most (?P<max>\d+) characters",
-        "%(field)s must be at most %(max)s characters",
-    ),
-    _shape(rf"(?P<field>{_WORD}) must be an e-mail address", "%(field)s must be an e-mail address"),
-    _shape(
-        rf"(?P<field>{_WORD}) is longer than (?P<max>\d+) characters",
-        "%(field)s is longer than %(max)s characters",
-    ),
-    _shape(rf"(?P<field>{_WORD}) is required", "%(field)s is required"),
-    _shape(r"limit must be between 1 and (?P<max>\d+)", "limit must be between 1 and %(max)s"),
-    _shape(
-        r"a tenant has at most (?P<max>\d+) (?P<things>[\w -]+)",
-        "a tenant has at most %(max)s %(things)s",
-        "things",
-    ),
-    # records
-    _shape(r"no (?P<thing>[A-Z]\w*) (?P<id>\S+)", "no %(thing)s %(id)s", "thing"),
-    _shape(r"no (?P<thing>[a-z][a-z -]*?) (?P<id>'[^']*'|[\w-]+)", "no %(thing)s %(id)s", "thing"),
-    _shape(
-        r"(?P<thing>[A-Z]\w*) is at version (?P<actual>\d+), not (?P<expected>\d+)",
-        "%(thing)s is at version %(actual)s, not %(expected)s",
-        "thing",
-    ),
-    _shape(r"the lead was merged into (?P<id>\S+)", "the lead was merged into %(id)s"),
-    # access
-    _shape(
-        r"roles (?P<roles>[\w, ]+) may not (?P<action>\w+) (?P<resource>\S+)",
-        "roles %(roles)s may not %(action)s %(resource)s",
-        "action",
-        "resource",
-    ),
-    _shape(
-        r"staff roles (?P<roles>[\w, ]+) may not (?P<action>\w+) (?P<resource>\S+)",
-        "staff roles %(roles)s may not %(action)s %(resource)s",
-        "action",
-        "resource",
-    ),
-    _shape(
-        r"quota (?P<quota>\S+) allows (?P<limit>\d+); "
-        r"(?P<used>\d+) used, (?P<amount>\d+) more requested",
-        "quota %(quota)s allows %(limit)s; %(used)s used, %(amount)s more requested",
-    ),
-    _shape(r"quota (?P<quota>\S+) is busy; retry", "quota %(quota)s is busy; retry"),
-    # a validation problem's detail: the field, then the first message about it
-    _shape(rf"(?P<field>{_WORD}): (?P<message>.+)", "%(field)s: %(message)s", "message"),
+# Templates whose parts need a narrower reading than "any text"; tried first, in order.
+# Every other python-format msgid of the catalogue is a shape of its own, read the default way.
+_NARROW_SHAPES = tuple(
+    DetailShape.of(msgid, pattern)
+    for pattern, msgid in (
+        (
+            r"String should have at most (?P<max>\d+) characters?",
+            "String should have at most %(max)s characters",
+        ),
+        (
+            r"String should have at least (?P<min>\d+) characters?",
+            "String should have at least %(min)s characters",
+        ),
+        (
+            r"List should have at most (?P<max>\d+) items? after validation, not (?P<got>\d+)",
+            "List should have at most %(max)s items after validation, not %(got)s",
+        ),
+        (
+            r"List should have at least (?P<min>\d+) items? after validation, not (?P<got>\d+)",
+            "List should have at least %(min)s items after validation, not %(got)s",
+        ),
+        (r"Input should be a valid (?P<kind>[\w ]+?)(?:, .*)?", "Input should be a valid %(kind)s"),
+        (
+            r"Input should be (?P<op>(?:greater|less) than(?: or equal to)?) (?P<bound>\S+)",
+            "Input should be %(op)s %(bound)s",
+        ),
+        (r"Input should be (?P<choices>'.+)", "Input should be %(choices)s"),
+        (rf"(?P<field>{_WORD}) must not be empty", "%(field)s must not be empty"),
+        (rf"(?P<field>{_WORD}) is required", "%(field)s is required"),
+        (r"no (?P<thing>[A-Z]\w*) (?P<id>\S+)", "no %(thing)s %(id)s"),
+        (r"no (?P<thing>[a-z][a-z -]*?) (?P<id>'[^']*'|[\w-]+)", "no %(thing)s %(id)s"),
+        (r"unknown (?P<thing>[a-z][a-z -]*?) (?P<value>'[^']*')", "unknown %(thing)s %(value)s"),
+        (
+            r"an? (?P<thing>[a-z][a-z -]*?) (?P<key>'[^']*') exists already",
+            "a %(thing)s %(key)s exists already",
+        ),
+        (
+            r"roles (?P<roles>[\w, ]+) may not (?P<action>\w+) (?P<resource>\S+)",
+            "roles %(roles)s may not %(action)s %(resource)s",
+        ),
+        # a validation problem's detail: the field, then the first message about it
+        (rf"(?P<field>{_WORD}): (?P<message>.+)", "%(field)s: %(message)s"),
+    )
 )
 _CATALOGUES = {"zh-CN": Catalogue.read("problems", "zh-CN")}
+
+
+def _shapes(catalogue: Catalogue) -> tuple[DetailShape, ...]:
+    narrow = {shape.msgid for shape in _NARROW_SHAPES}
+    return _NARROW_SHAPES + tuple(
+        DetailShape.of(msgid)
+        for msgid in catalogue.messages
+        if "%(" in msgid and msgid not in narrow
+    )
+
+
+_SHAPES = {language: _shapes(catalogue) for language, catalogue in _CATALOGUES.items()}
 
 
 def problem_language(request: Request[Any, Any, Any]) -> str:
@@ -187,19 +155,20 @@ def translated(text: str, language: str) -> str:
     catalogue = _CATALOGUES.get(language)
     if catalogue is None:
         return text
-    return _translate(text, catalogue) or text
+    return _translate(text, catalogue, _SHAPES[language]) or text
 
 
-def _translate(text: str, catalogue: Catalogue) -> str | None:
+def _translate(text: str, catalogue: Catalogue, shapes: tuple[DetailShape, ...]) -> str | None:
     if text in catalogue:
         return catalogue.gettext(text)
-    for shape in _DETAIL_SHAPES:
+    for shape in shapes:
         match = shape.pattern.fullmatch(text)
         if match is None:
             continue
         params: dict[str, str] = match.groupdict()
-        for name in shape.translated:
-            part = _translate(params[name], catalogue)
+        for name in params.keys() & _WORDS:
+            # a part the catalogue lacks leaves the whole message English, never half
+            part = _translate(params[name], catalogue, shapes)
             if part is None:
                 break
             params[name] = part

@@ -17,16 +17,14 @@ from litestar.template.config import TemplateConfig
 from application.shared.callers import StaffCaller, TenantCaller
 from application.shared.errors import NotFound
 from entrypoints.container import Runtime
-from entrypoints.http.languages import preferred_language
 from entrypoints.web import i18n
 from entrypoints.web.errors import CsrfRefused
 from entrypoints.web.frame import FrameController
 from entrypoints.web.nav import NavItem
-from entrypoints.web.pages import DEFAULT_TIMEZONE, Viewer, sign_in_redirect
+from entrypoints.web.pages import DEFAULT_TIMEZONE, Viewer, prepare_page, sign_in_redirect
 from entrypoints.web.sessions import (
     CSRF_FIELD,
     CSRF_HEADER,
-    FLASH_COOKIE,
     NONCE_COOKIE,
     ConsoleCookies,
 )
@@ -35,7 +33,12 @@ HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 # Reachable without a session (signing in, setting a password, choosing a language).
-OPEN_PATHS = ("/console/sign-in", "/console/password/", "/console/language")
+OPEN_PATHS = (
+    "/console/sign-in",
+    "/console/password/forgot",
+    "/console/password/reset",
+    "/console/language",
+)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PROFILE_TTL_SECONDS = 30.0
 
@@ -99,19 +102,7 @@ def console_router(runtime: Runtime, cookies: ConsoleCookies) -> Router:
     profiles = Profiles(runtime)
 
     async def before_request(request: Request[Any, Any, Any]) -> Response[Any] | None:
-        language = request.cookies.get(i18n.LANGUAGE_COOKIE) or preferred_language(
-            request.headers.get("accept-language"), default=i18n.CHINESE
-        )
-        i18n.set_language(language)
-        nonce = request.cookies.get(NONCE_COOKIE)
-        if not cookies.nonce_is_valid(nonce):
-            nonce = cookies.new_nonce()
-            request.scope["huoke.new_nonce"] = nonce  # type: ignore[typeddict-unknown-key]
-        assert nonce is not None
-        request.scope["huoke.csrf_token"] = cookies.csrf_token(nonce)  # type: ignore[typeddict-unknown-key]
-        flash = cookies.flash_of(request.cookies.get(FLASH_COOKIE))
-        if flash is not None:
-            request.scope["huoke.flash"] = flash  # type: ignore[typeddict-unknown-key]
+        prepare_page(request)
         if request.method not in SAFE_METHODS:
             token = request.headers.get(CSRF_HEADER)
             if token is None and "form" in request.headers.get("content-type", ""):

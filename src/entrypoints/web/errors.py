@@ -21,7 +21,12 @@ from application.shared.errors import (
 from domain.shared.errors import DomainError, InvalidValue
 from entrypoints.web.i18n import N_
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.pages import layout_context, set_console_cookies, sign_in_redirect
+from entrypoints.web.pages import (
+    layout_context,
+    prepare_page,
+    set_console_cookies,
+    sign_in_redirect,
+)
 
 log = logging.getLogger("huoke.console")
 
@@ -64,6 +69,8 @@ def error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Res
 
 def on_console_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Every exception a console request raises, as a page."""
+    if "huoke.csrf_token" not in request.scope:  # an unknown path never reached the hook
+        prepare_page(request)
     if isinstance(exc, Unauthenticated | NotAuthorizedException):
         return sign_in_redirect(request)
     if isinstance(exc, CsrfRefused):

@@ -12,7 +12,8 @@ from litestar import Request, Response
 from litestar.response import Redirect, Template
 
 from application.shared.callers import Caller, StaffCaller, TenantCaller
-from entrypoints.web.i18n import current_language
+from entrypoints.http.languages import preferred_language
+from entrypoints.web.i18n import CHINESE, LANGUAGE_COOKIE, current_language, set_language
 from entrypoints.web.nav import NavItem, NavSection, navigation
 from entrypoints.web.sessions import FLASH_COOKIE, NONCE_COOKIE, ConsoleCookies, Flash
 from entrypoints.web.tables import Table
@@ -80,7 +81,7 @@ def layout_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "nav": sections,
         "current_path": request.url.path,
         "language": current_language(),
-        "csrf_token": request.scope.get("huoke.csrf_token", ""),
+        "form_token": request.scope.get("huoke.csrf_token", ""),
         "flash": request.scope.get("huoke.flash"),
         "timezone": viewer.timezone if viewer else DEFAULT_TIMEZONE,
     }
@@ -133,6 +134,29 @@ def sign_in_redirect(request: Request[Any, Any, Any]) -> Response[Any]:
     if request.headers.get("hx-request"):
         return Response(content=b"", status_code=204, headers={"HX-Redirect": path})
     return Redirect(path, status_code=303)
+
+
+def prepare_page(request: Request[Any, Any, Any]) -> None:
+    """What every console page needs before it renders: the language, a CSRF nonce (a
+    new one when the browser has none yet) and the flash message to show once."""
+    cookies: ConsoleCookies = request.app.state.console_cookies
+    set_language(language_of(request))
+    nonce = request.cookies.get(NONCE_COOKIE)
+    if not cookies.nonce_is_valid(nonce):
+        nonce = cookies.new_nonce()
+        request.scope["huoke.new_nonce"] = nonce  # type: ignore[typeddict-unknown-key]
+    assert nonce is not None
+    request.scope["huoke.csrf_token"] = cookies.csrf_token(nonce)  # type: ignore[typeddict-unknown-key]
+    flash = cookies.flash_of(request.cookies.get(FLASH_COOKIE))
+    if flash is not None:
+        request.scope["huoke.flash"] = flash  # type: ignore[typeddict-unknown-key]
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    """The language chosen with the switch, else the browser's preference, else Chinese."""
+    return request.cookies.get(LANGUAGE_COOKIE) or preferred_language(
+        request.headers.get("accept-language"), default=CHINESE
+    )
 
 
 def is_secure(request: Request[Any, Any, Any]) -> bool:

@@ -43,7 +43,10 @@ class ConsoleCookies:
     # --- signing ----------------------------------------------------------------------
 
     def _sign(self, payload: dict[str, Any]) -> str:
+        # No padding: '=' would make the cookie value quoted, and quoting is read back
+        # differently by browsers and parsers.
         body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode())
+        body = body.rstrip(b"=")
         mac = hmac.new(self._key, body, hashlib.sha256).hexdigest()
         return f"{body.decode()}.{mac}"
 
@@ -55,7 +58,7 @@ class ConsoleCookies:
         if not hmac.compare_digest(mac, expected):
             return None
         try:
-            payload = json.loads(base64.urlsafe_b64decode(body.encode()))
+            payload = json.loads(base64.urlsafe_b64decode(body.encode() + b"=" * (-len(body) % 4)))
         except ValueError:
             return None
         return payload if isinstance(payload, dict) else None

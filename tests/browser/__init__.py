@@ -1,0 +1,1 @@
+"""Console journeys in Debian's Chromium, driven by Playwright."""
