@@ -12,6 +12,7 @@ from application.audit.operation_log import OperationLog, OperationLogQueries
 from domain.audit.permissions import AUDIT_GRANTS
 from entrypoints.http.audit import AdminOperationLogController, OperationLogController
 from entrypoints.manifest import Manifest
+from entrypoints.web.audit import audit_pages
 
 
 def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
@@ -31,4 +32,6 @@ MANIFEST = Manifest(
     controllers=(OperationLogController, AdminOperationLogController),
     dependencies=("operation_log_queries",),
     tags=(Tag(name="audit", description="操作日志 · the operation log of configuration changes"),),
+    console=(*audit_pages.PAGES,),
+    console_nav=(*audit_pages.NAV,),
 )

@@ -36,6 +36,7 @@ from entrypoints.http.lead_settings import LeadSettingsController
 from entrypoints.http.leads import LeadActionController, LeadController, lead_filter_from_query
 from entrypoints.manifest import Manifest
 from entrypoints.settings import Settings
+from entrypoints.web.leads import lead_data_pages, lead_pages
 
 
 def build_notifier(settings: Settings) -> OutboxNotifier:
@@ -145,4 +146,6 @@ MANIFEST = Manifest(
         "leads.MergeRules.Configured": "设置合并规则 · merge rules configured",
         "leads.MergeRules.Changed": "修改合并规则 · merge rules changed",
     },
+    console=(*lead_pages.PAGES, *lead_data_pages.PAGES),
+    console_nav=(*lead_pages.NAV, *lead_data_pages.NAV),
 )

@@ -13,6 +13,7 @@ from application.org.organisation import Organisation
 from domain.org.permissions import ORG_GRANTS
 from entrypoints.http.org import DepartmentController, EmployeeController
 from entrypoints.manifest import Manifest
+from entrypoints.web.org import organisation
 
 
 def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
@@ -42,4 +43,6 @@ MANIFEST = Manifest(
         "org.Employee.Transferred": "员工调岗 · employee transferred",
         "org.Employee.Left": "员工离职 · employee left",
     },
+    console=(*organisation.PAGES,),
+    console_nav=(*organisation.NAV,),
 )

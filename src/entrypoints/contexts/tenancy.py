@@ -39,6 +39,7 @@ from entrypoints.http.callbacks import PaymentCallbackController
 from entrypoints.http.tenant import ApiKeyController, TenantController
 from entrypoints.manifest import Manifest
 from entrypoints.settings import Settings
+from entrypoints.web.tenancy import back_office, company
 
 
 def build_gateways(settings: Settings, storage: Storage) -> dict[str, PaymentGateway]:
@@ -154,4 +155,6 @@ MANIFEST = Manifest(
         "tenancy.Subscription.Cancelled": "套餐取消 · plan cancelled",
         "tenancy.Subscription.Restarted": "套餐重新开通 · plan restarted",
     },
+    console=(*back_office.PAGES, *company.PAGES),
+    console_nav=(*back_office.NAV, *company.NAV),
 )

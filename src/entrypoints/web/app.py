@@ -18,6 +18,7 @@ from application.shared.callers import StaffCaller, TenantCaller
 from application.shared.errors import NotFound
 from entrypoints.container import Runtime
 from entrypoints.web import i18n
+from entrypoints.web.dashboard import DashboardController
 from entrypoints.web.errors import CsrfRefused
 from entrypoints.web.frame import FrameController
 from entrypoints.web.nav import NavItem
@@ -123,6 +124,7 @@ def console_router(runtime: Runtime, cookies: ConsoleCookies) -> Router:
         path="/console",
         route_handlers=[
             FrameController,
+            DashboardController,
             *(controller for manifest in runtime.contexts for controller in manifest.console),
         ],
         before_request=before_request,

@@ -1,24 +1,19 @@
-"""The frame's own pages: the home page and the language switch."""
+"""The frame's own route: the language switch."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, post
 
 from entrypoints.web import i18n
 from entrypoints.web.forms import form_data
-from entrypoints.web.i18n import gettext as _
-from entrypoints.web.pages import is_secure, page, redirect
+from entrypoints.web.pages import is_secure, redirect
 
 
 class FrameController(Controller):
     path = "/"
     include_in_schema = False
-
-    @get("/", sync_to_thread=False)
-    def home(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        return page(request, "frame/home.html", title=_("工作台"))
 
     @post("/language")
     async def language(self, request: Request[Any, Any, Any]) -> Response[Any]:

@@ -1,0 +1,10 @@
+"""Console pages (平台后台): tenants, subscriptions, orders, refunds, incidents, staff (staff only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from entrypoints.web.nav import NavItem
+
+PAGES: tuple[Any, ...] = ()  # the controllers, registered by the context's manifest
+NAV: tuple[NavItem, ...] = ()

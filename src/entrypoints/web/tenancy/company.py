@@ -1,0 +1,10 @@
+"""Console pages (企业): the tenant admin's company profile, API keys, subscription, usage, orders and refunds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from entrypoints.web.nav import NavItem
+
+PAGES: tuple[Any, ...] = ()  # the controllers, registered by the context's manifest
+NAV: tuple[NavItem, ...] = ()
