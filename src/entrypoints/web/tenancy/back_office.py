@@ -1,4 +1,4 @@
-"""Console pages (平台后台): tenants, subscriptions, orders, refunds, incidents, staff (staff only)."""
+"""Console pages (平台后台, staff only): tenants, subscriptions, orders, refunds, incidents."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Console pages (企业): the tenant admin's company profile, API keys, subscription, usage, orders and refunds."""
+"""Console pages (企业): company profile, API keys, subscription, usage, orders, refunds."""
 
 from __future__ import annotations
 
