@@ -70,7 +70,12 @@ def _has_chinese(text: str) -> bool:
 
 def context_sources(context: str) -> tuple[Path, ...]:
     """Where a context's console messages live: its pages and its templates."""
-    return (WEB / context, WEB / "templates" / context, WEB.parent / "contexts" / f"{context}.py")
+    return (
+        WEB / context,
+        WEB / f"{context}.py",
+        WEB / "templates" / context,
+        WEB.parent / "contexts" / f"{context}.py",
+    )
 
 
 def read_catalogues() -> dict[str, str]:
