@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import secrets
 import signal
 import threading
 import time
@@ -20,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from adapters.persistence.runners import FollowerHeld
 from application.leads.scope import LeadScope
+from application.logins.commands import GrantStaffLogin
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 from application.shared.errors import ApplicationError, NotFound
 from application.tenancy.commands import EnrolStaff, IssueApiKey, RegisterTenant
@@ -127,13 +129,18 @@ def serve(
         )
     ):
         admin = runtime.container.tenancy().enrol_first_admin(settings.bootstrap_email)
+        password = None if admin is None else grant_console_login(runtime, admin.id, admin.email)
     url = f"http://{host or settings.host}:{port or settings.port}"
-    console.print(f"huoke is serving on [bold]{url}[/] (API docs: {url}/schema)")
+    console.print(
+        f"huoke is serving on [bold]{url}[/] (console: {url}/console, API docs: {url}/schema)"
+    )
     if admin is not None:
         console.print(
             f"first run: bootstrap admin [bold]{admin.email}[/] with staff token\n"
             f"  [bold yellow]{admin.token}[/]\n"
-            "  (shown once; send it as 'Authorization: Bearer <token>')"
+            "  (shown once; send it as 'Authorization: Bearer <token>')\n"
+            f"  console password [bold yellow]{password}[/] (shown once; change it after "
+            "signing in, 修改密码)"
         )
     uvicorn.run(
         create_app(runtime),
@@ -141,6 +148,15 @@ def serve(
         port=port or settings.port,
         log_level="info",
     )
+
+
+def grant_console_login(runtime: Runtime, staff_id: uuid.UUID, email: str) -> str:
+    """Give a staff member a console login with a generated password; answers it."""
+    password = secrets.token_urlsafe(12)
+    runtime.container.logins().grant_staff_login(
+        GrantStaffLogin(staff_id=staff_id, identifier=email, password=password)
+    )
+    return password
 
 
 @db.command("migrate")
@@ -155,13 +171,21 @@ def staff_create(
     email: Annotated[str, typer.Option(help="login e-mail")],
     name: Annotated[str, typer.Option(help="display name")],
     role: Annotated[list[str], typer.Option(help="admin, support, billing or auditor")],
+    console_login: Annotated[
+        bool, typer.Option("--console/--no-console", help="also a console login")
+    ] = True,
 ) -> None:
-    """Enrol a staff member and print their access token (shown once)."""
+    """Enrol a staff member and print their access token and console password (shown once)."""
     with operator() as runtime:
         enrolled = runtime.container.tenancy().enrol_staff(
             EnrolStaff(email=email, display_name=name, roles=role)
         )
+        password = (
+            grant_console_login(runtime, enrolled.id, enrolled.email) if console_login else None
+        )
     console.print(f"staff {enrolled.id} ({enrolled.email}) token:\n{enrolled.token}")
+    if password is not None:
+        console.print(f"console password (sign in at /console/sign-in):\n{password}")
 
 
 @tenant.command("create")
