@@ -22,6 +22,7 @@ from application.leads.demo import DemoLeads
 from application.leads.directory import LeadDirectory
 from application.leads.export import LeadExport
 from application.leads.handover import LeadHandover
+from application.leads.import_list import LeadImportList, LeadImportQueries
 from application.leads.imports import LeadImports
 from application.leads.leads import Leads
 from application.leads.queries import LeadQueries
@@ -82,6 +83,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "lead_imports": providers.Singleton(
             LeadImports, leads, lead_queries, duplicates=lead_cleaning
         ),
+        "lead_import_queries": providers.Singleton(LeadImportQueries, c.import_view),
     }
 
 
@@ -89,8 +91,12 @@ MANIFEST = Manifest(
     name="leads",
     providers=wire,
     applications=("leads",),
-    followers=(LeadDirectory, DuplicateQueue),
-    views={"lead_view": LeadDirectory, "duplicate_view": DuplicateQueue},
+    followers=(LeadDirectory, DuplicateQueue, LeadImportList),
+    views={
+        "lead_view": LeadDirectory,
+        "duplicate_view": DuplicateQueue,
+        "import_view": LeadImportList,
+    },
     grants=(LEADS_GRANTS,),
     controllers=(
         LeadController,
@@ -115,6 +121,7 @@ MANIFEST = Manifest(
         "lead_bulk",
         "lead_export",
         "lead_imports",
+        "lead_import_queries",
     ),
     request_dependencies={"lead_filter": lead_filter_from_query},
     tags=(

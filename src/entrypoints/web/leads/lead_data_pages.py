@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from entrypoints.web.nav import NavItem
+from domain.shared.access import Action
+from entrypoints.web.leads import imports_pages
+from entrypoints.web.nav import Audience, NavItem
 
-PAGES: tuple[Any, ...] = ()  # the controllers, registered by the context's manifest
-NAV: tuple[NavItem, ...] = ()
+PAGES: tuple[Any, ...] = (*imports_pages.PAGES,)
+NAV: tuple[NavItem, ...] = (
+    NavItem(
+        label="导入线索",
+        path="/console/lead-imports",
+        resource="leads",
+        audience=Audience.TENANT,
+        section="线索",
+        action=Action.CREATE,
+        order=40,
+    ),
+)
