@@ -51,6 +51,7 @@ def make_settings(backend: str, tmp: Path, request: pytest.FixtureRequest, **ove
         "auto_migrate": True,
         "in_process_projections": True,
         "rate_limit_per_minute": 100_000,
+        "sign_in_limit": 100_000,  # every console test signs in from one address
         "pool_size": 8,
         "cipher_key": TEST_CIPHER_KEY,
     }

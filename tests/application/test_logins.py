@@ -171,3 +171,18 @@ def test_a_password_change_ends_the_other_sessions(runtime: Runtime) -> None:
         logins.caller_for(phone)
     with pytest.raises(Unauthenticated):
         logins.caller_for(Session(login_id=phone.login_id, epoch=phone.epoch))
+
+
+def test_an_employee_signs_in_with_their_mobile_in_any_common_form(runtime: Runtime) -> None:
+    logins = runtime.container.logins()
+    admin = admin_of(runtime)
+    employee = runtime.container.org().hire_employee(
+        admin.tenant_id, HireEmployee(name="手机用户", mobile="13800138000", roles=["sales"])
+    )
+    mobile = f"139{uuid.uuid4().int % 10**8:08d}"
+    login = logins.grant_employee_login(
+        admin, GrantEmployeeLogin(employee_id=employee.id, identifier=mobile, password=PASSWORD)
+    )
+    assert login.identifier == f"mobile:+86{mobile}"
+    for typed in (mobile, f"+86 {mobile[:3]} {mobile[3:7]} {mobile[7:]}", f"0086{mobile}"):
+        assert logins.sign_in(SignIn(identifier=typed, password=PASSWORD)).login_id == login.id

@@ -108,10 +108,9 @@ class LiveConsole:
 def live_console(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveConsole]:
-    # Every journey signs in from 127.0.0.1: the address throttle is tested on its own.
-    settings = make_settings(
-        "sqlite", tmp_path_factory.mktemp("browser-var"), request, sign_in_limit=10_000
-    )
+    # Every journey signs in from 127.0.0.1: make_settings lifts the address throttle,
+    # which tests/e2e/test_console_throttle.py tests on its own.
+    settings = make_settings("sqlite", tmp_path_factory.mktemp("browser-var"), request)
     runtime = Runtime(settings).start()
     port = _free_port()
     server = uvicorn.Server(

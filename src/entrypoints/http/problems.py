@@ -201,7 +201,8 @@ def problem(
         "request_id": request.scope.get("huoke.request_id"),
         **{key: value for key, value in extra.items() if value is not None},
     }
-    headers = {**(headers or {}), "Content-Language": language}
+    # Vary: a cache must not hand a Chinese problem to a client that asked in English.
+    headers = {**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
