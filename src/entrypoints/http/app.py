@@ -136,7 +136,7 @@ def create_app(runtime: Runtime, *, close_runtime_on_shutdown: bool = True) -> L
             console_router(runtime, cookies),
             static_router(),
         ],
-        template_config=template_config(),
+        template_config=template_config(container.configuration_events()),
         state=State(
             {
                 "console_cookies": cookies,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,9 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PROFILE_TTL_SECONDS = 30.0
 
 
-def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+def template_config(event_labels: Mapping[str, str]) -> TemplateConfig[JinjaTemplateEngine]:
+    """Templates with the console's filters and globals; `event_labels` are the manifests'
+    "中文 · English" descriptions of event topics (the operation log's catalogue)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
@@ -57,6 +60,8 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     )
     environment.filters["yuan"] = i18n.yuan
     environment.filters["local_time"] = i18n.local_time
+    environment.globals["event_label"] = lambda topic: i18n.event_label(topic, event_labels)
+    environment.globals["actor_label"] = i18n.actor_label
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
 
 

@@ -7,6 +7,7 @@ read at start-up, so there is no compile step; a test keeps it complete.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -77,3 +78,26 @@ def local_time(moment: datetime | None, timezone: str, *, with_seconds: bool = F
         return "—"
     shown = moment.astimezone(ZoneInfo(timezone))
     return shown.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
+
+
+ACTOR_KINDS = {
+    "api_key": N_("API 密钥"),
+    "employee": N_("员工"),
+    "staff": N_("平台员工"),
+    "system": N_("系统"),
+    "visitor": N_("访客"),
+}
+
+
+def actor_label(kind: str) -> str:
+    return gettext(ACTOR_KINDS.get(kind, kind))
+
+
+def event_label(topic: str, labels: Mapping[str, str]) -> str:
+    """What an event topic means, from a "中文 · English" description in the page's
+    language; the topic itself when no context described it."""
+    described = labels.get(topic)
+    if described is None:
+        return topic
+    chinese, _, english = described.partition(" · ")
+    return english if _language.get() == ENGLISH and english else chinese

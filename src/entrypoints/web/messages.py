@@ -105,20 +105,19 @@ def add_missing(context: str) -> list[str]:
         catalogue.add(message, own.get(message, ""))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        write_po(handle, catalogue, width=0, sort_output=True)
+        # No header: its creation date would change the file on every run.
+        write_po(handle, catalogue, width=0, sort_output=True, omit_header=True)
     return sorted(message for message in wanted if not own.get(message))
 
 
 def _sources_messages(context: str) -> set[str]:
     if context != "frame":
         return extract_messages(tuple(p for p in context_sources(context) if p.exists()))
-    others = {
-        p.name
-        for p in WEB.iterdir()
-        if p.is_dir() and p.name not in {"templates", "static", "locale", "__pycache__"}
-    }
-    everything = extract_messages()
-    theirs: set[str] = set()
-    for other in others:
-        theirs |= extract_messages(tuple(p for p in context_sources(other) if p.exists()))
-    return everything - theirs
+    # The frame: the modules directly in entrypoints/web, its templates and the nav sections.
+    frame_files = [p for p in WEB.glob("*.py")]
+    found = extract_messages((WEB / "templates" / "frame",))
+    for path in frame_files:
+        found |= _python_messages(path.read_text(encoding="utf-8"))
+    from entrypoints.web.nav import SECTIONS
+
+    return found | set(SECTIONS)
