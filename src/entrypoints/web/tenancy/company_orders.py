@@ -1,0 +1,191 @@
+"""订单: the tenant's orders as /api/v1/orders lists and shows them, and asking for a
+refund of a delivered order as POST /api/v1/refunds does (BIL-1, BIL-5)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import anyio.to_thread
+from litestar import Controller, Request, Response, get, post
+
+from application.shared.errors import InvalidInput
+from application.shared.history import RecordHistory
+from application.tenancy.billing import Billing
+from application.tenancy.billing_commands import OrderDetails, RequestRefund
+from application.tenancy.billing_directory import BillingQueries
+from domain.shared.access import Action
+from domain.shared.errors import InvalidValue, StateConflict
+from domain.tenancy.order import OrderStatus
+from entrypoints.web.forms import GENERAL, FormErrors, form_data, parse_form, refusal_errors
+from entrypoints.web.i18n import gettext as _
+from entrypoints.web.i18n import local_time, yuan
+from entrypoints.web.pages import page, query_of, redirect, viewer_of
+from entrypoints.web.sessions import Flash
+from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
+from entrypoints.web.tenancy.company_labels import (
+    BADGES,
+    ORDER_KINDS,
+    ORDER_STATUSES,
+    PRODUCT_LINES,
+    label,
+)
+from entrypoints.web.tenancy.company_support import LIMIT, actor_text, history_of, writing
+
+ORDERS = "/console/company/orders"
+REFUNDS = "/console/company/refunds"
+
+
+def _viewer(request: Request[Any, Any, Any]) -> Any:
+    viewer = viewer_of(request)
+    assert viewer is not None
+    return viewer
+
+
+class CompanyOrdersController(Controller):
+    path = "/company/orders"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def orders(
+        self,
+        request: Request[Any, Any, Any],
+        billing_queries: BillingQueries,
+        status: str | None = None,
+        cursor: str | None = None,
+    ) -> Response[Any]:
+        viewer = _viewer(request)
+        caller = viewer.tenant
+        caller.require("billing", Action.READ)
+        found = billing_queries.orders(
+            tenant_id=caller.tenant_id,
+            status=status or None,
+            kind=None,
+            number=None,
+            cursor=cursor,
+            limit=LIMIT,
+        )
+        table = Table(
+            id="orders",
+            url=ORDERS,
+            caption="订单",
+            columns=[
+                Column("number", "订单号"),
+                Column("kind", "类型"),
+                Column("product_line", "产品线"),
+                Column("amount_fen", "金额", numeric=True),
+                Column("status", "状态"),
+                Column("created_at", "下单时间"),
+            ],
+            rows=[
+                Row(
+                    str(order.id),
+                    [
+                        Cell(order.number, href=f"{ORDERS}/{order.id}"),
+                        Cell(label(ORDER_KINDS, order.kind)),
+                        Cell(label(PRODUCT_LINES, order.product_line)),
+                        Cell(yuan(order.amount_fen)),
+                        Cell(
+                            label(ORDER_STATUSES, order.status),
+                            badge=BADGES.get(order.status, "info"),
+                        ),
+                        Cell(local_time(order.created_at, viewer.timezone)),
+                    ],
+                )
+                for order in found.items
+            ],
+            next_cursor=found.next_cursor,
+            filters=[
+                Filter(
+                    "status",
+                    "状态",
+                    kind="select",
+                    options=tuple(Option(code, name) for code, name in ORDER_STATUSES.items()),
+                )
+            ],
+            query=query_of(request, ("status", "cursor")),
+            empty_message="暂无订单",
+        )
+        return page(request, "tenancy/company/orders.html", title=_("订单"), table=table)
+
+    @get("/{order_id:uuid}", sync_to_thread=True)
+    def order(
+        self,
+        request: Request[Any, Any, Any],
+        order_id: UUID,
+        billing: Billing,
+        history: RecordHistory,
+    ) -> Response[Any]:
+        caller = _viewer(request).tenant
+        caller.require("billing", Action.READ)
+        order = billing.order(order_id, tenant_id=caller.tenant_id)
+        return page(
+            request,
+            "tenancy/company/order.html",
+            title=_("订单") + f" {order.number}",
+            order=order,
+            kind=label(ORDER_KINDS, order.kind),
+            product_line=label(PRODUCT_LINES, order.product_line),
+            state=label(ORDER_STATUSES, order.status),
+            badge=BADGES.get(order.status, "info"),
+            may_refund=_refundable(order) and caller.may("billing", Action.CLOSE),
+            history=history_of(history, caller, order.id),
+            actor_text=actor_text,
+        )
+
+    @get("/{order_id:uuid}/refund", sync_to_thread=True)
+    def refund_form(
+        self, request: Request[Any, Any, Any], order_id: UUID, billing: Billing
+    ) -> Response[Any]:
+        caller = _viewer(request).tenant
+        caller.require("billing", Action.CLOSE)
+        order = billing.order(order_id, tenant_id=caller.tenant_id)
+        return _refund_form(request, order, {}, {}, 200)
+
+    @post("/{order_id:uuid}/refund")
+    async def request_refund(
+        self, request: Request[Any, Any, Any], order_id: UUID, billing: Billing
+    ) -> Response[Any]:
+        caller = _viewer(request).tenant
+        caller.require("billing", Action.CLOSE)
+        order = await anyio.to_thread.run_sync(
+            lambda: billing.order(order_id, tenant_id=caller.tenant_id)
+        )
+        data = await form_data(request)
+        values = {"reason": str(data.get("reason", ""))}
+        try:
+            command = parse_form(RequestRefund, {**data, "order_id": str(order_id)})
+            with writing():
+                refund = await anyio.to_thread.run_sync(
+                    billing.request_refund, caller.tenant_id, command
+                )
+        except FormErrors as invalid:
+            return _refund_form(request, order, values, invalid.errors, 422)
+        except (InvalidInput, InvalidValue) as refused:
+            return _refund_form(request, order, values, refusal_errors(refused).errors, 422)
+        except StateConflict as conflict:
+            return _refund_form(request, order, values, {GENERAL: str(conflict)}, 409)
+        flash = Flash("success", _("退款申请已提交，等待平台审核"))
+        return redirect(request, f"{REFUNDS}/{refund.id}", flash=flash)
+
+
+def _refundable(order: OrderDetails) -> bool:
+    return order.status == OrderStatus.DELIVERED
+
+
+def _refund_form(
+    request: Request[Any, Any, Any],
+    order: OrderDetails,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int,
+) -> Response[Any]:
+    return page(
+        request,
+        "tenancy/company/refund_request.html",
+        title=_("申请退款") + f" · {order.number}",
+        order=order,
+        values=values,
+        errors=errors,
+        status=status,
+    )
