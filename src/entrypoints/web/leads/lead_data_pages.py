@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from domain.shared.access import Action
-from entrypoints.web.leads import imports_pages
+from entrypoints.web.leads import cleaning_pages, imports_pages
 from entrypoints.web.nav import Audience, NavItem
 
-PAGES: tuple[Any, ...] = (*imports_pages.PAGES,)
+PAGES: tuple[Any, ...] = (*imports_pages.PAGES, *cleaning_pages.PAGES)
 NAV: tuple[NavItem, ...] = (
     NavItem(
         label="导入线索",
@@ -18,5 +18,14 @@ NAV: tuple[NavItem, ...] = (
         section="线索",
         action=Action.CREATE,
         order=40,
+    ),
+    NavItem(
+        label="线索清洗",
+        path="/console/lead-duplicates",
+        resource="leads",
+        audience=Audience.TENANT,
+        section="线索",
+        action=Action.UPDATE,
+        order=45,
     ),
 )
