@@ -68,6 +68,9 @@ class Table:
     bulk_actions: Sequence[BulkAction] = ()
     empty_message: str = "暂无记录"
     empty_action: tuple[str, str] | None = None  # (label, href) offered when empty
+    # (label, href) links about the rows as filtered (e.g. export them): each href gets
+    # the current filters and sort, and is swapped with the table when they change.
+    links: Sequence[tuple[str, str]] = ()
 
     def value_of(self, name: str) -> str:
         return self.query.get(name, "")
@@ -80,6 +83,10 @@ class Table:
             else:
                 params.pop(key, None)
         return f"{self.url}?{urlencode(params)}" if params else self.url
+
+    def link_url(self, href: str) -> str:
+        params = {k: v for k, v in self.query.items() if v and k != "cursor"}
+        return f"{href}?{urlencode(params)}" if params else href
 
     def next_url(self) -> str | None:
         return self._url(cursor=self.next_cursor) if self.next_cursor else None

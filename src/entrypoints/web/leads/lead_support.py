@@ -1,0 +1,129 @@
+"""What the lead pages share: the signed-in employee, running a use case off the event
+loop as the person (with the reason they typed), and the words shown for lead values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+from typing import Any, TypeVar
+from uuid import UUID
+
+import anyio.to_thread
+from litestar import Request
+
+from application.org.directory import OrgQueries
+from application.shared.callers import TenantCaller
+from application.shared.context import acting, current_context
+from application.shared.errors import PermissionDenied
+from domain.shared.access import Action
+from entrypoints.http.problems import translated
+from entrypoints.web.forms import GENERAL, FormErrors
+from entrypoints.web.i18n import N_, current_language
+from entrypoints.web.i18n import gettext as _
+from entrypoints.web.pages import Viewer, viewer_of
+
+T = TypeVar("T")
+LIST_PATH = "/console/leads"
+EMPLOYEE_CHOICES = 100  # an owner field offers the first 100 current employees (a page)
+
+POOL_STATES: dict[str, str] = {
+    "pool": N_("公海"),
+    "assigned": N_("已分配"),
+    "following": N_("跟进中"),
+    "won": N_("赢单"),
+    "lost": N_("输单"),
+    "closed": N_("已关闭"),
+}
+POOL_BADGES = {"pool": "info", "assigned": "warn", "following": "warn", "won": "ok"}
+OUTCOMES: dict[str, str] = {"won": N_("赢单"), "lost": N_("输单"), "closed": N_("已关闭")}
+CHANNELS: dict[str, str] = {"email": N_("邮件"), "sms": N_("短信"), "wechat": N_("微信")}
+CONSENT_STATES: dict[str, str] = {
+    "subscribed": N_("已订阅"),
+    "unsubscribed": N_("已退订"),
+    "suppressed": N_("已屏蔽"),
+}
+IDENTITY_KINDS: dict[str, str] = {
+    "mobile": N_("手机号"),
+    "email": N_("邮箱"),
+    "wechat_openid": N_("微信 OpenID"),
+    "wechat_unionid": N_("微信 UnionID"),
+    "wecom_external_userid": N_("企业微信外部联系人"),
+    "member_id": N_("会员号"),
+}
+PROFILE_FIELDS: dict[str, str] = {
+    "name": N_("姓名"),
+    "gender": N_("性别"),
+    "birthday": N_("生日"),
+    "city": N_("城市"),
+    "company": N_("公司"),
+    "title": N_("职位"),
+    "industry": N_("行业"),
+}
+TIMELINE_KINDS: dict[str, str] = {
+    "lead.Registered": N_("创建线索"),
+    "lead.IdentityAttached": N_("添加身份"),
+    "lead.ProfileUpdated": N_("修改资料"),
+    "lead.SourceChanged": N_("修改来源"),
+    "lead.StatusChanged": N_("修改状态"),
+    "lead.Assigned": N_("分配负责人"),
+    "lead.FollowedUp": N_("跟进"),
+    "lead.Closed": N_("关闭线索"),
+    "lead.ReleasedToPool": N_("释放到公海"),
+    "lead.HandedOver": N_("交接"),
+    "lead.Tagged": N_("添加标签"),
+    "lead.Untagged": N_("移除标签"),
+    "lead.ConsentChanged": N_("修改订阅"),
+    "lead.Absorbed": N_("合并重复线索"),
+    "lead.MergedInto": N_("被合并"),
+    "lead.Deleted": N_("删除线索"),
+}
+
+
+def employee_of(request: Request[Any, Any, Any], action: Action = Action.READ) -> Viewer:
+    """The signed-in employee, allowed `action` on leads (staff and other roles: 403)."""
+    viewer = viewer_of(request)
+    if viewer is None or not isinstance(viewer.caller, TenantCaller):
+        raise PermissionDenied("lead pages are for a tenant's employees")
+    viewer.caller.require("leads", action)
+    return viewer
+
+
+async def in_thread(call: Callable[..., T], *args: Any, reason: str | None = None) -> T:
+    """Run a use case as the request's person, off the event loop. What it writes is
+    waited for by the read models (the page after it lists the change), and a reason
+    typed in the form is recorded on its events, as X-Reason is in the API."""
+    context = replace(current_context(), read_your_writes=True)
+    if reason:
+        context = replace(context, reason=reason)
+
+    def run() -> T:
+        with acting(context):
+            return call(*args)
+
+    return await anyio.to_thread.run_sync(partial(run))
+
+
+def owner_names(org_queries: OrgQueries, tenant_id: UUID, ids: set[UUID | None]) -> dict[str, str]:
+    """The names of a page's owners (one query), by id as text."""
+    found = org_queries.names(tenant_id, {i for i in ids if i is not None})
+    return {str(employee_id): name for employee_id, name in found.items()}
+
+
+def employee_choices(org_queries: OrgQueries, tenant_id: UUID) -> list[tuple[str, str]]:
+    """Current employees as (id, name) options of an owner field."""
+    page = org_queries.employees(
+        tenant_id, department_id=None, include_left=False, cursor=None, limit=EMPLOYEE_CHOICES
+    )
+    return [(str(employee.id), employee.name) for employee in page.items]
+
+
+def pool_label(state: str) -> str:
+    return _(POOL_STATES.get(state, state))
+
+
+def refused(refusal: Exception) -> FormErrors:
+    """A use case's refusal as the form shows it: on its field when it names one, in
+    the page's language (the API's problem catalogue translates the message)."""
+    field = getattr(refusal, "field", None) or GENERAL
+    return FormErrors({field: translated(str(refusal), current_language())})
