@@ -27,7 +27,7 @@ class Option:
 class Filter:
     name: str
     label: str
-    kind: str = "text"  # text | select | date | search
+    kind: str = "text"  # text | select | date | search | checkbox (value "1" when ticked)
     options: tuple[Option, ...] = ()
     placeholder: str = ""
 
