@@ -151,7 +151,7 @@ def test_a_duplicate_case_is_merged_with_the_values_chosen_field_by_field(api: A
         confirm = session.client.get(f"{path}/merge", params=choice)
         assert confirm.status_code == 200
         assert "确认合并" in confirm.text and "上海" in confirm.text
-        assert 'name="pick.city" value="%s"' % second in confirm.text
+        assert f'name="pick.city" value="{second}"' in confirm.text
         merged = session.post(f"{path}/merge", choice)
         assert merged.status_code == 303, merged.text
         assert "已合并" in session.client.get(path).text
@@ -172,3 +172,84 @@ def test_a_duplicate_case_is_merged_with_the_values_chosen_field_by_field(api: A
         assert 'id="e-pick-city">请选择保留哪个值' in missing.text
     finally:
         session.close()
+
+
+def test_a_tenant_admin_adds_a_tag_and_a_custom_field_and_sales_may_only_read(api: Api) -> None:
+    _tenant, token, session = _admin(api)
+    _sales_id, sales_email = employee_login(api, token, "sales", name="销售小张")
+    sales = open_session(api, sales_email)
+    try:
+        added = session.post("/console/lead-settings/tags", {"name": "高意向", "group_id": ""})
+        assert added.status_code == 303, added.text
+        defined = session.post(
+            "/console/lead-settings/custom-fields",
+            {
+                "key": "budget",
+                "name": "预算",
+                "type": "single_select",
+                "options": "10万以下\n10万以上",
+            },
+        )
+        assert defined.status_code == 303, defined.text
+        shown = session.client.get("/console/lead-settings").text
+        assert "高意向" in shown and "预算" in shown and "10万以下、10万以上" in shown
+        settings = api.client.get("/api/v1/lead-settings", headers=api.key(token)).json()
+        assert {"key": "budget", "name": "预算", "type": "single_select"}.items() <= next(
+            f for f in settings["custom_fields"] if f["key"] == "budget"
+        ).items()
+        tags = {t["name"] for g in settings["tag_groups"] for t in g["tags"]}
+        assert "高意向" in tags
+        again = session.post(
+            "/console/lead-settings/custom-fields", {"key": "", "name": "预算", "type": "text"}
+        )
+        assert again.status_code == 422
+        assert '<p class="field-error" id="e-key">必填</p>' in again.text
+        remove = session.client.get("/console/lead-settings/tags/高意向/remove")
+        assert remove.status_code == 200 and "确认删除" in remove.text
+        removed = session.post(
+            "/console/lead-settings/tags/高意向/remove", {"version": settings["version"]}
+        )
+        assert removed.status_code == 303, removed.text
+        assert "高意向" not in session.client.get("/console/lead-settings").text
+        # Sales read the settings, without the forms; the forms answer the 403 page.
+        read = sales.client.get("/console/lead-settings")
+        assert read.status_code == 200 and "预算" in read.text
+        assert "/console/lead-settings/tags/new" not in read.text
+        for path in ("/console/lead-settings/tags/new", "/console/lead-settings/custom-fields/new"):
+            refused = sales.client.get(path)
+            assert refused.status_code == 403 and "无权访问" in refused.text
+        posted = sales.post("/console/lead-settings/tags", {"name": "偷偷加的"})
+        assert posted.status_code == 403 and "无权访问" in posted.text
+    finally:
+        session.close()
+        sales.close()
+
+
+def test_another_tenants_import_and_case_are_not_found(api: Api) -> None:
+    _tenant, token, session = _admin(api)
+    _other, other_token, other = _admin(api)
+    try:
+        started = _upload(session, "a.csv", f"mobile\n{_mobile()}\n".encode(), "text/csv")
+        import_path = started.headers["location"]
+        _finished(session, import_path)
+        name = uuid.uuid4().hex[:6]
+        _lead(api, token, mobile=_mobile(), name=name, company="同一家")
+        _lead(api, token, mobile=_mobile(), name=name, company="同一家")
+        session.post("/console/lead-duplicates/scan")
+        queue = session.client.get("/console/lead-duplicates").text
+        case_path = re.search(r'href="(/console/lead-duplicates/[0-9a-f-]{36})"', queue).group(1)
+        for path in (
+            import_path,
+            f"{import_path}/progress",
+            case_path,
+            f"{case_path}/merge",
+            f"{case_path}/dismiss",
+        ):
+            assert session.client.get(path).status_code in (200, 286, 422)
+            refused = other.client.get(path)
+            assert refused.status_code == 404, path
+            assert "页面不存在" in refused.text
+        assert other.post(f"{case_path}/dismiss", {"reason": "x"}).status_code == 404
+    finally:
+        session.close()
+        other.close()

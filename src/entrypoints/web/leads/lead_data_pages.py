@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from domain.shared.access import Action
-from entrypoints.web.leads import cleaning_pages, imports_pages
+from entrypoints.web.leads import cleaning_pages, imports_pages, settings_pages
 from entrypoints.web.nav import Audience, NavItem
 
-PAGES: tuple[Any, ...] = (*imports_pages.PAGES, *cleaning_pages.PAGES)
+PAGES: tuple[Any, ...] = (
+    *imports_pages.PAGES,
+    *cleaning_pages.PAGES,
+    *settings_pages.PAGES,
+)
 NAV: tuple[NavItem, ...] = (
     NavItem(
         label="导入线索",
@@ -27,5 +31,13 @@ NAV: tuple[NavItem, ...] = (
         section="线索",
         action=Action.UPDATE,
         order=45,
+    ),
+    NavItem(
+        label="线索设置",
+        path="/console/lead-settings",
+        resource="leads",
+        audience=Audience.TENANT,
+        section="企业设置",
+        order=60,
     ),
 )
