@@ -25,7 +25,7 @@ from entrypoints.web.org.changes import (
     refusal_on_field,
     version_of,
 )
-from entrypoints.web.org.record_history import ACTOR_LABELS, EVENT_LABELS, history_of
+from entrypoints.web.org.record_history import history_of
 from entrypoints.web.org.tree import department_options, department_tree, open_departments
 from entrypoints.web.pages import page, redirect
 from entrypoints.web.sessions import Flash
@@ -118,8 +118,6 @@ class DepartmentPages(Controller):
             may_dissolve=caller.may("org", Action.DELETE) and not department.dissolved,
             may_create=caller.may("org", Action.CREATE) and not department.dissolved,
             history=history_of(history, caller, department.id),
-            event_labels=EVENT_LABELS,
-            actor_labels=ACTOR_LABELS,
         )
 
     @get("/{department_id:uuid}/edit", sync_to_thread=True)

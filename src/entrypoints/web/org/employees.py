@@ -25,7 +25,7 @@ from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
 from entrypoints.web.org.access import caller_may
 from entrypoints.web.org.changes import change, in_thread, optional_id, refusal_on_field, version_of
-from entrypoints.web.org.record_history import ACTOR_LABELS, EVENT_LABELS, history_of
+from entrypoints.web.org.record_history import history_of
 from entrypoints.web.org.roles import role_names, role_options
 from entrypoints.web.org.tree import department_options, names_of, open_departments
 from entrypoints.web.pages import page, query_of, redirect, viewer_of
@@ -184,8 +184,6 @@ class EmployeePages(Controller):
             may_update=caller.may("org", Action.UPDATE) and not employee.left,
             may_leave=caller.may("org", Action.CLOSE) and not employee.left,
             history=history_of(history, caller, employee.id),
-            event_labels=EVENT_LABELS,
-            actor_labels=ACTOR_LABELS,
         )
 
     @get("/{employee_id:uuid}/edit", sync_to_thread=True)
