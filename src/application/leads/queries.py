@@ -18,6 +18,8 @@ from application.shared.pages import Page, fetch_page
 from application.shared.views import View, iso, parse_iso
 
 SortKey = Literal["created_at", "updated_at"]
+CountedBy = Literal["status", "pool_state", "source_level1"]
+COUNTED_BY: frozenset[str] = frozenset({"status", "pool_state", "source_level1"})
 
 
 class LeadSummary(BaseModel):
@@ -127,6 +129,20 @@ class LeadQueries:
             ],
             page.next_cursor,
         )
+
+    def counts(self, who: CallerOrScope, by: CountedBy) -> dict[str, int]:
+        """How many live leads inside the caller's data scope have each value of `by`
+        (the dashboard's figures), the most frequent first; no source counts as ''."""
+        if by not in COUNTED_BY:  # a column name goes into the SQL: only these
+            raise ValueError(f"leads are not counted by {by!r}")
+        where, params = where_clause(self.leads.scope_of(who), LeadFilter())
+        rows = self.view.rows(
+            f"SELECT {by} AS value, COUNT(*) AS leads FROM leads_leads WHERE {where} "
+            f"GROUP BY {by}",
+            params,
+        )
+        counted = {str(row["value"] or ""): int(row["leads"]) for row in rows}
+        return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))
 
     def claimed(self, tenant_id: UUID, claim_ids: Collection[UUID]) -> set[UUID]:
         """Which of the identity index ids are already stored (bulk intake asks first,

@@ -26,14 +26,17 @@ def extract_messages(sources: tuple[Path, ...] = SOURCES) -> set[str]:
     """Every msgid in the console's templates, Python code and manifests' nav entries."""
     found: set[str] = set()
     for source in sources:
-        for path in sorted(source.rglob("*.html")):
+        # a context's module file (dashboard.py) is a source of its own: rglob finds none
+        htmls = [source] if source.suffix == ".html" else sorted(source.rglob("*.html"))
+        pythons = [source] if source.suffix == ".py" else sorted(source.rglob("*.py"))
+        for path in htmls:
             with path.open("rb") as handle:
                 for _line, _function, message, _comments in babel_extract(
                     handle, GETTEXT_NAMES, [], {"extensions": "jinja2.ext.i18n"}
                 ):
                     if isinstance(message, str):
                         found.add(message)
-        for path in sorted(source.rglob("*.py")):
+        for path in pythons:
             found |= _python_messages(path.read_text(encoding="utf-8"))
     from entrypoints.web.nav import SECTIONS
 
