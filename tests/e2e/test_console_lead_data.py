@@ -227,7 +227,7 @@ def test_a_tenant_admin_adds_a_tag_and_a_custom_field_and_sales_may_only_read(ap
 
 def test_another_tenants_import_and_case_are_not_found(api: Api) -> None:
     _tenant, token, session = _admin(api)
-    _other, other_token, other = _admin(api)
+    _other, _other_token, other = _admin(api)
     try:
         started = _upload(session, "a.csv", f"mobile\n{_mobile()}\n".encode(), "text/csv")
         import_path = started.headers["location"]
