@@ -1,0 +1,107 @@
+"""A tenant admin builds the organisation in Chromium and gives an employee a login; the
+employee signs in with it and works with their own (sales) navigation."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
+
+pytestmark = pytest.mark.browser
+
+INITIAL_PASSWORD = "Sales-start-2026"
+
+
+def _look(page: Any, name: str) -> None:
+    """Keep the page's screenshots and check it with axe-core."""
+    snapshot(page, name)
+    assert_accessible(page)
+
+
+def test_admin_hires_a_seller_into_a_new_department_and_gives_them_a_login(
+    page: Any, live_console: LiveConsole
+) -> None:
+    _tenant, admin_email, _token = live_console.tenant_admin()
+    seller_email = f"li-{uuid.uuid4().hex[:8]}@acme.cn"
+    sign_in(page, admin_email)
+
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="部门").click()
+    assert page.get_by_text("还没有部门").is_visible()
+    _look(page, "org-departments-empty")
+    page.get_by_role("link", name="新建部门").first.click()
+    _look(page, "org-department-new")
+    page.get_by_label("部门名称").fill("华东销售部")
+    page.get_by_role("button", name="建立部门").click()
+    assert page.locator("#flash").inner_text() == "部门已建立"
+    assert page.get_by_role("heading", name="华东销售部").is_visible()
+    _look(page, "org-department")
+    department_url = page.url
+    page.get_by_role("link", name="更名或调整").click()
+    _look(page, "org-department-edit")
+    page.goto(department_url + "/dissolve")
+    _look(page, "org-department-dissolve")
+
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="员工").click()
+    _look(page, "org-employees")
+    page.get_by_role("link", name="新增员工").first.click()
+    _look(page, "org-employee-new")
+    page.get_by_label("姓名").fill("李雷")
+    page.get_by_label("邮箱").fill(seller_email)
+    page.get_by_label("部门").select_option(label="华东销售部")
+    page.get_by_label("销售", exact=True).check()
+    page.get_by_role("button", name="添加员工").click()
+    assert page.locator("#flash").inner_text() == "员工已添加"
+    assert page.get_by_role("heading", name=re.compile("李雷")).is_visible()
+    assert page.get_by_text("该员工还没有控制台登录。").is_visible()
+    _look(page, "org-employee")
+    employee_url = page.url
+    page.get_by_role("link", name="编辑资料、调岗或变更角色").click()
+    assert page.get_by_label("销售", exact=True).is_checked()
+    _look(page, "org-employee-edit")
+    page.goto(employee_url + "/leave")
+    _look(page, "org-employee-leave")
+
+    page.goto(employee_url)
+    page.get_by_role("link", name="开通登录").click()
+    identifier = page.get_by_label("登录账号（邮箱或手机号）")
+    assert identifier.input_value() == seller_email  # prefilled with the e-mail
+    _look(page, "org-login-grant")
+    page.get_by_label("初始密码", exact=True).fill(INITIAL_PASSWORD)
+    page.get_by_label("再次输入初始密码").fill(INITIAL_PASSWORD)
+    page.get_by_role("button", name="开通登录").click()
+    assert page.locator("#flash").inner_text() == "已开通登录"
+    assert page.get_by_role("link", name="撤销登录").is_visible()
+    page.get_by_role("link", name="撤销登录").click()
+    _look(page, "org-login-revoke")
+    page.get_by_role("link", name="取消").click()
+
+    # The list with the department filter swapped in place, and the login column.
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="员工").click()
+    page.get_by_label("部门").select_option(label="华东销售部")
+    page.wait_for_url(re.compile(r"department_id="))
+    rows = page.locator("#employees tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 1 and "李雷" in rows.first.inner_text()
+    assert "已开通" in rows.first.inner_text()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="部门").click()
+    assert page.get_by_text("1 名成员").is_visible()
+    _look(page, "org-departments")
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile(r"/console/sign-in"))
+
+    sign_in(page, seller_email, INITIAL_PASSWORD)
+    assert page.url.endswith("/console")
+    navigation = page.get_by_role("navigation", name="主导航")
+    assert navigation.get_by_role("link", name="员工").is_visible()  # sales read the org
+    assert navigation.get_by_role("link", name="线索列表").is_visible()
+    assert page.get_by_text("李雷").first.is_visible()  # the layout names them
+    _look(page, "org-seller-home")
+    navigation.get_by_role("link", name="线索列表").click()
+    assert page.get_by_role("heading", level=1).is_visible()
+    snapshot(page, "org-seller-leads")
+    page.goto("/console/employees/new")
+    assert page.get_by_role("heading", name="无权访问").is_visible()  # sales may not hire
