@@ -15,10 +15,11 @@ _TOKEN = re.compile(r'value="(hk_[^"]+)"')
 
 
 def _admin(api: Api) -> tuple[str, str, ConsoleSession]:
-    """A new tenant, an admin API key, and its admin employee signed in to the console."""
-    tenant_id, token = api.tenant_with_key("tenant_admin")
-    _employee, email = employee_login(api, token, "tenant_admin", name="王管理")
-    return tenant_id, token, open_session(api, email)
+    """A new tenant's admin employee signed in to the console: (their employee id, an
+    admin API key of the tenant, the session)."""
+    _tenant_id, token = api.tenant_with_key("tenant_admin")
+    employee_id, email = employee_login(api, token, "tenant_admin", name="王管理")
+    return employee_id, token, open_session(api, email)
 
 
 def _delivered_order(api: Api, token: str) -> str:
@@ -41,7 +42,7 @@ def _text(answer: Any) -> str:
 
 
 def test_the_admin_edits_the_profile_and_an_empty_name_changes_nothing(api: Api) -> None:
-    _tenant_id, token, session = _admin(api)
+    employee_id, token, session = _admin(api)
     try:
         shown = session.client.get(f"{COMPANY}/profile")
         assert shown.status_code == 200
@@ -80,8 +81,9 @@ def test_the_admin_edits_the_profile_and_an_empty_name_changes_nothing(api: Api)
         assert after["settings"] == {"crm.sync_enabled": True}
         profile = session.client.get(f"{COMPANY}/profile")
         assert "已保存" in profile.text  # the flash
-        assert "tenancy.Tenant.Renamed" in profile.text  # its history, with the employee
-        assert "tenancy.Tenant.TimezoneChanged" in profile.text
+        assert 'title="tenancy.Tenant.Renamed"' in profile.text  # its history
+        assert 'title="tenancy.Tenant.TimezoneChanged"' in profile.text
+        assert f"员工 {employee_id}" in profile.text  # the one signed in acted, not a key
         # the same (now stale) version again: the record has changed since
         stale = session.post(f"{COMPANY}/profile/edit", {**fields, "name": "Another"})
         assert stale.status_code == 409
@@ -114,7 +116,7 @@ def test_the_admin_edits_the_profile_and_an_empty_name_changes_nothing(api: Api)
 
 
 def test_an_api_key_is_shown_once_works_and_is_revoked_with_a_reason(api: Api) -> None:
-    _tenant_id, _token, session = _admin(api)
+    _employee_id, _token, session = _admin(api)
     try:
         assert session.client.get(f"{COMPANY}/api-keys/new").status_code == 200
         missing = session.post(f"{COMPANY}/api-keys/new", {"name": "CRM 同步"})
@@ -146,14 +148,14 @@ def test_an_api_key_is_shown_once_works_and_is_revoked_with_a_reason(api: Api) -
         assert api.client.get("/api/v1/tenant", headers=api.key(secret)).status_code == 401
         after = session.client.get(f"{COMPANY}/api-keys/{key_id.group(1)}")
         assert "已吊销" in after.text and "集成已下线" in after.text  # the reason, in history
-        assert "tenancy.ApiKey.Revoked" in after.text
+        assert 'title="tenancy.ApiKey.Revoked"' in after.text
         assert f"{key_id.group(1)}/revoke" not in after.text  # nothing left to revoke
     finally:
         session.close()
 
 
 def test_subscription_usage_orders_and_a_refund_request(api: Api) -> None:
-    _tenant_id, token, session = _admin(api)
+    _employee_id, token, session = _admin(api)
     try:
         empty = session.client.get(f"{COMPANY}/subscription")
         assert empty.status_code == 200 and "尚未开通任何套餐" in empty.text
@@ -169,7 +171,7 @@ def test_subscription_usage_orders_and_a_refund_request(api: Api) -> None:
         assert f"{COMPANY}/orders/{order_id}" not in filtered.text
         order = session.client.get(f"{COMPANY}/orders/{order_id}")
         assert order.status_code == 200
-        assert "tenancy.Order.Delivered" in order.text or "Delivered" in order.text
+        assert 'title="tenancy.Order.Delivered"' in order.text  # its history
         assert f"{order_id}/refund" in order.text
         no_reason = session.post(f"{COMPANY}/orders/{order_id}/refund", {"reason": ""})
         assert no_reason.status_code == 422 and 'id="e-reason">必填<' in no_reason.text
@@ -180,7 +182,7 @@ def test_subscription_usage_orders_and_a_refund_request(api: Api) -> None:
         refund = session.client.get(refund_path)
         assert refund.status_code == 200
         assert "不再需要" in refund.text and "待审核" in refund.text
-        assert "tenancy.Refund" in refund.text  # its history
+        assert 'title="tenancy.Refund.Requested"' in refund.text  # its history
         listed = session.client.get(f"{COMPANY}/refunds")
         assert refund_path in listed.text
         again = session.post(f"{COMPANY}/orders/{order_id}/refund", {"reason": "再来一次"})
@@ -242,7 +244,7 @@ def test_another_tenants_orders_refunds_and_keys_are_not_found(api: Api) -> None
     )
     assert key.status_code == 201, key.text
     other = {"order": other_order, "refund": refund.json()["id"], "key": key.json()["id"]}
-    _tenant_id, _token, session = _admin(api)
+    _employee_id, _token, session = _admin(api)
     try:
         for path in (
             f"{COMPANY}/orders/{other['order']}",

@@ -51,6 +51,12 @@ PRODUCT_LINES = {
     "scrm": N_("翼有群 SCRM"),
 }
 
+PROVIDERS = {
+    "sandbox": N_("沙箱支付"),
+    "wechatpay": N_("微信支付"),
+    "alipay": N_("支付宝"),
+}
+
 QUOTAS = {
     "concurrent_campaigns": N_("同时进行的活动"),
     "campaigns_per_month": N_("每月活动数"),

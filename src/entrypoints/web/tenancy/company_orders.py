@@ -28,6 +28,7 @@ from entrypoints.web.tenancy.company_labels import (
     ORDER_KINDS,
     ORDER_STATUSES,
     PRODUCT_LINES,
+    PROVIDERS,
     label,
 )
 from entrypoints.web.tenancy.company_support import LIMIT, actor_text, history_of, writing
@@ -119,6 +120,10 @@ class CompanyOrdersController(Controller):
         caller = _viewer(request).tenant
         caller.require("billing", Action.READ)
         order = billing.order(order_id, tenant_id=caller.tenant_id)
+        catalogue = billing.plans()  # names the edition or add-on bought
+        names = {e.code: e.name for e in catalogue.editions} | {
+            a.code: a.name for a in catalogue.add_ons
+        }
         return page(
             request,
             "tenancy/company/order.html",
@@ -126,6 +131,8 @@ class CompanyOrdersController(Controller):
             order=order,
             kind=label(ORDER_KINDS, order.kind),
             product_line=label(PRODUCT_LINES, order.product_line),
+            target=names.get(order.target, order.target),
+            provider=label(PROVIDERS, order.provider) if order.provider else "—",
             state=label(ORDER_STATUSES, order.status),
             badge=BADGES.get(order.status, "info"),
             may_refund=_refundable(order) and caller.may("billing", Action.CLOSE),
