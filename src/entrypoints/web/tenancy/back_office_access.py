@@ -5,6 +5,7 @@ states and events, and a refusal turned into the errors shown next to its field.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -12,7 +13,7 @@ import anyio.to_thread
 from litestar import Request
 
 from application.shared.callers import StaffCaller
-from application.shared.context import because
+from application.shared.context import acting, current_context
 from application.shared.errors import AlreadyExists, InvalidInput, PermissionDenied
 from application.shared.history import HistoryEntry, RecordHistory
 from domain.shared.access import Action
@@ -65,13 +66,13 @@ def history_of(
 
 async def in_thread(reason: str | None, work: Callable[[], T]) -> T:
     """Run a use case off the event loop; a reason typed in the form is recorded on its
-    events (the API takes it from X-Reason)."""
+    events (the API takes it from X-Reason). The page shown next reads the lists, so the
+    change waits for them (as `Prefer: read-your-writes`)."""
+    context = replace(current_context(), read_your_writes=True, reason=reason or None)
 
     def run() -> T:
-        if reason:
-            with because(reason):
-                return work()
-        return work()
+        with acting(context):
+            return work()
 
     return await anyio.to_thread.run_sync(run)
 
