@@ -23,6 +23,7 @@ from entrypoints.web.leads.lead_support import (
     CONSENT_STATES,
     IDENTITY_KINDS,
     LIST_PATH,
+    NO_CONSENT,
     POOL_BADGES,
     PROFILE_FIELDS,
     TIMELINE_KINDS,
@@ -78,6 +79,7 @@ class LeadPageController(Controller):
         settings = lead_settings.settings(caller.tenant_id)
         statuses = {status.key: status.name for status in settings.statuses}
         fields = {field.key: field.name for field in settings.custom_fields}
+        user_types = {"person": _("个人")} | {t.key: t.name for t in settings.user_types}
         name = str(lead.profile.get("name") or _("（未填姓名）"))
         return page(
             request,
@@ -88,6 +90,7 @@ class LeadPageController(Controller):
             owner=names.get(str(lead.owner_id), "—") if lead.owner_id else _("公海"),
             lead_status=statuses.get(lead.status, lead.status),
             pool_state=pool_label(lead.pool_state),
+            user_type=user_types.get(lead.user_type, lead.user_type),
             pool_badge=POOL_BADGES.get(lead.pool_state, "info"),
             profile=[(_(label), lead.profile.get(key)) for key, label in PROFILE_FIELDS.items()],
             custom=[(fields.get(key, key), value) for key, value in lead.custom.items()],
@@ -98,7 +101,11 @@ class LeadPageController(Controller):
             consent=[
                 (
                     _(label),
-                    _(CONSENT_STATES.get(lead.consent.get(channel, {}).get("state", ""), "未表态")),
+                    _(
+                        CONSENT_STATES.get(
+                            lead.consent.get(channel, {}).get("state", ""), NO_CONSENT
+                        )
+                    ),
                     lead.consent.get(channel, {}).get("source", ""),
                 )
                 for channel, label in CHANNELS.items()

@@ -43,6 +43,7 @@ CONSENT_STATES: dict[str, str] = {
     "unsubscribed": N_("已退订"),
     "suppressed": N_("已屏蔽"),
 }
+NO_CONSENT = N_("未表态")  # the person never said
 IDENTITY_KINDS: dict[str, str] = {
     "mobile": N_("手机号"),
     "email": N_("邮箱"),
