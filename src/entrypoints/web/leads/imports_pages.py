@@ -59,6 +59,16 @@ FIELD_LABELS = {
 }
 
 
+# Refusals of the import itself (the problems catalogue has the lead's own).
+REASONS = {"missing identity: at least one of mobile/email": N_("缺少手机号或邮箱（至少需要一项）")}
+
+
+def reason_text(reason: str | None) -> str:
+    if not reason:
+        return "—"
+    return _(REASONS[reason]) if reason in REASONS else in_language(reason)
+
+
 def _viewer(request: Request[Any, Any, Any], action: Action) -> Viewer:
     viewer = viewer_of(request)
     assert viewer is not None  # the console's hook signed them in
@@ -277,7 +287,7 @@ def _rejected_rows(details: LeadImportDetails, cursor: str | None) -> Table:
                 [
                     Cell(str(result.row)),
                     Cell(field_label(result.field)),
-                    Cell(in_language(result.reason or "")),
+                    Cell(reason_text(result.reason)),
                 ],
             )
             for result in details.results
