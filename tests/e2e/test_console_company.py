@@ -163,6 +163,8 @@ def test_subscription_usage_orders_and_a_refund_request(api: Api) -> None:
         plan = _text(session.client.get(f"{COMPANY}/subscription"))
         assert "天翼云快销（小微入门版）" in plan
         assert "<progress" in plan and "0 / 10" in plan  # card seats: none used of 10
+        english = session.client.get(f"{COMPANY}/subscription", headers={"Accept-Language": "en"})
+        assert "Plan and usage" in english.text and "Business card seats" in english.text
         orders = session.client.get(f"{COMPANY}/orders")
         assert orders.status_code == 200
         assert f"{COMPANY}/orders/{order_id}" in orders.text and "已开通" in orders.text
