@@ -92,6 +92,17 @@ def test_filters_narrow_the_list_to_the_ids_the_api_answers(api: Api, company: A
     assert "没有符合条件的线索" in session.client.get("/console/leads?q=nobody").text
     bad = session.client.get("/console/leads", params={"created_from": "yesterday"})
     assert bad.status_code == 422 and "text/html" in bad.headers["content-type"]
+    # A filter change swaps only the table (HTMX), with the export link of that filter.
+    swapped = session.client.get(
+        "/console/leads",
+        params={"tag": "vip"},
+        headers={"HX-Request": "true", "HX-Target": "leads"},
+    )
+    assert swapped.text.lstrip().startswith('<div id="leads"')
+    assert 'href="/console/leads/export?tag=vip"' in swapped.text
+    session.client.cookies.set("huoke_lang", "en", path="/console")
+    english = session.client.get("/console/leads", params={"q": "nobody"}).text
+    assert "No leads match" in english and "Export this filter (XLSX)" in english
 
 
 def test_a_sales_employee_sees_only_their_own_leads(api: Api, company: Any) -> None:
@@ -202,6 +213,22 @@ def test_bulk_assign_changes_owners_and_bulk_tags_tag(api: Api, company: Any) ->
         "/console/leads/bulk/add_tags", {"step": "confirmed", "lead_ids": chosen[0]}
     )
     assert no_tags.status_code == 422 and 'id="e-tags"' in no_tags.text
+    status = session.post(
+        "/console/leads/bulk/change_status",
+        {"step": "confirmed", "lead_ids": leads["wang"], "status": "contacted"},
+    )
+    assert status.status_code == 303
+    assert sorted(_api_ids(api, token, {"status": "contacted"})) == sorted(chosen)
+    no_reason = session.post(
+        "/console/leads/bulk/delete", {"step": "confirmed", "lead_ids": leads["wang"]}
+    )
+    assert no_reason.status_code == 422 and 'id="e-reason"' in no_reason.text
+    deleted = session.post(
+        "/console/leads/bulk/delete",
+        {"step": "confirmed", "lead_ids": leads["wang"], "reason": "测试数据"},
+    )
+    assert deleted.status_code == 303
+    assert leads["wang"] not in _api_ids(api, token, {})
 
 
 def test_export_downloads_the_filtered_rows_as_xlsx(api: Api, company: Any) -> None:
