@@ -12,6 +12,7 @@ from litestar import Request, Response
 from litestar.response import Redirect, Template
 
 from application.shared.callers import Caller, StaffCaller, TenantCaller
+from application.shared.errors import PermissionDenied
 from entrypoints.http.languages import preferred_language
 from entrypoints.web.i18n import CHINESE, LANGUAGE_COOKIE, current_language, set_language
 from entrypoints.web.nav import NavItem, NavSection, navigation
@@ -31,13 +32,16 @@ class Viewer:
 
     @property
     def tenant(self) -> TenantCaller:
-        """The caller as an employee of a tenant (pages under /console for tenants)."""
-        assert isinstance(self.caller, TenantCaller)
+        """The caller as an employee of a tenant (pages under /console for tenants);
+        anyone else (staff) is refused with the 403 page, never a 500."""
+        if not isinstance(self.caller, TenantCaller):
+            raise PermissionDenied("this page is for a tenant's employees")
         return self.caller
 
     @property
     def staff(self) -> StaffCaller:
-        assert isinstance(self.caller, StaffCaller)
+        if not isinstance(self.caller, StaffCaller):
+            raise PermissionDenied("this page is for platform staff")
         return self.caller
 
     @property
