@@ -4,6 +4,7 @@ with the API's permissions and tenant isolation."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -283,3 +284,26 @@ def test_another_tenants_employee_and_department_answer_the_404_page(api: Api) -
     finally:
         admin.close()
     del other_token
+
+
+def test_a_login_without_a_password_sends_a_set_password_link(api: Api) -> None:
+    _token, admin = _admin(api)
+    mobile = f"139{uuid.uuid4().int % 10**8:08d}"
+    try:
+        hired = _hire(admin, name="韩梅梅", mobile=mobile, roles=["sales_manager"])
+        employee = _id_in(hired.headers["location"], "employees")
+        form = admin.client.get(f"/console/employees/{employee}/login")
+        assert f'value="{mobile}"' in form.text  # no e-mail: the mobile is prefilled
+        granted = admin.post(f"/console/employees/{employee}/login", {"identifier": mobile})
+        assert granted.status_code == 303, granted.text
+        shown = admin.client.get(granted.headers["location"]).text
+        assert "设置密码的链接已发给员工" in shown and "尚未登录" in shown
+        outbox = api.runtime.settings.var_dir / "outbox" / "messages.jsonl"
+        sent = [json.loads(line) for line in outbox.read_text().splitlines()]
+        assert any(
+            m["to"].endswith(mobile) and "/console/password/reset" in m["link"] for m in sent
+        )
+        again = admin.client.get(f"/console/employees/{employee}/login", follow_redirects=False)
+        assert again.status_code == 303  # one login per employee: back to their page
+    finally:
+        admin.close()
