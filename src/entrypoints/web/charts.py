@@ -34,7 +34,8 @@ def bar_chart(title: str, bars: Sequence[Bar], *, unit: str = "") -> Markup:
     room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     description = "; ".join(f"{bar.label}: {bar.value}{unit}" for bar in bars) or "—"
     parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" '
+        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
+        f'style="max-width: 100%; height: auto" '
         f'preserveAspectRatio="xMinYMin meet" aria-labelledby="{title_id} {desc_id}" '
         'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{title_id}">{escape(title)}</title>',
