@@ -267,7 +267,7 @@ def _dissolve_page(
         title=_("撤销部门"),
         description=description,
         action=f"{BASE}/{department.id}/dissolve",
-        confirm_label=_("确认撤销"),
+        confirm_label=_("确认撤销部门"),
         reason_required=False,
         fields={"version": department.version},
         errors=errors,
