@@ -373,3 +373,76 @@ def test_enrol_a_staff_member_give_them_a_login_and_disable_them(api: Api) -> No
         )
     finally:
         session.close()
+
+
+def test_a_failed_refund_is_retried_under_its_confirmation(api: Api) -> None:
+    _tenant, token = api.tenant_with_key("tenant_admin")
+    refund = paid_order_with_refund(api, token)["refund"]
+    # The sandbox provider cannot write its ledger (a directory stands in its place):
+    # a real failure of the provider, which staff retry once it is back.
+    ledger = api.runtime.container.gateways()["sandbox"].ledger
+    kept = ledger.with_suffix(".kept")
+    if ledger.exists():
+        ledger.rename(kept)
+    ledger.mkdir()
+    session = signed_in(api, "billing")
+    try:
+        approved = session.post(f"{ADMIN}/refunds/{refund['id']}/approve", {"amount": ""})
+        assert approved.status_code == 303
+        assert refund_of(api, refund["id"])["status"] == "failed"
+        page = session.client.get(approved.headers["location"]).text
+        assert "支付渠道未能退款" in page  # the flash says so
+        assert 'data-event="tenancy.Refund.Failed"' in page
+        assert f"{ADMIN}/refunds/{refund['id']}/retry" in page
+    finally:
+        ledger.rmdir()
+        if kept.exists():
+            kept.rename(ledger)
+    try:
+        path = f"{ADMIN}/refunds/{refund['id']}/retry"
+        assert session.client.get(path).status_code == 200
+        retried = session.post(path)
+        assert retried.status_code == 303
+        assert refund_of(api, refund["id"])["status"] == "refunded"
+        page = session.client.get(retried.headers["location"]).text
+        assert "退款已完成" in page
+        assert 'data-event="tenancy.Refund.Retried"' in page
+        assert 'data-event="tenancy.Refund.Completed"' in page
+    finally:
+        session.close()
+
+
+def test_a_forged_notification_is_a_security_incident_with_its_page(api: Api) -> None:
+    _tenant, token = api.tenant_with_key("tenant_admin")
+    placed = api.client.post(
+        "/api/v1/orders",
+        json={"kind": "new", "edition": "qs_micro_entry"},
+        headers={**api.key(token), **RYW},
+    ).json()
+    body = f'{{"order_number": "{placed["number"]}", "transaction_id": "T-{uuid.uuid4().hex}"}}'
+    forged = {"Content-Type": "application/json", "X-Sandbox-Signature": "0" * 64, **RYW}
+    refused = api.client.post("/callbacks/payments/sandbox", content=body, headers=forged)
+    assert refused.status_code == 401
+    session = signed_in(api, "support")
+    try:
+        listed = session.client.get(f"{ADMIN}/security-incidents")
+        assert listed.status_code == 200
+        found = re.search(rf'href="{ADMIN}/security-incidents/([0-9a-f-]{{36}})"', listed.text)
+        assert found and "伪造的支付通知" in listed.text
+        shown = session.client.get(f"{ADMIN}/security-incidents/{found.group(1)}")
+        assert shown.status_code == 200
+        assert "sandbox" in shown.text
+        assert 'data-event="tenancy.SecurityIncident.Recorded"' in shown.text
+    finally:
+        session.close()
+
+
+def test_the_back_office_speaks_english_when_asked(api: Api) -> None:
+    session = signed_in(api, "billing")
+    try:
+        session.client.cookies.set("huoke_lang", "en", path="/console")
+        listed = session.client.get(f"{ADMIN}/refunds").text
+        assert "Refund tickets" in listed and "Awaiting approval" in listed
+        assert "退款工单" not in listed
+    finally:
+        session.close()

@@ -75,14 +75,16 @@ class IncidentPages(Controller):
         )
         return page(request, "tenancy/back_office/list.html", title=_("安全事件"), table=table)
 
-    @get("/{incident_id:uuid}", sync_to_thread=True)
+    # An incident is the one event that recorded it: its page is that record's history,
+    # so the path names it as the history routes do.
+    @get("/{aggregate_id:uuid}", sync_to_thread=True)
     def incident(
-        self, request: Request[Any, Any, Any], incident_id: UUID, history: RecordHistory
+        self, request: Request[Any, Any, Any], aggregate_id: UUID, history: RecordHistory
     ) -> Response[Any]:
         staff_may(request, "billing", Action.READ)
-        entries = history.of(incident_id, tenant_id=None)
+        entries = history.of(aggregate_id, tenant_id=None)
         if not entries or entries[0].type != RECORDED:  # another kind of record's id
-            raise NotFound(f"no security incident {incident_id}")
+            raise NotFound(f"no security incident {aggregate_id}")
         return page(
             request,
             "tenancy/back_office/incident.html",
