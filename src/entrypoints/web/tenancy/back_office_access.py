@@ -225,7 +225,7 @@ def actor_label(actor: dict[str, Any] | None) -> str:
 
 
 # What the back-office templates call by name (labels of states, events, actors).
-TEMPLATE_HELPERS = {
+TEMPLATE_HELPERS: dict[str, Any] = {
     "state_label": state_label,
     "state_badge": state_badge,
     "kind_label": kind_label,
