@@ -23,6 +23,9 @@ from tests.e2e.console_support import ConsoleSession, employee_login, open_sessi
 # tenant's or the back office's own.
 SHARED = re.compile(r"^/console(/|/sign-in|/sign-out|/language|/password(/.*)?|/static(/.*)?)?$")
 ADMIN = "/console/admin"
+# Routes whose path names an action, not a record: the records they act on come in the
+# form; each is walked by a test of its own below, with another tenant's ids in the form.
+FORM_CARRIED = {"POST /console/leads/bulk/{verb}": "test_bulk_actions_skip_another_tenants_leads"}
 REFUSED = {403, 404}
 _TOKEN = re.compile(r'name="_csrf" value="([^"]+)"')
 
@@ -113,7 +116,7 @@ def test_every_console_route_hides_another_tenants_records(
     try:
         csrf = _token(session)
         for route in console_routes(api.client.app):
-            if not route.parameters:
+            if not route.parameters or str(route) in FORM_CARRIED:
                 continue
             if route.unknown(other_tenant):
                 unknown.append(route.unknown(other_tenant) or "")
@@ -150,7 +153,7 @@ def test_staff_pages_refuse_employees_and_tenant_pages_refuse_staff(
     try:
         tokens = {"employee": _token(employee), "staff": _token(staff)}
         for route in console_routes(api.client.app):
-            if SHARED.match(route.path):
+            if SHARED.match(route.path) or str(route) in FORM_CARRIED:
                 continue
             if route.unknown(other_tenant):
                 unknown.append(route.unknown(other_tenant) or "")
@@ -164,3 +167,42 @@ def test_staff_pages_refuse_employees_and_tenant_pages_refuse_staff(
         staff.close()
     problems = [*unknown, *(f"open to the wrong audience: {route}" for route in wrong)]
     assert not problems, "\n".join(problems)
+
+
+def test_bulk_actions_skip_another_tenants_leads(api: Api) -> None:
+    """Another tenant's lead ids ticked into a bulk form are not found, and unchanged."""
+    tenant_b, token_b = api.tenant_with_key("tenant_admin")
+    b_headers = {**api.key(token_b), "Prefer": "read-your-writes"}
+    lead = api.client.post(
+        "/api/v1/leads", json={"name": "乙方客户", "mobile": "13912345678"}, headers=b_headers
+    )
+    assert lead.status_code == 201, lead.text
+    created = lead.json()["lead"]
+    _tenant_a, token_a = api.tenant_with_key("tenant_admin")
+    _admin, email = employee_login(api, token_a, "tenant_admin")
+    own = api.client.post(
+        "/api/v1/leads",
+        json={"name": "甲方客户", "mobile": "13912345679"},
+        headers={**api.key(token_a), "Prefer": "read-your-writes"},
+    ).json()["lead"]
+    session = open_session(api, email)
+    try:
+        for verb in ("add_tags", "delete", "release"):
+            answer = session.post(
+                f"/console/leads/bulk/{verb}",
+                {
+                    "ids[]": [created["id"], own["id"]],
+                    "step": "confirmed",
+                    "tags": "泄露",
+                    "reason": "x",
+                },
+            )
+            assert answer.status_code in (200, 303, 422), (verb, answer.status_code)
+            assert "乙方客户" not in answer.text
+    finally:
+        session.close()
+    mine = api.client.get(f"/api/v1/leads/{own['id']}", headers=api.key(token_a))
+    assert mine.json()["version"] > own["version"]  # the same form did act on tenant A's
+    after = api.client.get(f"/api/v1/leads/{created['id']}", headers=b_headers)
+    assert after.status_code == 200, after.text
+    assert after.json()["version"] == created["version"]  # untouched: no tag, no release

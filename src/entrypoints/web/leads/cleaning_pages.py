@@ -338,6 +338,7 @@ class DuplicateCasePages(Controller):
         self, request: Request[Any, Any, Any], case_id: UUID, lead_cleaning: DuplicateCases
     ) -> Response[Any]:
         viewer = _viewer(request, Action.UPDATE)
+        await change(lambda: lead_cleaning.case(viewer.caller, case_id))  # another's: 404
         data = await form_data(request)
         try:
             command = parse_form(DismissCase, data)

@@ -120,6 +120,9 @@ class LeadFormController(Controller):
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads
     ) -> Response[Any]:
         viewer = employee_of(request, Action.UPDATE)
+        # The lead first: another tenant's or a colleague's lead is the 404 page whatever
+        # the form holds.
+        lead = await in_thread(leads.lead, viewer.tenant, lead_id)
         data = await form_data(request)
         values = {key: str(data.get(key, "")).strip() for key in PROFILE_FIELDS}
         try:
@@ -142,7 +145,6 @@ class LeadFormController(Controller):
             errors = refused(refusal).errors
         else:
             return redirect(request, f"{LIST_PATH}/{lead_id}", flash=Flash("success", _("已保存")))
-        lead = await in_thread(leads.lead, viewer.tenant, lead_id)
         return self._edit(request, lead, values, errors)
 
     def _edit(

@@ -142,10 +142,14 @@ class LeadSettingsPages(Controller):
         run: Callable[[Any, int | None], object],
         versioned: bool,
         done: str,
+        exists: Callable[[], object] | None = None,
     ) -> Response[Any]:
         """Parse the form into `model`, `run(command, version)`, back to the overview;
-        a refusal shows the form again with the error beside its field (422)."""
+        a refusal shows the form again with the error beside its field (422). `exists`
+        looks the setting up first, so an unknown one is the 404 page whatever was sent."""
         _admin(request)
+        if exists is not None:
+            await change(exists)
         data = await form_data(request)
         values = submitted(data, controls)
         version = None
@@ -191,12 +195,26 @@ class LeadSettingsPages(Controller):
         )
 
     async def _remove(
-        self, request: Request[Any, Any, Any], run: Callable[[int], object], done: str
+        self,
+        request: Request[Any, Any, Any],
+        run: Callable[[int], object],
+        done: str,
+        *,
+        exists: Callable[[], object],
     ) -> Response[Any]:
+        """Remove after the confirmation step; an unknown setting is the 404 page, a stale
+        or refused removal goes back to the overview with the reason."""
         _admin(request)
+        await change(exists)
         data = await form_data(request)
-        version = version_of(data)
-        await change(lambda: run(version))
+        try:
+            version = version_of(data)
+            await change(lambda: run(version))
+        except FormErrors as invalid:
+            return redirect(request, BASE, flash=Flash("error", "；".join(invalid.errors.values())))
+        except (InvalidInput, InvalidValue) as refused:
+            message = "；".join(refusal_on_field(refused).errors.values())
+            return redirect(request, BASE, flash=Flash("error", message))
         return redirect(request, BASE, flash=Flash("success", done))
 
     # --- custom fields ------------------------------------------------------------------
@@ -250,6 +268,7 @@ class LeadSettingsPages(Controller):
         tenant_id = _admin(request).tenant.tenant_id
         return await self._submit(
             request,
+            exists=lambda: _look_up(lead_settings, tenant_id, "custom_field", field_key),
             title=_("修改自定义字段"),
             controls=_custom_field_controls(new=False),
             model=ChangeCustomField,
@@ -284,6 +303,7 @@ class LeadSettingsPages(Controller):
                 tenant_id, field_key, expected_version=version
             ),
             _("已删除自定义字段"),
+            exists=lambda: _look_up(lead_settings, tenant_id, "custom_field", field_key),
         )
 
     # --- sources ------------------------------------------------------------------------
@@ -339,6 +359,7 @@ class LeadSettingsPages(Controller):
                 tenant_id, level1, None, expected_version=version
             ),
             _("已删除线索来源"),
+            exists=lambda: _look_up(lead_settings, tenant_id, "source", level1),
         )
 
     @get("/sources/{level1:str}/{level2:str}/remove", sync_to_thread=True)
@@ -373,6 +394,7 @@ class LeadSettingsPages(Controller):
                 tenant_id, level1, level2, expected_version=version
             ),
             _("已删除线索来源"),
+            exists=lambda: _look_up(lead_settings, tenant_id, "sub_source", level1, level2),
         )
 
     # --- statuses -----------------------------------------------------------------------
@@ -437,6 +459,7 @@ class LeadSettingsPages(Controller):
 
         return await self._submit(
             request,
+            exists=lambda: _look_up(lead_settings, tenant_id, "status", status_key),
             title=_("修改线索状态"),
             controls=_status_controls(new=False),
             model=_StatusForm,
@@ -469,6 +492,7 @@ class LeadSettingsPages(Controller):
                 tenant_id, status_key, expected_version=version
             ),
             _("已删除线索状态"),
+            exists=lambda: _look_up(lead_settings, tenant_id, "status", status_key),
         )
 
     # --- tags and tag groups ------------------------------------------------------------
@@ -526,6 +550,7 @@ class LeadSettingsPages(Controller):
         settings = lead_settings.settings(tenant_id)
         return await self._submit(
             request,
+            exists=lambda: _look_up(lead_settings, tenant_id, "tag", tag),
             title=_("移动标签"),
             controls=_tag_controls(settings, new=False),
             model=MoveTag,
@@ -558,6 +583,7 @@ class LeadSettingsPages(Controller):
             request,
             lambda version: lead_settings.remove_tag(tenant_id, tag, expected_version=version),
             _("已删除标签"),
+            exists=lambda: _look_up(lead_settings, tenant_id, "tag", tag),
         )
 
     @get("/tag-groups/new", sync_to_thread=True)
@@ -609,6 +635,7 @@ class LeadSettingsPages(Controller):
         tenant_id = _admin(request).tenant.tenant_id
         return await self._submit(
             request,
+            exists=lambda: _look_up(lead_settings, tenant_id, "tag_group", group_id),
             title=_("重命名标签组"),
             controls=[Control("name", _("名称"), required=True)],
             model=RenameTagGroup,
@@ -643,6 +670,7 @@ class LeadSettingsPages(Controller):
                 tenant_id, group_id, expected_version=version
             ),
             _("已删除标签组"),
+            exists=lambda: _look_up(lead_settings, tenant_id, "tag_group", group_id),
         )
 
     # --- user types ---------------------------------------------------------------------
@@ -696,6 +724,7 @@ class LeadSettingsPages(Controller):
         tenant_id = _admin(request).tenant.tenant_id
         return await self._submit(
             request,
+            exists=lambda: _look_up(lead_settings, tenant_id, "user_type", user_type),
             title=_("重命名用户类型"),
             controls=_user_type_controls(new=False),
             model=RenameUserType,
@@ -730,6 +759,7 @@ class LeadSettingsPages(Controller):
                 tenant_id, user_type, expected_version=version
             ),
             _("已删除用户类型"),
+            exists=lambda: _look_up(lead_settings, tenant_id, "user_type", user_type),
         )
 
 
@@ -738,6 +768,25 @@ class _StatusForm(BaseModel):
 
     name: str | None = None
     default: bool = False
+
+
+def _look_up(
+    lead_settings: TenantLeadSettings, tenant_id: Any, kind: str, key: str, key2: str = ""
+) -> Any:
+    """One setting of the tenant's, or NotFound (the 404 page) — checked before a form is
+    read, so another tenant's or an unknown key answers alike whatever was sent."""
+    settings = lead_settings.settings(tenant_id)
+    finders: dict[str, tuple[Sequence[Any], Callable[[Any], bool]]] = {
+        "custom_field": (settings.custom_fields, lambda f: f.key == key),
+        "source": (settings.sources, lambda s: s.level1 == key),
+        "sub_source": (settings.sources, lambda s: s.level1 == key and key2 in s.level2),
+        "status": (settings.statuses, lambda s: s.key == key),
+        "tag": (settings.tag_groups, lambda g: any(t.name == key for t in g.tags)),
+        "tag_group": (settings.tag_groups, lambda g: g.id == key),
+        "user_type": (settings.user_types, lambda u: u.key == key),
+    }
+    items, matches = finders[kind]
+    return _one(items, matches, key2 or key)
 
 
 def _one(items: Sequence[Any], matches: Callable[[Any], bool], key: str) -> Any:
