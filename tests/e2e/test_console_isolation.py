@@ -171,7 +171,7 @@ def test_staff_pages_refuse_employees_and_tenant_pages_refuse_staff(
 
 def test_bulk_actions_skip_another_tenants_leads(api: Api) -> None:
     """Another tenant's lead ids ticked into a bulk form are not found, and unchanged."""
-    tenant_b, token_b = api.tenant_with_key("tenant_admin")
+    _tenant_b, token_b = api.tenant_with_key("tenant_admin")
     b_headers = {**api.key(token_b), "Prefer": "read-your-writes"}
     lead = api.client.post(
         "/api/v1/leads", json={"name": "乙方客户", "mobile": "13912345678"}, headers=b_headers
