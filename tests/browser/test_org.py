@@ -25,7 +25,7 @@ def _look(page: Any, name: str) -> None:
 def test_admin_hires_a_seller_into_a_new_department_and_gives_them_a_login(
     page: Any, live_console: LiveConsole
 ) -> None:
-    _tenant, admin_email, _token = live_console.tenant_admin()
+    _tenant, admin_email, token = live_console.tenant_admin()
     seller_email = f"li-{uuid.uuid4().hex[:8]}@acme.cn"
     sign_in(page, admin_email)
 
@@ -93,6 +93,14 @@ def test_admin_hires_a_seller_into_a_new_department_and_gives_them_a_login(
     page.get_by_role("button", name="退出").click()
     page.wait_for_url(re.compile(r"/console/sign-in"))
 
+    # Two leads: one the admin assigns to the new seller, one to a colleague.
+    seller_id = employee_url.rstrip("/").rsplit("/", 1)[-1]
+    colleague_id = live_console.employee_login(
+        token, "韩梅梅", f"han-{uuid.uuid4().hex[:8]}@acme.cn", ["sales"]
+    )
+    mine = _lead_for(live_console, token, "张三（李雷的客户）", "13911110001", seller_id)
+    theirs = _lead_for(live_console, token, "王五（韩梅梅的客户）", "13911110002", colleague_id)
+
     sign_in(page, seller_email, INITIAL_PASSWORD)
     assert page.url.endswith("/console")
     navigation = page.get_by_role("navigation", name="主导航")
@@ -102,6 +110,27 @@ def test_admin_hires_a_seller_into_a_new_department_and_gives_them_a_login(
     _look(page, "org-seller-home")
     navigation.get_by_role("link", name="线索列表").click()
     assert page.get_by_role("heading", level=1).is_visible()
+    assert page.get_by_role("link", name="张三（李雷的客户）").is_visible()  # their own lead
+    assert page.get_by_text("王五（韩梅梅的客户）").count() == 0  # not a colleague's
     snapshot(page, "org-seller-leads")
+    answer = page.goto(f"/console/leads/{theirs}")
+    assert answer is not None and answer.status == 404  # ORG-2: as if it did not exist
+    answer = page.goto(f"/console/leads/{mine}")
+    assert answer is not None and answer.status == 200
     page.goto("/console/employees/new")
     assert page.get_by_role("heading", name="无权访问").is_visible()  # sales may not hire
+
+
+def _lead_for(live: LiveConsole, token: str, name: str, mobile: str, owner_id: str) -> str:
+    """A lead created through the API and assigned to `owner_id`; answers its id."""
+    headers = {**live.api.key(token), "Prefer": "read-your-writes"}
+    created = live.api.client.post(
+        "/api/v1/leads", json={"name": name, "mobile": mobile}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    lead_id = str(created.json()["lead"]["id"])
+    assigned = live.api.client.post(
+        f"/api/v1/leads/{lead_id}/assign", json={"owner_id": owner_id}, headers=headers
+    )
+    assert assigned.status_code == 200, assigned.text
+    return lead_id
