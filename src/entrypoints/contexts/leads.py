@@ -18,6 +18,7 @@ from application.leads.cleaning_directory import (
     LeadCandidatesView,
 )
 from application.leads.consent import ConsentQueries, LeadConsent
+from application.leads.counts import LeadCounts
 from application.leads.demo import DemoLeads
 from application.leads.directory import LeadDirectory
 from application.leads.export import LeadExport
@@ -58,7 +59,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         notifier=notifier,
         teams=c.org_queries,
     )
-    lead_queries = providers.Singleton(LeadQueries, c.lead_view, leads)
+    lead_queries = providers.Singleton(LeadQueries, c.lead_view, leads, c.lead_counts_view)
     lead_selection = providers.Singleton(LeadSelection, c.lead_view)
     lead_cleaning = providers.Singleton(
         DuplicateCases, leads, providers.Singleton(LeadCandidatesView, c.lead_view)
@@ -91,11 +92,12 @@ MANIFEST = Manifest(
     name="leads",
     providers=wire,
     applications=("leads",),
-    followers=(LeadDirectory, DuplicateQueue, LeadImportList),
+    followers=(LeadDirectory, DuplicateQueue, LeadImportList, LeadCounts),
     views={
         "lead_view": LeadDirectory,
         "duplicate_view": DuplicateQueue,
         "import_view": LeadImportList,
+        "lead_counts_view": LeadCounts,
     },
     grants=(LEADS_GRANTS,),
     controllers=(
