@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
+from uuid import UUID
 
 from litestar import Request
 from pydantic import BaseModel, ValidationError
 
-from application.shared.errors import InvalidInput
-from domain.shared.errors import InvalidValue
+from entrypoints.http.problems import translated
+from entrypoints.web.i18n import current_language
 from entrypoints.web.i18n import gettext as _
 
 M = TypeVar("M", bound=BaseModel)
@@ -56,11 +57,54 @@ def parse_form(model: type[M], data: Mapping[str, Any]) -> M:
         raise FormErrors(errors) from None
 
 
-def refusal_errors(refusal: Exception) -> FormErrors:
-    """A use case's refusal as form errors, on its field when it names one."""
-    if isinstance(refusal, InvalidInput | InvalidValue):
-        return FormErrors({refusal.field or GENERAL: str(refusal)})
-    return FormErrors({GENERAL: str(refusal)})
+def refusal_errors(refusal: Exception, *, field: str | None = None) -> FormErrors:
+    """A use case's refusal as form errors: next to `field`, else the field it names
+    (InvalidInput, InvalidValue, AlreadyExists), else on the form; in the page's language
+    (the API's problem catalogue translates the message)."""
+    named = field or getattr(refusal, "field", None) or GENERAL
+    return FormErrors({named: translated(str(refusal), current_language())})
+
+
+def errors_of(refusal: Exception) -> dict[str, str]:
+    """What to show on the form for a refusal: a form's own errors, or the use case's
+    refusal on its field (`refusal_errors`)."""
+    if isinstance(refusal, FormErrors):
+        return refusal.errors
+    return refusal_errors(refusal).errors
+
+
+def version_of(data: Mapping[str, Any]) -> int:
+    """The version the form was shown with: a change made since then is refused (409)."""
+    try:
+        return int(str(data.get("version", "")))
+    except ValueError:
+        raise FormErrors({GENERAL: _("表单已过期，请刷新页面后重试。")}) from None
+
+
+def reason_of(data: Mapping[str, Any], *, required: bool = False) -> str:
+    """The reason typed on a confirmation step ("" when left empty), or FormErrors when
+    the step asks for one."""
+    reason = str(data.get("reason", "") or "").strip()
+    if required and not reason:
+        raise FormErrors({"reason": _("请填写原因")})
+    return reason
+
+
+def optional_id(data: Mapping[str, Any], name: str) -> UUID | None:
+    """The record chosen in a select (empty: none)."""
+    raw = str(data.get(name, "") or "").strip()
+    if not raw:
+        return None
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise FormErrors({name: _("请选择一项")}) from None
+
+
+def listed(value: Any) -> list[str]:
+    """The ticked checkboxes of one name (a single one arrives as a plain value)."""
+    values = value if isinstance(value, list) else [value]
+    return [str(item) for item in values if item]
 
 
 def _validation_message(item: Mapping[str, Any]) -> str:

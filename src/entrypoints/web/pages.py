@@ -7,12 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 from litestar import Request, Response
 from litestar.response import Redirect, Template
 
 from application.shared.callers import Caller, StaffCaller, TenantCaller
 from application.shared.errors import PermissionDenied
+from application.shared.history import HistoryEntry, RecordHistory
+from domain.shared.access import Action
 from entrypoints.http.languages import preferred_language
 from entrypoints.web.i18n import CHINESE, LANGUAGE_COOKIE, current_language, set_language
 from entrypoints.web.nav import NavItem, NavSection, navigation
@@ -52,6 +55,84 @@ class Viewer:
 def viewer_of(request: Request[Any, Any, Any]) -> Viewer | None:
     viewer = request.scope.get("huoke.viewer")
     return viewer if isinstance(viewer, Viewer) else None
+
+
+def signed_in_viewer(request: Request[Any, Any, Any]) -> Viewer:
+    """The viewer of a page behind the sign-in (the router's hook signs everyone else in
+    first; a handler reached without one is refused, never a 500)."""
+    viewer = viewer_of(request)
+    if viewer is None:
+        raise PermissionDenied("this page needs a sign-in")
+    return viewer
+
+
+def tenant_may(
+    request: Request[Any, Any, Any], resource: str, action: Action = Action.READ
+) -> TenantCaller:
+    """The signed-in employee, if their roles allow `action` on `resource` (as the API's
+    `tenant_may` guards decide); staff and other roles get the 403 page."""
+    caller = signed_in_viewer(request).tenant
+    caller.require(resource, action)
+    return caller
+
+
+def staff_may(
+    request: Request[Any, Any, Any], resource: str, action: Action = Action.READ
+) -> StaffCaller:
+    """The signed-in staff member, if their roles allow `action` on `resource` (as the
+    API's `staff_may` guards decide); a tenant's employee gets the 403 page."""
+    caller = signed_in_viewer(request).staff
+    caller.require(resource, action)
+    return caller
+
+
+def history_for(
+    history: RecordHistory, caller: TenantCaller | StaffCaller, aggregate_id: UUID
+) -> list[HistoryEntry] | None:
+    """A record's events for its page, oldest first (frame/history.html shows the newest
+    first), as GET /api/v1/history/{id} (staff: /api/v1/admin/history/{id}) answers them;
+    None when the caller's roles may not read history (the page shows no history)."""
+    if not caller.may("history", Action.READ):
+        return None
+    if isinstance(caller, StaffCaller):
+        return history.of(aggregate_id, tenant_id=None)
+    return history.seen_by(caller, aggregate_id)
+
+
+def confirm_page(
+    request: Request[Any, Any, Any],
+    *,
+    title: str,
+    description: str,
+    action: str,
+    cancel: str,
+    confirm_label: str,
+    reason_required: bool | None = False,
+    fields: Mapping[str, Any] | None = None,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    status: int = 200,
+    template: str = "frame/confirm.html",
+    **context: Any,
+) -> Template:
+    """The confirmation step before an action (frame/confirm.html or a template extending
+    it): what will happen, an optional reason (None: no reason field), hidden `fields`
+    (the version shown), errors next to their fields and what was typed."""
+    return page(
+        request,
+        template,
+        title=title,
+        description=description,
+        action=action,
+        cancel=cancel,
+        confirm_label=confirm_label,
+        reason_required=reason_required,
+        fields=fields or {},
+        values=values or {},
+        errors=errors or {},
+        status=status,
+        **context,
+    )
 
 
 def page(

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+PAGE_SIZE = 50  # rows of one page of a console list
+
 
 @dataclass(frozen=True)
 class Column:

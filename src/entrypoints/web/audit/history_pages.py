@@ -11,10 +11,10 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get
 
 from application.shared.history import HistoryEntry, RecordHistory
-from entrypoints.web.audit.audit_access import staff_reader, tenant_reader
-from entrypoints.web.audit.audit_words import Change, actor_text, changes, event_type
+from entrypoints.web.audit.audit_words import Change, changes
+from entrypoints.web.i18n import actor_label, event_words
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.pages import page
+from entrypoints.web.pages import page, staff_may, tenant_may
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,11 @@ def lines(entries: list[HistoryEntry]) -> list[HistoryLine]:
     """The events newest first (what changed last is what an auditor looks for first)."""
     return [
         HistoryLine(
-            type=event_type(entry.type),
+            type=event_words(entry.type),
             topic=entry.type,
             version=entry.version,
             timestamp=entry.timestamp,
-            actor=actor_text(entry.actor),
+            actor=actor_label(entry.actor),
             request_id=entry.request_id or "—",
             reason=entry.reason or "—",
             changes=changes(entry.data),
@@ -76,7 +76,7 @@ class HistoryPage(Controller):
     ) -> Response[Any]:
         # The API's call with its screening: another tenant's record, or a lead outside
         # the caller's data scope, is NotFound (the 404 page).
-        _viewer, caller = tenant_reader(request, "history")
+        caller = tenant_may(request, "history")
         entries = history.seen_by(caller, aggregate_id)
         log_path = f"/console/operation-log?record_id={aggregate_id}"
         return _history_page(request, aggregate_id, entries, log_path)
@@ -92,7 +92,7 @@ class AdminHistoryPage(Controller):
     def history(
         self, request: Request[Any, Any, Any], aggregate_id: UUID, history: RecordHistory
     ) -> Response[Any]:
-        staff_reader(request)
+        staff_may(request, "history")
         entries = history.of(aggregate_id, tenant_id=None)
         # The staff log lists one tenant at a time; the record's tenant is not known here.
         return _history_page(request, aggregate_id, entries, None)

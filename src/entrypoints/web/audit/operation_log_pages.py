@@ -12,11 +12,9 @@ from litestar import Controller, Request, Response, get
 
 from application.audit.operation_log import LogFilter, OperationEntry, OperationLogQueries
 from application.shared.pages import DEFAULT_LIMIT
-from entrypoints.web.audit.audit_access import staff_reader, tenant_reader
-from entrypoints.web.audit.audit_words import actor_text, summary_in_language
-from entrypoints.web.i18n import N_, local_time
+from entrypoints.web.i18n import N_, actor_label, in_language, local_time
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.pages import page, query_of
+from entrypoints.web.pages import page, query_of, signed_in_viewer, staff_may, tenant_may
 from entrypoints.web.tables import Cell, Column, Filter, Row, Table
 
 FILTERS = ("record_id", "actor_id", "topic", "since", "until", "cursor")
@@ -91,9 +89,9 @@ def _rows(entries: list[OperationEntry], timezone: str, history: str) -> list[Ro
             entry.id,
             [
                 Cell(local_time(entry.occurred_at, timezone, with_seconds=True)),
-                Cell(summary_in_language(entry.summary)),
+                Cell(in_language(entry.summary)),
                 Cell(str(entry.record_id), href=f"{history}/{entry.record_id}"),
-                Cell(actor_text({"kind": entry.actor_kind, "id": entry.actor_id})),
+                Cell(actor_label({"kind": entry.actor_kind, "id": entry.actor_id})),
                 Cell(entry.request_id or "—"),
                 Cell(entry.reason or "—"),
                 Cell(_changes_text(entry.changes)),
@@ -151,8 +149,9 @@ class OperationLogPage(Controller):
     def operation_log(
         self, request: Request[Any, Any, Any], operation_log_queries: OperationLogQueries
     ) -> Response[Any]:
-        viewer, caller = tenant_reader(request, "audit")
-        log = LogQuery(dict(query_of(request, FILTERS)), viewer.timezone)
+        caller = tenant_may(request, "audit")
+        timezone = signed_in_viewer(request).timezone
+        log = LogQuery(dict(query_of(request, FILTERS)), timezone)
         entries: list[OperationEntry] = []
         next_cursor = None
         if not log.errors:
@@ -172,7 +171,7 @@ class OperationLogPage(Controller):
             entries=entries,
             next_cursor=next_cursor,
             history="/console/history",
-            timezone=viewer.timezone,
+            timezone=timezone,
         )
 
 
@@ -186,8 +185,9 @@ class AdminOperationLogPage(Controller):
     def operation_log(
         self, request: Request[Any, Any, Any], operation_log_queries: OperationLogQueries
     ) -> Response[Any]:
-        viewer, _staff = staff_reader(request)
-        log = LogQuery(dict(query_of(request, ADMIN_FILTERS)), viewer.timezone)
+        staff_may(request, "history")
+        timezone = signed_in_viewer(request).timezone
+        log = LogQuery(dict(query_of(request, ADMIN_FILTERS)), timezone)
         entries: list[OperationEntry] = []
         next_cursor = None
         if not log.errors:
@@ -210,5 +210,5 @@ class AdminOperationLogPage(Controller):
             entries=entries,
             next_cursor=next_cursor,
             history="/console/admin/history",
-            timezone=viewer.timezone,
+            timezone=timezone,
         )

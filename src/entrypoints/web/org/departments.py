@@ -15,19 +15,20 @@ from application.shared.errors import InvalidInput
 from application.shared.history import RecordHistory
 from domain.shared.access import Action
 from domain.shared.errors import DomainError, InvalidValue, StateConflict
-from entrypoints.web.forms import GENERAL, FormErrors, form_data, parse_form
-from entrypoints.web.i18n import gettext as _
-from entrypoints.web.org.access import caller_may
-from entrypoints.web.org.changes import (
-    change,
-    in_thread,
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import (
+    GENERAL,
+    FormErrors,
+    errors_of,
+    form_data,
     optional_id,
-    refusal_on_field,
+    parse_form,
+    reason_of,
     version_of,
 )
-from entrypoints.web.org.record_history import history_of
+from entrypoints.web.i18n import gettext as _
 from entrypoints.web.org.tree import department_options, department_tree, open_departments
-from entrypoints.web.pages import page, redirect
+from entrypoints.web.pages import confirm_page, history_for, page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
 
 BASE = "/console/departments"
@@ -40,7 +41,7 @@ class DepartmentPages(Controller):
 
     @get("/", sync_to_thread=True)
     def tree(self, request: Request[Any, Any, Any], org_queries: OrgQueries) -> Response[Any]:
-        caller = caller_may(request, Action.READ)
+        caller = tenant_may(request, "org", Action.READ)
         departments = open_departments(org_queries, caller.tenant_id)
         # The member counts are the ones the API's dissolve route checks (department_load).
         tree = department_tree(
@@ -63,7 +64,7 @@ class DepartmentPages(Controller):
         org_queries: OrgQueries,
         parent_id: UUID | None = None,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.CREATE)
+        caller = tenant_may(request, "org", Action.CREATE)
         values = {"parent_id": str(parent_id) if parent_id else ""}
         return department_form(request, org_queries, caller.tenant_id, None, values, {})
 
@@ -71,15 +72,13 @@ class DepartmentPages(Controller):
     async def establish(
         self, request: Request[Any, Any, Any], org: Organisation, org_queries: OrgQueries
     ) -> Response[Any]:
-        caller = caller_may(request, Action.CREATE)
+        caller = tenant_may(request, "org", Action.CREATE)
         data = await form_data(request)
         try:
             command = parse_form(EstablishDepartment, data)
             made = await change(lambda: org.establish_department(caller.tenant_id, command))
-        except (InvalidInput, InvalidValue) as refusal:
-            errors = refusal_on_field(refusal).errors
-        except FormErrors as invalid:
-            errors = invalid.errors
+        except (FormErrors, InvalidInput, InvalidValue) as refusal:
+            errors = errors_of(refusal)
         else:
             return redirect(request, f"{BASE}/{made.id}", flash=Flash("success", _("部门已建立")))
         return await in_thread(
@@ -95,7 +94,7 @@ class DepartmentPages(Controller):
         org_queries: OrgQueries,
         history: RecordHistory,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.READ)
+        caller = tenant_may(request, "org", Action.READ)
         department = org.department(caller.tenant_id, department_id)  # 404 for another's
         parent = (
             org.department(caller.tenant_id, department.parent_id) if department.parent_id else None
@@ -117,7 +116,7 @@ class DepartmentPages(Controller):
             may_update=caller.may("org", Action.UPDATE) and not department.dissolved,
             may_dissolve=caller.may("org", Action.DELETE) and not department.dissolved,
             may_create=caller.may("org", Action.CREATE) and not department.dissolved,
-            history=history_of(history, caller, department.id),
+            history=history_for(history, caller, department.id),
         )
 
     @get("/{department_id:uuid}/edit", sync_to_thread=True)
@@ -128,7 +127,7 @@ class DepartmentPages(Controller):
         org: Organisation,
         org_queries: OrgQueries,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.UPDATE)
+        caller = tenant_may(request, "org", Action.UPDATE)
         department = org.department(caller.tenant_id, department_id)
         values = {
             "name": department.name,
@@ -145,7 +144,7 @@ class DepartmentPages(Controller):
         org: Organisation,
         org_queries: OrgQueries,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.UPDATE)
+        caller = tenant_may(request, "org", Action.UPDATE)
         current = await change(lambda: org.department(caller.tenant_id, department_id))
         data = await form_data(request)
         try:
@@ -163,10 +162,12 @@ class DepartmentPages(Controller):
                     caller.tenant_id, department_id, command, expected_version=version
                 )
             )
-        except (InvalidInput, DomainError) as refusal:  # e.g. under its own sub-department
-            errors = refusal_on_field(refusal).errors
-        except FormErrors as invalid:
-            errors = invalid.errors
+        except (
+            FormErrors,
+            InvalidInput,
+            DomainError,
+        ) as refusal:  # e.g. under its own sub-department
+            errors = errors_of(refusal)
         else:
             return redirect(request, f"{BASE}/{department_id}", flash=Flash("success", _("已保存")))
         return await in_thread(
@@ -181,7 +182,7 @@ class DepartmentPages(Controller):
         org: Organisation,
         org_queries: OrgQueries,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.DELETE)
+        caller = tenant_may(request, "org", Action.DELETE)
         department = org.department(caller.tenant_id, department_id)
         subs, members = org_queries.department_load(caller.tenant_id, department.id)
         return _dissolve_page(request, department, subs, members, {})
@@ -194,7 +195,7 @@ class DepartmentPages(Controller):
         org: Organisation,
         org_queries: OrgQueries,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.DELETE)
+        caller = tenant_may(request, "org", Action.DELETE)
         data = await form_data(request)
         department = await change(lambda: org.department(caller.tenant_id, department_id))
         subs, members = await change(
@@ -210,7 +211,7 @@ class DepartmentPages(Controller):
                     members=members,
                     expected_version=version,
                 ),
-                reason=str(data.get("reason", "")).strip(),
+                reason=reason_of(data),
             )
         except StateConflict:
             errors = {GENERAL: _("只能撤销没有下级部门和在职成员的部门。")}
@@ -261,9 +262,8 @@ def _dissolve_page(
         description = _("撤销后「{name}」不再出现在部门树中，但保留在历史记录里。").format(
             name=department.name
         )
-    return page(
+    return confirm_page(
         request,
-        "frame/confirm.html",
         title=_("撤销部门"),
         description=description,
         action=f"{BASE}/{department.id}/dissolve",
@@ -271,7 +271,6 @@ def _dissolve_page(
         reason_required=False,
         fields={"version": department.version},
         errors=errors,
-        values={},
         cancel=f"{BASE}/{department.id}",
         status=status,
     )

@@ -20,20 +20,34 @@ from application.shared.errors import InvalidInput
 from application.shared.history import RecordHistory
 from domain.shared.access import Action
 from domain.shared.errors import DomainError
-from entrypoints.web.forms import FormErrors, form_data, parse_form
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import (
+    FormErrors,
+    errors_of,
+    form_data,
+    listed,
+    optional_id,
+    parse_form,
+    reason_of,
+    version_of,
+)
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
-from entrypoints.web.org.access import caller_may
-from entrypoints.web.org.changes import change, in_thread, optional_id, refusal_on_field, version_of
-from entrypoints.web.org.record_history import history_of
 from entrypoints.web.org.roles import role_names, role_options
 from entrypoints.web.org.tree import department_options, names_of, open_departments
-from entrypoints.web.pages import page, query_of, redirect, viewer_of
+from entrypoints.web.pages import (
+    confirm_page,
+    history_for,
+    page,
+    query_of,
+    redirect,
+    signed_in_viewer,
+    tenant_may,
+)
 from entrypoints.web.sessions import Flash
-from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
+from entrypoints.web.tables import PAGE_SIZE, Cell, Column, Filter, Option, Row, Table
 
 BASE = "/console/employees"
-PAGE_SIZE = 50
 FILTERS = ("department_id", "include_left", "cursor")
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,8 +66,8 @@ class EmployeePages(Controller):
         include_left: str | None = None,
         cursor: str | None = None,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.READ)
-        timezone = _timezone(request)
+        caller = tenant_may(request, "org", Action.READ)
+        timezone = signed_in_viewer(request).timezone
         departments = open_departments(org_queries, caller.tenant_id)
         department_names = names_of(departments)
         listed = org_queries.employees(
@@ -123,7 +137,7 @@ class EmployeePages(Controller):
         org_queries: OrgQueries,
         department_id: UUID | None = None,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.CREATE)
+        caller = tenant_may(request, "org", Action.CREATE)
         values = {"department_id": str(department_id or ""), "roles": []}
         return employee_form(request, org_queries, caller, None, values, {})
 
@@ -131,15 +145,13 @@ class EmployeePages(Controller):
     async def hire(
         self, request: Request[Any, Any, Any], org: Organisation, org_queries: OrgQueries
     ) -> Response[Any]:
-        caller = caller_may(request, Action.CREATE)
+        caller = tenant_may(request, "org", Action.CREATE)
         data = await form_data(request)
         try:
             command = _hire(data, _roles(data))
             hired = await change(lambda: org.hire_employee(caller.tenant_id, command))
-        except (InvalidInput, DomainError) as refusal:
-            errors = refusal_on_field(refusal).errors
-        except FormErrors as invalid:
-            errors = invalid.errors
+        except (FormErrors, InvalidInput, DomainError) as refusal:
+            errors = errors_of(refusal)
         else:
             return redirect(request, f"{BASE}/{hired.id}", flash=Flash("success", _("员工已添加")))
         values = {**data, "roles": _roles(data)}
@@ -156,7 +168,7 @@ class EmployeePages(Controller):
         login_queries: LoginQueries,
         history: RecordHistory,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.READ)
+        caller = tenant_may(request, "org", Action.READ)
         employee = org.employee(caller.tenant_id, employee_id)  # 404 for another tenant's
         department = (
             org.department(caller.tenant_id, employee.department_id)
@@ -183,7 +195,7 @@ class EmployeePages(Controller):
             may_revoke=caller.may("logins", Action.DELETE),
             may_update=caller.may("org", Action.UPDATE) and not employee.left,
             may_leave=caller.may("org", Action.CLOSE) and not employee.left,
-            history=history_of(history, caller, employee.id),
+            history=history_for(history, caller, employee.id),
         )
 
     @get("/{employee_id:uuid}/edit", sync_to_thread=True)
@@ -194,7 +206,7 @@ class EmployeePages(Controller):
         org: Organisation,
         org_queries: OrgQueries,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.UPDATE)
+        caller = tenant_may(request, "org", Action.UPDATE)
         employee = org.employee(caller.tenant_id, employee_id)
         values = {
             "name": employee.name,
@@ -214,7 +226,7 @@ class EmployeePages(Controller):
         org: Organisation,
         org_queries: OrgQueries,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.UPDATE)
+        caller = tenant_may(request, "org", Action.UPDATE)
         current = await in_thread(lambda: org.employee(caller.tenant_id, employee_id))
         data = await form_data(request)
         roles = _roles(data)
@@ -226,10 +238,8 @@ class EmployeePages(Controller):
                     caller.tenant_id, employee_id, command, expected_version=version
                 )
             )
-        except (InvalidInput, DomainError) as refusal:
-            errors = refusal_on_field(refusal).errors
-        except FormErrors as invalid:
-            errors = invalid.errors
+        except (FormErrors, InvalidInput, DomainError) as refusal:
+            errors = errors_of(refusal)
         else:
             return redirect(request, f"{BASE}/{employee_id}", flash=Flash("success", _("已保存")))
         values = {**data, "roles": roles}
@@ -241,24 +251,24 @@ class EmployeePages(Controller):
     def leave_confirmation(
         self, request: Request[Any, Any, Any], employee_id: UUID, org: Organisation
     ) -> Response[Any]:
-        caller = caller_may(request, Action.CLOSE)
+        caller = tenant_may(request, "org", Action.CLOSE)
         return _leave_page(request, org.employee(caller.tenant_id, employee_id), {})
 
     @post("/{employee_id:uuid}/leave")
     async def leave(
         self, request: Request[Any, Any, Any], employee_id: UUID, org: Organisation
     ) -> Response[Any]:
-        caller = caller_may(request, Action.CLOSE)
+        caller = tenant_may(request, "org", Action.CLOSE)
         employee = await in_thread(lambda: org.employee(caller.tenant_id, employee_id))
         data = await form_data(request)
         try:
             version = version_of(data)
             await change(
                 lambda: org.record_leaving(caller.tenant_id, employee_id, expected_version=version),
-                reason=str(data.get("reason", "")).strip(),
+                reason=reason_of(data),
             )
         except DomainError as refusal:  # already left
-            return _leave_page(request, employee, refusal_on_field(refusal).errors, status=409)
+            return _leave_page(request, employee, errors_of(refusal), status=409)
         except FormErrors as invalid:
             return _leave_page(request, employee, invalid.errors, status=422)
         return redirect(request, f"{BASE}/{employee_id}", flash=Flash("success", _("已记录离职")))
@@ -288,9 +298,8 @@ def employee_form(
 
 
 def _roles(data: dict[str, Any]) -> list[str]:
-    """The ticked role checkboxes (one ticked arrives as a plain value)."""
-    raw = data.get("roles", [])
-    return [str(role) for role in (raw if isinstance(raw, list) else [raw]) if role]
+    """The ticked role checkboxes."""
+    return listed(data.get("roles", []))
 
 
 def _hire(data: dict[str, Any], roles: list[str]) -> HireEmployee:
@@ -332,9 +341,8 @@ def _leave_page(
     *,
     status: int = 200,
 ) -> Response[Any]:
-    return page(
+    return confirm_page(
         request,
-        "frame/confirm.html",
         title=_("记录离职"),
         description=_(
             "确认「{name}」已离职？离职后其控制台登录失效，记录保留在历史中；其名下线索需另行交接。"
@@ -344,7 +352,6 @@ def _leave_page(
         reason_required=False,
         fields={"version": employee.version},
         errors=errors,
-        values={},
         cancel=f"{BASE}/{employee.id}",
         status=status,
     )
@@ -368,9 +375,3 @@ def _login_cell(login: LoginSummary | None, timezone: str) -> Cell:
 def _identifier_shown(identifier: str) -> str:
     """`email:wang@acme.cn` / `mobile:+86…` as people write them."""
     return identifier.split(":", 1)[-1]
-
-
-def _timezone(request: Request[Any, Any, Any]) -> str:
-    viewer = viewer_of(request)
-    assert viewer is not None  # every org page is behind the sign-in
-    return viewer.timezone

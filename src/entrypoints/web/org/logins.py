@@ -19,11 +19,10 @@ from application.shared.callers import TenantCaller
 from application.shared.errors import InvalidInput, NotFound
 from domain.shared.access import Action
 from domain.shared.errors import DomainError
-from entrypoints.web.forms import FormErrors, form_data, parse_form
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import FormErrors, errors_of, form_data, parse_form, reason_of
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.org.access import caller_may
-from entrypoints.web.org.changes import change, in_thread, refusal_on_field
-from entrypoints.web.pages import page, redirect
+from entrypoints.web.pages import confirm_page, page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
 
 EMPLOYEES = "/console/employees"
@@ -41,7 +40,7 @@ class EmployeeLoginPages(Controller):
         org: Organisation,
         login_queries: LoginQueries,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.CREATE, "logins")
+        caller = tenant_may(request, "logins", Action.CREATE)
         employee = org.employee(caller.tenant_id, employee_id)  # 404 for another tenant's
         existing = _live_login(login_queries, caller, employee)
         if existing is not None:
@@ -57,7 +56,7 @@ class EmployeeLoginPages(Controller):
         org: Organisation,
         logins: Logins,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.CREATE, "logins")
+        caller = tenant_may(request, "logins", Action.CREATE)
         employee = await in_thread(lambda: org.employee(caller.tenant_id, employee_id))
         data = await form_data(request)
         try:
@@ -68,10 +67,8 @@ class EmployeeLoginPages(Controller):
             ).model_copy(update={"password": password})
             # Argon2 hashing takes a while: off the event loop, like signing in.
             await change(lambda: logins.grant_employee_login(caller, command))
-        except (InvalidInput, DomainError) as refusal:
-            errors = refusal_on_field(refusal).errors
-        except FormErrors as invalid:
-            errors = invalid.errors
+        except (FormErrors, InvalidInput, DomainError) as refusal:
+            errors = errors_of(refusal)
         else:
             done = _("已开通登录") if password else _("已开通登录，设置密码的链接已发给员工")
             return redirect(request, f"{EMPLOYEES}/{employee.id}", flash=Flash("success", done))
@@ -86,7 +83,7 @@ class EmployeeLoginPages(Controller):
         org: Organisation,
         login_queries: LoginQueries,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.DELETE, "logins")
+        caller = tenant_may(request, "logins", Action.DELETE)
         employee = org.employee(caller.tenant_id, employee_id)
         login = _live_login(login_queries, caller, employee)
         if login is None:
@@ -102,7 +99,7 @@ class EmployeeLoginPages(Controller):
         logins: Logins,
         login_queries: LoginQueries,
     ) -> Response[Any]:
-        caller = caller_may(request, Action.DELETE, "logins")
+        caller = tenant_may(request, "logins", Action.DELETE)
         employee = await in_thread(lambda: org.employee(caller.tenant_id, employee_id))
         login = await in_thread(lambda: _live_login(login_queries, caller, employee))
         if login is None:
@@ -111,10 +108,10 @@ class EmployeeLoginPages(Controller):
         try:
             await change(
                 lambda: logins.revoke(caller, login.login_id),
-                reason=str(data.get("reason", "")).strip(),
+                reason=reason_of(data),
             )
         except DomainError as refusal:  # revoked meanwhile
-            return _revoke_page(request, employee, login, refusal_on_field(refusal).errors, 409)
+            return _revoke_page(request, employee, login, errors_of(refusal), 409)
         return redirect(
             request, f"{EMPLOYEES}/{employee.id}", flash=Flash("success", _("登录已撤销"))
         )
@@ -160,9 +157,8 @@ def _revoke_page(
     errors: dict[str, str],
     status: int = 200,
 ) -> Response[Any]:
-    return page(
+    return confirm_page(
         request,
-        "frame/confirm.html",
         title=_("撤销控制台登录"),
         description=_(
             "撤销后「{name}」（{identifier}）立即退出所有会话，不能再登录控制台；"
@@ -172,7 +168,6 @@ def _revoke_page(
         confirm_label=_("确认撤销"),
         reason_required=False,
         errors=errors,
-        values={},
         cancel=f"{EMPLOYEES}/{employee.id}",
         status=status,
     )

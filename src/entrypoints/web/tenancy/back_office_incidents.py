@@ -16,14 +16,12 @@ from application.tenancy.billing_directory import BillingQueries
 from domain.shared.access import Action
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
-from entrypoints.web.pages import page, query_of
+from entrypoints.web.pages import page, query_of, signed_in_viewer, staff_may
 from entrypoints.web.tables import Cell, Column, Row, Table
 from entrypoints.web.tenancy.back_office_access import (
     ADMIN,
     TEMPLATE_HELPERS,
     kind_label,
-    staff_may,
-    timezone_of,
 )
 
 RECORDED = "tenancy.SecurityIncident.Recorded"
@@ -43,7 +41,7 @@ class IncidentPages(Controller):
     ) -> Response[Any]:
         staff_may(request, "billing", Action.READ)
         found = billing_queries.incidents(cursor=cursor or None, limit=DEFAULT_LIMIT)
-        timezone = timezone_of(request)
+        timezone = signed_in_viewer(request).timezone
         table = Table(
             id="incidents",
             url=f"{ADMIN}/security-incidents",
@@ -90,7 +88,7 @@ class IncidentPages(Controller):
             "tenancy/back_office/incident.html",
             title=_("安全事件"),
             incident=entries[0],
-            history=list(reversed(entries)),
+            history=entries,
             **TEMPLATE_HELPERS,
         )
 

@@ -15,22 +15,27 @@ from application.tenancy.billing import Billing
 from application.tenancy.billing_directory import BillingQueries
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import errors_of
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time, yuan
-from entrypoints.web.pages import page, query_of, redirect
+from entrypoints.web.pages import (
+    confirm_page,
+    history_for,
+    page,
+    query_of,
+    redirect,
+    signed_in_viewer,
+    staff_may,
+)
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
 from entrypoints.web.tenancy.back_office_access import (
     ADMIN,
     TEMPLATE_HELPERS,
-    history_of,
-    in_thread,
     kind_label,
-    refusal_form_errors,
-    staff_may,
     state_badge,
     state_label,
-    timezone_of,
     uuid_or_none,
 )
 
@@ -63,7 +68,7 @@ class OrderPages(Controller):
             cursor=cursor or None,
             limit=DEFAULT_LIMIT,
         )
-        timezone = timezone_of(request)
+        timezone = signed_in_viewer(request).timezone
         table = Table(
             id="orders",
             url=f"{ADMIN}/orders",
@@ -144,7 +149,7 @@ class OrderPages(Controller):
             may_confirm=staff.may("billing", Action.UPDATE)
             and order.status in CONFIRMABLE
             and order.provider in (None, "sandbox"),
-            history=history_of(request, history, order_id),
+            history=history_for(history, staff, order_id),
             **TEMPLATE_HELPERS,
         )
 
@@ -162,10 +167,10 @@ class OrderPages(Controller):
     ) -> Response[Any]:
         staff_may(request, "billing", Action.UPDATE)
         try:
-            order = await in_thread(None, lambda: billing.confirm_sandbox_payment(order_id))
+            order = await change(lambda: billing.confirm_sandbox_payment(order_id))
         except (InvalidInput, InvalidValue) as refusal:
-            order = await in_thread(None, lambda: billing.order(order_id, tenant_id=None))
-            errors = refusal_form_errors(refusal).errors
+            order = await in_thread(lambda: billing.order(order_id, tenant_id=None))
+            errors = errors_of(refusal)
             return self._form(request, order_id, order.number, order.amount_fen, errors, 422)
         return redirect(
             request,
@@ -182,9 +187,8 @@ class OrderPages(Controller):
         errors: dict[str, str],
         status: int = 200,
     ) -> Response[Any]:
-        return page(
+        return confirm_page(
             request,
-            "frame/confirm.html",
             title=_("确认沙箱支付"),
             description=_("确认订单 {number} 已通过沙箱支付 {amount}：订单随即开通服务。").format(
                 number=number, amount=yuan(amount_fen)

@@ -19,23 +19,26 @@ from application.tenancy.billing_directory import BillingQueries
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
 from domain.tenancy.refund import RefundStatus
-from entrypoints.web.forms import FormErrors, form_data, parse_form
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import FormErrors, errors_of, form_data, parse_form, reason_of
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time, yuan
-from entrypoints.web.pages import page, query_of, redirect
+from entrypoints.web.pages import (
+    confirm_page,
+    history_for,
+    page,
+    query_of,
+    redirect,
+    signed_in_viewer,
+    staff_may,
+)
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
 from entrypoints.web.tenancy.back_office_access import (
     ADMIN,
     TEMPLATE_HELPERS,
-    history_of,
-    in_thread,
-    reason_of,
-    refusal_form_errors,
-    staff_may,
     state_badge,
     state_label,
-    timezone_of,
     uuid_or_none,
 )
 
@@ -91,7 +94,7 @@ class RefundPages(Controller):
             cursor=cursor or None,
             limit=DEFAULT_LIMIT,
         )
-        timezone = timezone_of(request)
+        timezone = signed_in_viewer(request).timezone
         table = Table(
             id="refunds",
             url=f"{ADMIN}/refunds",
@@ -157,7 +160,7 @@ class RefundPages(Controller):
             refund=refund,
             may_decide=may_act and refund.status == RefundStatus.REQUESTED,
             may_retry=may_act and refund.status == RefundStatus.FAILED,
-            history=history_of(request, history, refund_id),
+            history=history_for(history, staff, refund_id),
             **TEMPLATE_HELPERS,
         )
 
@@ -178,14 +181,13 @@ class RefundPages(Controller):
         data = await form_data(request)
         try:
             command = approval_of(data)
-            refund = await in_thread(
-                command.override_reason,
+            refund = await change(
                 lambda: billing.approve_refund(refund_id, command, expected_version=None),
+                reason=command.override_reason,
             )
         except FORM_REFUSALS as refusal:
-            errors = refusal if isinstance(refusal, FormErrors) else refusal_form_errors(refusal)
-            shown = await in_thread(None, lambda: billing.refund(refund_id, tenant_id=None))
-            return self._approve_form(request, shown, data, in_yuan(errors.errors), 422)
+            shown = await in_thread(lambda: billing.refund(refund_id, tenant_id=None))
+            return self._approve_form(request, shown, data, in_yuan(errors_of(refusal)), 422)
         if refund.status == RefundStatus.FAILED:
             flash = Flash("error", _("已批准，但支付渠道未能退款；可稍后重试。"))
         else:
@@ -202,9 +204,9 @@ class RefundPages(Controller):
         errors: dict[str, str],
         status: int = 200,
     ) -> Response[Any]:
-        return page(
+        return confirm_page(
             request,
-            "tenancy/back_office/approve.html",
+            template="tenancy/back_office/approve.html",
             title=_("批准退款"),
             description=_(
                 "订单 {order} 的退款：按未使用天数建议退 {proposed}，最多可退 {refundable}。"
@@ -240,14 +242,14 @@ class RefundPages(Controller):
         staff_may(request, "billing", Action.UPDATE)
         data = await form_data(request)
         try:
-            reason = reason_of(data)
-            await in_thread(
-                reason, lambda: billing.reject_refund(refund_id, reason, expected_version=None)
+            reason = reason_of(data, required=True)
+            await change(
+                lambda: billing.reject_refund(refund_id, reason, expected_version=None),
+                reason=reason,
             )
         except FORM_REFUSALS as refusal:
-            errors = refusal if isinstance(refusal, FormErrors) else refusal_form_errors(refusal)
-            shown = await in_thread(None, lambda: billing.refund(refund_id, tenant_id=None))
-            return self._reject_form(request, shown, data, errors.errors, 422)
+            shown = await in_thread(lambda: billing.refund(refund_id, tenant_id=None))
+            return self._reject_form(request, shown, data, errors_of(refusal), 422)
         return redirect(
             request, f"{ADMIN}/refunds/{refund_id}", flash=Flash("success", _("已驳回退款申请"))
         )
@@ -260,9 +262,8 @@ class RefundPages(Controller):
         errors: dict[str, str],
         status: int = 200,
     ) -> Response[Any]:
-        return page(
+        return confirm_page(
             request,
-            "frame/confirm.html",
             title=_("驳回退款"),
             description=_("驳回订单 {order} 的退款申请：订单与服务照常继续。").format(
                 order=refund.order_number
@@ -284,9 +285,8 @@ class RefundPages(Controller):
     ) -> Response[Any]:
         staff_may(request, "billing", Action.UPDATE)
         refund = billing.refund(refund_id, tenant_id=None)
-        return page(
+        return confirm_page(
             request,
-            "frame/confirm.html",
             title=_("重试退款"),
             description=_("以同一退款单号 {number} 再次向支付渠道发送 {amount} 的退款。").format(
                 number=refund.refund_number, amount=yuan(refund.amount_fen)
@@ -295,7 +295,6 @@ class RefundPages(Controller):
             cancel=f"{ADMIN}/refunds/{refund_id}",
             confirm_label=_("确认重试"),
             reason_required=None,
-            errors={},
         )
 
     @post("/{refund_id:uuid}/retry")
@@ -303,7 +302,7 @@ class RefundPages(Controller):
         self, request: Request[Any, Any, Any], refund_id: UUID, billing: Billing
     ) -> Response[Any]:
         staff_may(request, "billing", Action.UPDATE)
-        refund = await in_thread(None, lambda: billing.retry_refund(refund_id))
+        refund = await change(lambda: billing.retry_refund(refund_id))
         if refund.status == RefundStatus.FAILED:
             flash = Flash("error", _("支付渠道仍未能退款；可稍后再试。"))
         else:

@@ -20,32 +20,37 @@ from application.tenancy.directory import TenancyQueries
 from application.tenancy.tenancy import Tenancy
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
-from entrypoints.web.forms import FormErrors, form_data, parse_form
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import (
+    FormErrors,
+    errors_of,
+    form_data,
+    listed,
+    parse_form,
+    reason_of,
+    version_of,
+)
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
-from entrypoints.web.pages import page, query_of, redirect
+from entrypoints.web.pages import (
+    confirm_page,
+    history_for,
+    page,
+    query_of,
+    redirect,
+    signed_in_viewer,
+    staff_may,
+)
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Row, Table
 from entrypoints.web.tenancy.back_office_access import (
     ADMIN,
     TEMPLATE_HELPERS,
-    history_of,
-    in_thread,
-    refusal_form_errors,
     role_label,
     role_options,
-    staff_may,
-    timezone_of,
 )
 
 FORM_REFUSALS = (FormErrors, InvalidInput, InvalidValue, AlreadyExists)
-
-
-def _errors(refusal: Exception) -> dict[str, str]:
-    if isinstance(refusal, FormErrors):
-        return refusal.errors
-    assert isinstance(refusal, InvalidInput | InvalidValue | AlreadyExists)
-    return refusal_form_errors(refusal).errors
 
 
 class StaffPages(Controller):
@@ -63,7 +68,7 @@ class StaffPages(Controller):
         caller = staff_may(request, "staff", Action.READ)
         found = tenancy_queries.staff(cursor=cursor or None, limit=DEFAULT_LIMIT)
         logins = login_queries.of_staff([member.id for member in found.items])  # one query
-        timezone = timezone_of(request)
+        timezone = signed_in_viewer(request).timezone
         table = Table(
             id="staff",
             url=f"{ADMIN}/staff",
@@ -121,14 +126,13 @@ class StaffPages(Controller):
     async def enrol(self, request: Request[Any, Any, Any], tenancy: Tenancy) -> Response[Any]:
         staff_may(request, "staff", Action.CREATE)
         data = await form_data(request)
-        roles = data.get("roles", [])
-        data["roles"] = roles if isinstance(roles, list) else [roles]
+        data["roles"] = listed(data.get("roles", []))
         try:
             command = parse_form(EnrolStaff, data)
-            enrolled = await in_thread(None, lambda: tenancy.enrol_staff(command))
+            enrolled = await change(lambda: tenancy.enrol_staff(command))
         except FORM_REFUSALS as refusal:
             errors = {
-                ("roles" if k.startswith("roles") else k): v for k, v in _errors(refusal).items()
+                ("roles" if k.startswith("roles") else k): v for k, v in errors_of(refusal).items()
             }
             return self._enrol_form(request, data, errors, 422)
         # The token is in this answer only: shown on this page, never again.
@@ -168,7 +172,7 @@ class StaffPages(Controller):
         login_queries: LoginQueries,
         history: RecordHistory,
     ) -> Response[Any]:
-        caller = staff_may(request, "staff", Action.READ)
+        staff = staff_may(request, "staff", Action.READ)
         member = tenancy.staff(staff_id)
         login = login_queries.of_staff([staff_id]).get(staff_id)
         return page(
@@ -177,10 +181,10 @@ class StaffPages(Controller):
             title=member.display_name,
             member=member,
             login=login,
-            may_disable=member.active and caller.may("staff", Action.CLOSE),
-            may_grant=member.active and login is None and caller.may("staff", Action.CREATE),
-            history=history_of(request, history, staff_id),
-            login_history=history_of(request, history, login.login_id) if login else None,
+            may_disable=member.active and staff.may("staff", Action.CLOSE),
+            may_grant=member.active and login is None and staff.may("staff", Action.CREATE),
+            history=history_for(history, staff, staff_id),
+            login_history=history_for(history, staff, login.login_id) if login else None,
             **TEMPLATE_HELPERS,
         )
 
@@ -199,14 +203,16 @@ class StaffPages(Controller):
     ) -> Response[Any]:
         staff_may(request, "staff", Action.CLOSE)
         data = await form_data(request)
-        reason = str(data.get("reason", "")).strip() or None
         try:
-            version = int(str(data.get("version", "")))
-        except ValueError:
-            member = await in_thread(None, lambda: tenancy.staff(staff_id))
-            return self._disable_form(request, member, {"__all__": _("请刷新页面后重试")}, 422)
+            version = version_of(data)
+        except FormErrors as stale:
+            member = await in_thread(lambda: tenancy.staff(staff_id))
+            return self._disable_form(request, member, stale.errors, 422)
         # The version the confirmation page showed: a change since then answers 409.
-        await in_thread(reason, lambda: tenancy.disable_staff(staff_id, expected_version=version))
+        await change(
+            lambda: tenancy.disable_staff(staff_id, expected_version=version),
+            reason=reason_of(data),
+        )
         return redirect(
             request, f"{ADMIN}/staff/{staff_id}", flash=Flash("success", _("已停用平台员工"))
         )
@@ -218,9 +224,8 @@ class StaffPages(Controller):
         errors: dict[str, str],
         status: int = 200,
     ) -> Response[Any]:
-        return page(
+        return confirm_page(
             request,
-            "frame/confirm.html",
             title=_("停用平台员工"),
             description=_(
                 "停用 {name}（{email}）：其访问令牌立即失效，且无法恢复；账号保留在历史中。"
@@ -257,11 +262,11 @@ class StaffPages(Controller):
             if password != data.get("password_confirmation"):
                 raise FormErrors({"password_confirmation": _("两次输入的密码不一致")})
             command = parse_form(GrantStaffLogin, {**data, "staff_id": staff_id})
-            await in_thread(None, lambda: logins.grant_staff_login(command))
+            await change(lambda: logins.grant_staff_login(command))
         except FORM_REFUSALS as refusal:
-            member = await in_thread(None, lambda: tenancy.staff(staff_id))
+            member = await in_thread(lambda: tenancy.staff(staff_id))
             values = {"identifier": data.get("identifier", "")}
-            return self._login_form(request, member, values, _errors(refusal), 422)
+            return self._login_form(request, member, values, errors_of(refusal), 422)
         return redirect(
             request,
             f"{ADMIN}/staff/{staff_id}",

@@ -16,19 +16,16 @@ from application.tenancy.billing_commands import ExtendSubscription, Subscriptio
 from application.tenancy.billing_directory import BillingQueries
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
-from entrypoints.web.forms import FormErrors, form_data, parse_form
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import FormErrors, errors_of, form_data, parse_form
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.pages import page, query_of, redirect
+from entrypoints.web.pages import confirm_page, history_for, page, query_of, redirect, staff_may
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
 from entrypoints.web.tenancy.back_office_access import (
     ADMIN,
     TEMPLATE_HELPERS,
-    history_of,
-    in_thread,
     product_line_label,
-    refusal_form_errors,
-    staff_may,
     state_badge,
     state_label,
     uuid_or_none,
@@ -128,7 +125,7 @@ class SubscriptionPages(Controller):
             title=_("套餐详情"),
             subscription=subscription,
             may_extend=staff.may("billing", Action.UPDATE),
-            history=history_of(request, history, subscription_id),
+            history=history_for(history, staff, subscription_id),
             **TEMPLATE_HELPERS,
         )
 
@@ -148,18 +145,17 @@ class SubscriptionPages(Controller):
         data = await form_data(request)
         try:
             command = parse_form(ExtendSubscription, data)
-            await in_thread(
-                command.reason,
+            await change(
                 lambda: billing.extend_subscription(
                     subscription_id, command, expected_version=None
                 ),
+                reason=command.reason,
             )
         except (FormErrors, InvalidInput, InvalidValue) as refusal:
-            errors = refusal if isinstance(refusal, FormErrors) else refusal_form_errors(refusal)
             subscription = await in_thread(
-                None, lambda: billing.subscription(subscription_id, tenant_id=None)
+                lambda: billing.subscription(subscription_id, tenant_id=None)
             )
-            return self._form(request, subscription, data, errors.errors, status=422)
+            return self._form(request, subscription, data, errors_of(refusal), status=422)
         return redirect(
             request,
             f"{ADMIN}/subscriptions/{subscription_id}",
@@ -174,9 +170,9 @@ class SubscriptionPages(Controller):
         errors: dict[str, str],
         status: int = 200,
     ) -> Response[Any]:
-        return page(
+        return confirm_page(
             request,
-            "tenancy/back_office/extend.html",
+            template="tenancy/back_office/extend.html",
             title=_("延长服务期"),
             description=_(
                 "为 {edition} 的服务期（至 {ends_on}）增加天数；原因会记录在套餐的变更历史中。"

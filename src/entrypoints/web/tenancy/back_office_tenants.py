@@ -17,16 +17,13 @@ from domain.shared.access import Action
 from domain.tenancy import TenantStatus
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
-from entrypoints.web.pages import page, query_of
+from entrypoints.web.pages import history_for, page, query_of, signed_in_viewer, staff_may
 from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
 from entrypoints.web.tenancy.back_office_access import (
     ADMIN,
     TEMPLATE_HELPERS,
-    history_of,
-    staff_may,
     state_badge,
     state_label,
-    timezone_of,
 )
 
 FILTERS = ("q", "status", "cursor")
@@ -53,7 +50,7 @@ class TenantPages(Controller):
             cursor=cursor or None,
             limit=DEFAULT_LIMIT,
         )
-        timezone = timezone_of(request)
+        timezone = signed_in_viewer(request).timezone
         table = Table(
             id="tenants",
             url=f"{ADMIN}/tenants",
@@ -117,6 +114,6 @@ class TenantPages(Controller):
             tenant=tenant,
             subscriptions=subscriptions,
             orders=orders,
-            history=history_of(request, history, tenant_id),
+            history=history_for(history, staff, tenant_id),
             **TEMPLATE_HELPERS,
         )

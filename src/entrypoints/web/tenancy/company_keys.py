@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 
 from application.shared.errors import InvalidInput
@@ -16,28 +15,24 @@ from application.tenancy.directory import TenancyQueries
 from application.tenancy.tenancy import Tenancy
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
-from entrypoints.web.forms import FormErrors, form_data, parse_form, refusal_errors
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import FormErrors, errors_of, form_data, listed, parse_form, reason_of
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
-from entrypoints.web.pages import page, query_of, redirect, viewer_of
+from entrypoints.web.pages import (
+    confirm_page,
+    history_for,
+    page,
+    query_of,
+    redirect,
+    signed_in_viewer,
+    tenant_may,
+)
 from entrypoints.web.sessions import Flash
-from entrypoints.web.tables import Cell, Column, Row, Table
+from entrypoints.web.tables import PAGE_SIZE, Cell, Column, Row, Table
 from entrypoints.web.tenancy.company_labels import ROLES, label, role_names
-from entrypoints.web.tenancy.company_support import LIMIT, actor_text, history_of, writing
 
 KEYS = "/console/company/api-keys"
-
-
-def _caller(request: Request[Any, Any, Any]) -> Any:
-    viewer = viewer_of(request)
-    assert viewer is not None
-    return viewer.tenant
-
-
-def _timezone(request: Request[Any, Any, Any]) -> str:
-    viewer = viewer_of(request)
-    assert viewer is not None
-    return viewer.timezone
 
 
 def _role_options() -> list[tuple[str, str]]:
@@ -55,10 +50,9 @@ class CompanyApiKeysController(Controller):
         tenancy_queries: TenancyQueries,
         cursor: str | None = None,
     ) -> Response[Any]:
-        caller = _caller(request)
-        caller.require("access", Action.READ)
-        found = tenancy_queries.api_keys(caller.tenant_id, cursor=cursor, limit=LIMIT)
-        timezone = _timezone(request)
+        caller = tenant_may(request, "access", Action.READ)
+        found = tenancy_queries.api_keys(caller.tenant_id, cursor=cursor, limit=PAGE_SIZE)
+        timezone = signed_in_viewer(request).timezone
         table = Table(
             id="api-keys",
             url=KEYS,
@@ -98,26 +92,20 @@ class CompanyApiKeysController(Controller):
 
     @get("/new", sync_to_thread=False)
     def new_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        _caller(request).require("access", Action.CREATE)
+        tenant_may(request, "access", Action.CREATE)
         return _issue_form(request, {}, {}, 200)
 
     @post("/new")
     async def issue(self, request: Request[Any, Any, Any], tenancy: Tenancy) -> Response[Any]:
-        caller = _caller(request)
-        caller.require("access", Action.CREATE)
+        caller = tenant_may(request, "access", Action.CREATE)
         data = await form_data(request)
         roles = data.get("roles", [])
         values = {"name": str(data.get("name", "")), "roles": roles}
         try:
-            command = parse_form(IssueApiKey, {**data, "roles": _listed(roles)})
-            with writing():
-                issued = await anyio.to_thread.run_sync(
-                    tenancy.issue_api_key, caller.tenant_id, command
-                )
-        except FormErrors as invalid:
-            return _issue_form(request, values, invalid.errors, 422)
-        except (InvalidInput, InvalidValue) as refused:
-            return _issue_form(request, values, refusal_errors(refused).errors, 422)
+            command = parse_form(IssueApiKey, {**data, "roles": listed(roles)})
+            issued = await change(lambda: tenancy.issue_api_key(caller.tenant_id, command))
+        except (FormErrors, InvalidInput, InvalidValue) as refused:
+            return _issue_form(request, values, errors_of(refused), 422)
         response = page(
             request,
             "tenancy/company/key_issued.html",
@@ -139,8 +127,7 @@ class CompanyApiKeysController(Controller):
         tenancy: Tenancy,
         history: RecordHistory,
     ) -> Response[Any]:
-        caller = _caller(request)
-        caller.require("access", Action.READ)
+        caller = tenant_may(request, "access", Action.READ)
         key = tenancy.api_key(caller.tenant_id, key_id)
         return page(
             request,
@@ -149,16 +136,14 @@ class CompanyApiKeysController(Controller):
             key=key,
             roles=role_names(key.roles),
             may_revoke=caller.may("access", Action.DELETE) and not key.revoked,
-            history=history_of(history, caller, key.id),
-            actor_text=actor_text,
+            history=history_for(history, caller, key.id),
         )
 
     @get("/{key_id:uuid}/revoke", sync_to_thread=True)
     def revoke_form(
         self, request: Request[Any, Any, Any], key_id: UUID, tenancy: Tenancy
     ) -> Response[Any]:
-        caller = _caller(request)
-        caller.require("access", Action.DELETE)
+        caller = tenant_may(request, "access", Action.DELETE)
         key = tenancy.api_key(caller.tenant_id, key_id)
         return _revoke_form(request, key, {}, {}, 200)
 
@@ -166,23 +151,15 @@ class CompanyApiKeysController(Controller):
     async def revoke(
         self, request: Request[Any, Any, Any], key_id: UUID, tenancy: Tenancy
     ) -> Response[Any]:
-        caller = _caller(request)
-        caller.require("access", Action.DELETE)
+        caller = tenant_may(request, "access", Action.DELETE)
         data = await form_data(request)
-        reason = str(data.get("reason", "")).strip()
+        reason = reason_of(data)
         if len(reason) > 500:
-            key = await anyio.to_thread.run_sync(tenancy.api_key, caller.tenant_id, key_id)
+            key = await in_thread(lambda: tenancy.api_key(caller.tenant_id, key_id))
             errors = {"reason": _("最多 {n} 个字符").format(n=500)}
             return _revoke_form(request, key, {"reason": reason}, errors, 422)
-        with writing(reason or None):
-            await anyio.to_thread.run_sync(lambda: tenancy.revoke_api_key(caller.tenant_id, key_id))
+        await change(lambda: tenancy.revoke_api_key(caller.tenant_id, key_id), reason=reason)
         return redirect(request, f"{KEYS}/{key_id}", flash=Flash("success", _("密钥已吊销")))
-
-
-def _listed(roles: Any) -> list[str]:
-    if isinstance(roles, list):
-        return [str(role) for role in roles]
-    return [str(roles)] if roles else []
 
 
 def _state(key: ApiKeyDetails) -> Cell:
@@ -210,9 +187,8 @@ def _revoke_form(
     errors: dict[str, str],
     status: int,
 ) -> Response[Any]:
-    return page(
+    return confirm_page(
         request,
-        "frame/confirm.html",
         title=_("吊销 API 密钥") + f" · {key.name}",
         description=_("吊销后，使用此密钥的请求将被拒绝（401），且无法恢复。"),
         action=f"{KEYS}/{key.id}/revoke",

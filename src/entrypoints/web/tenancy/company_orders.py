@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 
 from application.shared.errors import InvalidInput
@@ -17,12 +16,20 @@ from application.tenancy.billing_directory import BillingQueries
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue, StateConflict
 from domain.tenancy.order import OrderStatus
-from entrypoints.web.forms import GENERAL, FormErrors, form_data, parse_form, refusal_errors
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import GENERAL, FormErrors, errors_of, form_data, parse_form
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time, yuan
-from entrypoints.web.pages import page, query_of, redirect, viewer_of
+from entrypoints.web.pages import (
+    history_for,
+    page,
+    query_of,
+    redirect,
+    signed_in_viewer,
+    tenant_may,
+)
 from entrypoints.web.sessions import Flash
-from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
+from entrypoints.web.tables import PAGE_SIZE, Cell, Column, Filter, Option, Row, Table
 from entrypoints.web.tenancy.company_labels import (
     BADGES,
     ORDER_KINDS,
@@ -31,16 +38,9 @@ from entrypoints.web.tenancy.company_labels import (
     PROVIDERS,
     label,
 )
-from entrypoints.web.tenancy.company_support import LIMIT, actor_text, history_of, writing
 
 ORDERS = "/console/company/orders"
 REFUNDS = "/console/company/refunds"
-
-
-def _viewer(request: Request[Any, Any, Any]) -> Any:
-    viewer = viewer_of(request)
-    assert viewer is not None
-    return viewer
 
 
 class CompanyOrdersController(Controller):
@@ -55,16 +55,15 @@ class CompanyOrdersController(Controller):
         status: str | None = None,
         cursor: str | None = None,
     ) -> Response[Any]:
-        viewer = _viewer(request)
-        caller = viewer.tenant
-        caller.require("billing", Action.READ)
+        caller = tenant_may(request, "billing", Action.READ)
+        timezone = signed_in_viewer(request).timezone
         found = billing_queries.orders(
             tenant_id=caller.tenant_id,
             status=status or None,
             kind=None,
             number=None,
             cursor=cursor,
-            limit=LIMIT,
+            limit=PAGE_SIZE,
         )
         table = Table(
             id="orders",
@@ -90,7 +89,7 @@ class CompanyOrdersController(Controller):
                             label(ORDER_STATUSES, order.status),
                             badge=BADGES.get(order.status, "info"),
                         ),
-                        Cell(local_time(order.created_at, viewer.timezone)),
+                        Cell(local_time(order.created_at, timezone)),
                     ],
                 )
                 for order in found.items
@@ -117,8 +116,7 @@ class CompanyOrdersController(Controller):
         billing: Billing,
         history: RecordHistory,
     ) -> Response[Any]:
-        caller = _viewer(request).tenant
-        caller.require("billing", Action.READ)
+        caller = tenant_may(request, "billing", Action.READ)
         order = billing.order(order_id, tenant_id=caller.tenant_id)
         catalogue = billing.plans()  # names the edition or add-on bought
         names = {e.code: e.name for e in catalogue.editions} | {
@@ -136,16 +134,14 @@ class CompanyOrdersController(Controller):
             state=label(ORDER_STATUSES, order.status),
             badge=BADGES.get(order.status, "info"),
             may_refund=_refundable(order) and caller.may("billing", Action.CLOSE),
-            history=history_of(history, caller, order.id),
-            actor_text=actor_text,
+            history=history_for(history, caller, order.id),
         )
 
     @get("/{order_id:uuid}/refund", sync_to_thread=True)
     def refund_form(
         self, request: Request[Any, Any, Any], order_id: UUID, billing: Billing
     ) -> Response[Any]:
-        caller = _viewer(request).tenant
-        caller.require("billing", Action.CLOSE)
+        caller = tenant_may(request, "billing", Action.CLOSE)
         order = billing.order(order_id, tenant_id=caller.tenant_id)
         return _refund_form(request, order, {}, {}, 200)
 
@@ -153,23 +149,15 @@ class CompanyOrdersController(Controller):
     async def request_refund(
         self, request: Request[Any, Any, Any], order_id: UUID, billing: Billing
     ) -> Response[Any]:
-        caller = _viewer(request).tenant
-        caller.require("billing", Action.CLOSE)
-        order = await anyio.to_thread.run_sync(
-            lambda: billing.order(order_id, tenant_id=caller.tenant_id)
-        )
+        caller = tenant_may(request, "billing", Action.CLOSE)
+        order = await in_thread(lambda: billing.order(order_id, tenant_id=caller.tenant_id))
         data = await form_data(request)
         values = {"reason": str(data.get("reason", ""))}
         try:
             command = parse_form(RequestRefund, {**data, "order_id": str(order_id)})
-            with writing():
-                refund = await anyio.to_thread.run_sync(
-                    billing.request_refund, caller.tenant_id, command
-                )
-        except FormErrors as invalid:
-            return _refund_form(request, order, values, invalid.errors, 422)
-        except (InvalidInput, InvalidValue) as refused:
-            return _refund_form(request, order, values, refusal_errors(refused).errors, 422)
+            refund = await change(lambda: billing.request_refund(caller.tenant_id, command))
+        except (FormErrors, InvalidInput, InvalidValue) as refused:
+            return _refund_form(request, order, values, errors_of(refused), 422)
         except StateConflict as conflict:
             return _refund_form(request, order, values, {GENERAL: str(conflict)}, 409)
         flash = Flash("success", _("退款申请已提交，等待平台审核"))

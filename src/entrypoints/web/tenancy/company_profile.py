@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 
 from application.shared.errors import InvalidInput
@@ -13,11 +12,11 @@ from application.tenancy.commands import SettingValue, TenantDetails, UpdateTena
 from application.tenancy.tenancy import Tenancy
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
-from entrypoints.web.forms import GENERAL, FormErrors, form_data, parse_form, refusal_errors
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import FormErrors, form_data, parse_form, refusal_errors, version_of
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.pages import page, redirect, viewer_of
+from entrypoints.web.pages import history_for, page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
-from entrypoints.web.tenancy.company_support import actor_text, history_of, writing
 
 PROFILE = "/console/company/profile"
 REQUIRED = ("name", "owner_name", "owner_contact", "timezone")
@@ -40,12 +39,6 @@ TIMEZONES = (
 )
 
 
-def _viewer(request: Request[Any, Any, Any]) -> Any:
-    viewer = viewer_of(request)
-    assert viewer is not None  # the router's hook signs everyone else in first
-    return viewer
-
-
 class CompanyProfileController(Controller):
     path = "/company/profile"
     include_in_schema = False
@@ -54,8 +47,7 @@ class CompanyProfileController(Controller):
     def profile(
         self, request: Request[Any, Any, Any], tenancy: Tenancy, history: RecordHistory
     ) -> Response[Any]:
-        caller = _viewer(request).tenant
-        caller.require("tenant", Action.READ)
+        caller = tenant_may(request, "tenant", Action.READ)
         tenant = tenancy.tenant(caller.tenant_id)
         return page(
             request,
@@ -63,33 +55,27 @@ class CompanyProfileController(Controller):
             title=_("企业信息"),
             tenant=tenant,
             may_edit=caller.may("tenant", Action.UPDATE),
-            history=history_of(history, caller, tenant.id),
-            actor_text=actor_text,
+            history=history_for(history, caller, tenant.id),
         )
 
     @get("/edit", sync_to_thread=True)
     def edit_form(self, request: Request[Any, Any, Any], tenancy: Tenancy) -> Response[Any]:
-        caller = _viewer(request).tenant
-        caller.require("tenant", Action.UPDATE)
+        caller = tenant_may(request, "tenant", Action.UPDATE)
         tenant = tenancy.tenant(caller.tenant_id)
         return _form(request, tenant, _values_of(tenant), {}, 200)
 
     @post("/edit")
     async def edit(self, request: Request[Any, Any, Any], tenancy: Tenancy) -> Response[Any]:
-        caller = _viewer(request).tenant
-        caller.require("tenant", Action.UPDATE)
+        caller = tenant_may(request, "tenant", Action.UPDATE)
         data = await form_data(request)
-        tenant = await anyio.to_thread.run_sync(tenancy.tenant, caller.tenant_id)
+        tenant = await in_thread(lambda: tenancy.tenant(caller.tenant_id))
         values = {**_values_of(tenant), **{k: str(v) for k, v in data.items()}}
         try:
             command = _command(data, tenant)
-            version = _version(data)
-            with writing():
-                await anyio.to_thread.run_sync(
-                    lambda: tenancy.update_tenant(
-                        caller.tenant_id, command, expected_version=version
-                    )
-                )
+            version = version_of(data)
+            await change(
+                lambda: tenancy.update_tenant(caller.tenant_id, command, expected_version=version)
+            )
         except FormErrors as invalid:
             return _form(request, tenant, values, invalid.errors, 422)
         except (InvalidInput, InvalidValue) as refused:
@@ -158,13 +144,6 @@ def _typed(raw: str, old: SettingValue) -> SettingValue:
 
 def _is_int(raw: str) -> bool:
     return raw.lstrip("-").isdigit() and len(raw) < 19
-
-
-def _version(data: dict[str, Any]) -> int:
-    try:
-        return int(str(data.get("version", "")))
-    except ValueError:
-        raise FormErrors({GENERAL: _("表单已过期，请刷新页面后重试。")}) from None
 
 
 def _form(

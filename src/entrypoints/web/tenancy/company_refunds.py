@@ -13,19 +13,12 @@ from application.tenancy.billing_directory import BillingQueries
 from domain.shared.access import Action
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time, yuan
-from entrypoints.web.pages import page, query_of, viewer_of
-from entrypoints.web.tables import Cell, Column, Row, Table
+from entrypoints.web.pages import history_for, page, query_of, signed_in_viewer, tenant_may
+from entrypoints.web.tables import PAGE_SIZE, Cell, Column, Row, Table
 from entrypoints.web.tenancy.company_labels import BADGES, REFUND_STATUSES, label
-from entrypoints.web.tenancy.company_support import LIMIT, actor_text, history_of
 
 ORDERS = "/console/company/orders"
 REFUNDS = "/console/company/refunds"
-
-
-def _viewer(request: Request[Any, Any, Any]) -> Any:
-    viewer = viewer_of(request)
-    assert viewer is not None
-    return viewer
 
 
 class CompanyRefundsController(Controller):
@@ -39,11 +32,10 @@ class CompanyRefundsController(Controller):
         billing_queries: BillingQueries,
         cursor: str | None = None,
     ) -> Response[Any]:
-        viewer = _viewer(request)
-        caller = viewer.tenant
-        caller.require("billing", Action.READ)
+        caller = tenant_may(request, "billing", Action.READ)
+        timezone = signed_in_viewer(request).timezone
         found = billing_queries.refunds(
-            tenant_id=caller.tenant_id, status=None, cursor=cursor, limit=LIMIT
+            tenant_id=caller.tenant_id, status=None, cursor=cursor, limit=PAGE_SIZE
         )
         table = Table(
             id="refunds",
@@ -61,7 +53,7 @@ class CompanyRefundsController(Controller):
                     str(refund.id),
                     [
                         Cell(
-                            local_time(refund.created_at, viewer.timezone),
+                            local_time(refund.created_at, timezone),
                             href=f"{REFUNDS}/{refund.id}",
                         ),
                         Cell(refund.order_number, href=f"{ORDERS}/{refund.order_id}"),
@@ -89,8 +81,7 @@ class CompanyRefundsController(Controller):
         billing: Billing,
         history: RecordHistory,
     ) -> Response[Any]:
-        caller = _viewer(request).tenant
-        caller.require("billing", Action.READ)
+        caller = tenant_may(request, "billing", Action.READ)
         refund = billing.refund(refund_id, tenant_id=caller.tenant_id)
         return page(
             request,
@@ -99,6 +90,5 @@ class CompanyRefundsController(Controller):
             refund=refund,
             state=label(REFUND_STATUSES, refund.status),
             badge=BADGES.get(refund.status, "info"),
-            history=history_of(history, caller, refund.id),
-            actor_text=actor_text,
+            history=history_for(history, caller, refund.id),
         )

@@ -12,7 +12,7 @@ from application.tenancy.billing import Billing
 from application.tenancy.billing_commands import QuotaUse, SubscriptionDetails
 from domain.shared.access import Action
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.pages import page, viewer_of
+from entrypoints.web.pages import page, tenant_may
 from entrypoints.web.tenancy.company_labels import (
     BADGES,
     PRODUCT_LINES,
@@ -62,10 +62,7 @@ class CompanySubscriptionController(Controller):
 
     @get("/", sync_to_thread=True)
     def subscription(self, request: Request[Any, Any, Any], billing: Billing) -> Response[Any]:
-        viewer = viewer_of(request)
-        assert viewer is not None
-        caller = viewer.tenant
-        caller.require("billing", Action.READ)
+        caller = tenant_may(request, "billing", Action.READ)
         subscriptions = billing.subscriptions(caller.tenant_id)
         catalogue = billing.plans()  # the catalogue in force names editions and add-ons
         editions = {edition.code: edition.name for edition in catalogue.editions}
