@@ -10,6 +10,7 @@ from uuid import UUID
 
 from entrypoints.web.i18n import N_
 from entrypoints.web.i18n import gettext as _
+from entrypoints.web.tables import Cell, Filter, Option
 
 ADMIN = "/console/admin"
 
@@ -95,6 +96,33 @@ def role_label(role: str) -> str:
 
 def role_options() -> list[tuple[str, str]]:
     return [(role, _(label)) for role, label in _ROLES.items()]
+
+
+def choice(name: str, label: str, labels: dict[str, str], *codes: str) -> Filter:
+    """A select filter offering `codes` by their names (msgids, the table translates)."""
+    return Filter(
+        name, label=label, kind="select", options=tuple(Option(c, labels[c]) for c in codes)
+    )
+
+
+def state_filter(*states: str) -> Filter:
+    return choice("status", "状态", _STATES, *states)
+
+
+def kind_filter(*kinds: str) -> Filter:
+    return choice("kind", "类型", _KINDS, *kinds)
+
+
+def product_line_filter() -> Filter:
+    return choice("product_line", "产品线", _PRODUCT_LINES, *_PRODUCT_LINES)
+
+
+# Lists of every tenant's records filter by one tenant and link to it.
+TENANT_FILTER = Filter("tenant_id", label="企业编号", placeholder="企业编号（UUID）")
+
+
+def tenant_link(tenant_id: UUID) -> Cell:
+    return Cell(_("查看企业"), href=f"{ADMIN}/tenants/{tenant_id}")
 
 
 # What the back-office templates call by name (labels of states, kinds, roles).

@@ -29,13 +29,17 @@ from entrypoints.web.pages import (
     staff_may,
 )
 from entrypoints.web.sessions import Flash
-from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
+from entrypoints.web.tables import Cell, Column, Filter, Row, Table
 from entrypoints.web.tenancy.back_office_access import (
     ADMIN,
     TEMPLATE_HELPERS,
+    TENANT_FILTER,
+    kind_filter,
     kind_label,
     state_badge,
+    state_filter,
     state_label,
+    tenant_link,
     uuid_or_none,
 )
 
@@ -92,7 +96,7 @@ class OrderPages(Controller):
                         Cell(yuan(o.amount_fen)),
                         Cell(state_label(o.status), badge=state_badge(o.status)),
                         Cell(local_time(o.created_at, timezone)),
-                        Cell(_("查看企业"), href=f"{ADMIN}/tenants/{o.tenant_id}"),
+                        tenant_link(o.tenant_id),
                     ],
                 )
                 for o in found.items
@@ -100,31 +104,9 @@ class OrderPages(Controller):
             next_cursor=found.next_cursor,
             filters=[
                 Filter("number", label="订单号", kind="search", placeholder="HK…"),
-                Filter("tenant_id", label="企业编号", placeholder="企业编号（UUID）"),
-                Filter(
-                    "status",
-                    label="状态",
-                    kind="select",
-                    options=(
-                        Option("created", "待支付"),
-                        Option("paid", "已支付"),
-                        Option("delivered", "已开通"),
-                        Option("refunding", "退款中"),
-                        Option("refunded", "已退款"),
-                        Option("cancelled", "已取消"),
-                    ),
-                ),
-                Filter(
-                    "kind",
-                    label="类型",
-                    kind="select",
-                    options=(
-                        Option("new", "新购"),
-                        Option("renew", "续费"),
-                        Option("upgrade", "升级"),
-                        Option("add_on", "增值包"),
-                    ),
-                ),
+                TENANT_FILTER,
+                state_filter("created", "paid", "delivered", "refunding", "refunded", "cancelled"),
+                kind_filter("new", "renew", "upgrade", "add_on"),
             ],
             query=query_of(request, FILTERS),
             empty_message="没有符合条件的订单",

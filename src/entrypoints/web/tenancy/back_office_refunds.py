@@ -33,12 +33,15 @@ from entrypoints.web.pages import (
     staff_may,
 )
 from entrypoints.web.sessions import Flash
-from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
+from entrypoints.web.tables import Cell, Column, Row, Table
 from entrypoints.web.tenancy.back_office_access import (
     ADMIN,
     TEMPLATE_HELPERS,
+    TENANT_FILTER,
     state_badge,
+    state_filter,
     state_label,
+    tenant_link,
     uuid_or_none,
 )
 
@@ -116,26 +119,15 @@ class RefundPages(Controller):
                         Cell(yuan(r.proposed_fen)),
                         Cell(yuan(r.amount_fen)),
                         Cell(local_time(r.created_at, timezone)),
-                        Cell(_("查看企业"), href=f"{ADMIN}/tenants/{r.tenant_id}"),
+                        tenant_link(r.tenant_id),
                     ],
                 )
                 for r in found.items
             ],
             next_cursor=found.next_cursor,
             filters=[
-                Filter(
-                    "status",
-                    label="状态",
-                    kind="select",
-                    options=(
-                        Option("requested", "待审批"),
-                        Option("approved", "已批准"),
-                        Option("refunded", "已退款"),
-                        Option("failed", "退款失败"),
-                        Option("rejected", "已驳回"),
-                    ),
-                ),
-                Filter("tenant_id", label="企业编号", placeholder="企业编号（UUID）"),
+                state_filter("requested", "approved", "refunded", "failed", "rejected"),
+                TENANT_FILTER,
             ],
             query=query_of(request, FILTERS),
             empty_message="没有符合条件的退款工单",

@@ -21,13 +21,17 @@ from entrypoints.web.forms import FormErrors, errors_of, form_data, parse_form
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.pages import confirm_page, history_for, page, query_of, redirect, staff_may
 from entrypoints.web.sessions import Flash
-from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
+from entrypoints.web.tables import Cell, Column, Row, Table
 from entrypoints.web.tenancy.back_office_access import (
     ADMIN,
     TEMPLATE_HELPERS,
+    TENANT_FILTER,
+    product_line_filter,
     product_line_label,
     state_badge,
+    state_filter,
     state_label,
+    tenant_link,
     uuid_or_none,
 )
 
@@ -78,31 +82,16 @@ class SubscriptionPages(Controller):
                         Cell(s.edition),
                         Cell(state_label(s.status), badge=state_badge(s.status)),
                         Cell(f"{s.starts_on} – {s.ends_on}"),
-                        Cell(_("查看企业"), href=f"{ADMIN}/tenants/{s.tenant_id}"),
+                        tenant_link(s.tenant_id),
                     ],
                 )
                 for s in found.items
             ],
             next_cursor=found.next_cursor,
             filters=[
-                Filter("tenant_id", label="企业编号", placeholder="企业编号（UUID）"),
-                Filter(
-                    "status",
-                    label="状态",
-                    kind="select",
-                    options=(
-                        Option("trial", "试用"),
-                        Option("active", "正常"),
-                        Option("expired", "已到期"),
-                        Option("cancelled", "已取消"),
-                    ),
-                ),
-                Filter(
-                    "product_line",
-                    label="产品线",
-                    kind="select",
-                    options=(Option("quick_sell", "天翼云快销"), Option("scrm", "翼有群 SCRM")),
-                ),
+                TENANT_FILTER,
+                state_filter("trial", "active", "expired", "cancelled"),
+                product_line_filter(),
             ],
             query=query_of(request, FILTERS),
             empty_message="没有符合条件的套餐",

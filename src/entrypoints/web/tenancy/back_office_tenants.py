@@ -18,11 +18,12 @@ from domain.tenancy import TenantStatus
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
 from entrypoints.web.pages import history_for, page, query_of, signed_in_viewer, staff_may
-from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
+from entrypoints.web.tables import Cell, Column, Filter, Row, Table
 from entrypoints.web.tenancy.back_office_access import (
     ADMIN,
     TEMPLATE_HELPERS,
     state_badge,
+    state_filter,
     state_label,
 )
 
@@ -76,12 +77,7 @@ class TenantPages(Controller):
             next_cursor=found.next_cursor,
             filters=[
                 Filter("q", label="企业名称", kind="search", placeholder="名称的一部分"),
-                Filter(
-                    "status",
-                    label="状态",
-                    kind="select",
-                    options=(Option("active", "正常"), Option("suspended", "已停用")),
-                ),
+                state_filter("active", "suspended"),
             ],
             query=query_of(request, FILTERS),
             empty_message="没有符合条件的企业",
