@@ -18,7 +18,7 @@ from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
 from entrypoints.web.pages import page, query_of, signed_in_viewer, staff_may
 from entrypoints.web.tables import Cell, Column, Row, Table
-from entrypoints.web.tenancy.back_office_access import (
+from entrypoints.web.tenancy.back_office_labels import (
     ADMIN,
     TEMPLATE_HELPERS,
     kind_label,

@@ -43,7 +43,7 @@ from entrypoints.web.pages import (
 )
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Row, Table
-from entrypoints.web.tenancy.back_office_access import (
+from entrypoints.web.tenancy.back_office_labels import (
     ADMIN,
     TEMPLATE_HELPERS,
     role_label,

@@ -22,7 +22,7 @@ from entrypoints.web.i18n import gettext as _
 from entrypoints.web.pages import confirm_page, history_for, page, query_of, redirect, staff_may
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Row, Table
-from entrypoints.web.tenancy.back_office_access import (
+from entrypoints.web.tenancy.back_office_labels import (
     ADMIN,
     TEMPLATE_HELPERS,
     TENANT_FILTER,

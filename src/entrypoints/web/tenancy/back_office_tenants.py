@@ -19,7 +19,7 @@ from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
 from entrypoints.web.pages import history_for, page, query_of, signed_in_viewer, staff_may
 from entrypoints.web.tables import Cell, Column, Filter, Row, Table
-from entrypoints.web.tenancy.back_office_access import (
+from entrypoints.web.tenancy.back_office_labels import (
     ADMIN,
     TEMPLATE_HELPERS,
     state_badge,
