@@ -1,5 +1,6 @@
 """What every back-office page shares: the Chinese names of states, kinds, product
-lines and roles, and a typed filter id. Who may see a page (`staff_may`), a record's
+lines and roles, and the filters and tenant link of the lists of every tenant's records.
+Who may see a page (`staff_may`), a record's
 history, running a change and a refusal on its field are the frame's (pages.py,
 actions.py, forms.py)."""
 
