@@ -1,5 +1,5 @@
 """What changed, as an auditor reads it: an event's fields shortened to a table cell.
-The words for an event's type and its actor are the frame's (i18n.event_words,
+The words for an event and its actor are the frame's (i18n.event_label via the template,
 i18n.actor_label), shared with every record's history."""
 
 from __future__ import annotations

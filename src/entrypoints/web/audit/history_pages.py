@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get
 
 from application.shared.history import HistoryEntry, RecordHistory
 from entrypoints.web.audit.audit_words import Change, changes
-from entrypoints.web.i18n import actor_label, event_words
+from entrypoints.web.i18n import actor_label
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.pages import page, staff_may, tenant_may
 
@@ -21,7 +21,6 @@ from entrypoints.web.pages import page, staff_may, tenant_may
 class HistoryLine:
     """One event as the history table shows it."""
 
-    type: str
     topic: str
     version: int
     timestamp: datetime
@@ -35,7 +34,6 @@ def lines(entries: list[HistoryEntry]) -> list[HistoryLine]:
     """The events newest first (what changed last is what an auditor looks for first)."""
     return [
         HistoryLine(
-            type=event_words(entry.type),
             topic=entry.type,
             version=entry.version,
             timestamp=entry.timestamp,
