@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from application.leads.cleaning import DismissCase, DuplicateCaseDetails, DuplicateCases, MergeCase
 from application.leads.cleaning_directory import CaseStatus, DuplicateQueries
+from application.shared.callers import TenantCaller
 from application.shared.errors import InvalidInput
 from application.shared.pages import DEFAULT_LIMIT
 from domain.leads.lead import BASE_FIELDS
@@ -23,7 +24,7 @@ from entrypoints.web.i18n import N_, local_time
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.data_changes import change, refusal_on_field
 from entrypoints.web.leads.imports_pages import FIELD_LABELS
-from entrypoints.web.pages import Viewer, page, query_of, redirect, viewer_of
+from entrypoints.web.pages import page, query_of, redirect, signed_in_viewer, tenant_may
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
 
@@ -42,13 +43,6 @@ REASONS = {
     "import_duplicate": N_("导入时重复"),
     "similar_name_company": N_("同公司同名"),
 }
-
-
-def _viewer(request: Request[Any, Any, Any], action: Action) -> Viewer:
-    viewer = viewer_of(request)
-    assert viewer is not None
-    viewer.tenant.require("leads", action)
-    return viewer
 
 
 def reason_label(reason: str) -> str:
@@ -117,13 +111,14 @@ class DuplicateCasePages(Controller):
     def cases(
         self, request: Request[Any, Any, Any], duplicate_queries: DuplicateQueries
     ) -> Response[Any]:
-        viewer = _viewer(request, Action.READ)
+        caller = tenant_may(request, "leads")
         query = query_of(request, ("status", "cursor"))
         status: CaseStatus = query["status"] if query["status"] in STATUSES else "open"  # type: ignore[assignment]
         found = duplicate_queries.cases(
-            viewer.caller, status=status, cursor=query["cursor"] or None, limit=DEFAULT_LIMIT
+            caller, status=status, cursor=query["cursor"] or None, limit=DEFAULT_LIMIT
         )
         label, badge = STATUSES[status]
+        timezone = signed_in_viewer(request).timezone
         table = Table(
             id="duplicate-cases",
             url=BASE,
@@ -143,7 +138,7 @@ class DuplicateCasePages(Controller):
                         Cell(str(len(item.lead_ids))),
                         Cell(_("是") if item.from_import else _("否")),
                         Cell(_(label), badge=badge),
-                        Cell(local_time(item.opened_at, viewer.timezone)),
+                        Cell(local_time(item.opened_at, timezone)),
                     ],
                 )
                 for item in found.items
@@ -165,15 +160,15 @@ class DuplicateCasePages(Controller):
             "leads/data/cases.html",
             title=_("线索清洗"),
             table=table,
-            may_clean=viewer.tenant.may("leads", Action.UPDATE),
+            may_clean=caller.may("leads", Action.UPDATE),
         )
 
     @post("/scan")
     async def scan(
         self, request: Request[Any, Any, Any], lead_cleaning: DuplicateCases
     ) -> Response[Any]:
-        viewer = _viewer(request, Action.UPDATE)
-        found = await change(lambda: lead_cleaning.detect_duplicates(viewer.caller))
+        caller = tenant_may(request, "leads", Action.UPDATE)
+        found = await change(lambda: lead_cleaning.detect_duplicates(caller))
         message = _(
             "扫描了 {examined} 条线索，新发现 {opened} 组重复，自动合并 {merged} 组"
         ).format(examined=found.examined, opened=found.opened, merged=found.merged_automatically)
@@ -183,14 +178,14 @@ class DuplicateCasePages(Controller):
     def case(
         self, request: Request[Any, Any, Any], case_id: UUID, lead_cleaning: DuplicateCases
     ) -> Response[Any]:
-        viewer = _viewer(request, Action.READ)
-        found = lead_cleaning.case(viewer.caller, case_id)
-        return self._case_page(request, viewer, found, errors={}, values={}, status=200)
+        caller = tenant_may(request, "leads")
+        found = lead_cleaning.case(caller, case_id)
+        return self._case_page(request, caller, found, errors={}, values={}, status=200)
 
     def _case_page(
         self,
         request: Request[Any, Any, Any],
-        viewer: Viewer,
+        caller: TenantCaller,
         found: DuplicateCaseDetails,
         *,
         errors: dict[str, str],
@@ -228,7 +223,7 @@ class DuplicateCasePages(Controller):
             survivors=[(side.key, side.label) for side in leads],
             status_label=_(label),
             status_badge=badge,
-            open=found.status == "open" and viewer.tenant.may("leads", Action.UPDATE),
+            open=found.status == "open" and caller.may("leads", Action.UPDATE),
             errors=errors,
             values={
                 "survivor_id": str(leads[0].key) if leads else "",
@@ -243,14 +238,14 @@ class DuplicateCasePages(Controller):
         self, request: Request[Any, Any, Any], case_id: UUID, lead_cleaning: DuplicateCases
     ) -> Response[Any]:
         """The confirmation step: what the surviving lead will hold."""
-        viewer = _viewer(request, Action.UPDATE)
-        found = lead_cleaning.case(viewer.caller, case_id)
+        caller = tenant_may(request, "leads", Action.UPDATE)
+        found = lead_cleaning.case(caller, case_id)
         picked = dict(request.query_params)
         try:
             survivor, chosen = _merge_of(found, picked)
         except FormErrors as invalid:
             return self._case_page(
-                request, viewer, found, errors=invalid.errors, values=picked, status=422
+                request, caller, found, errors=invalid.errors, values=picked, status=422
             )
         sides = {side.key: side for side in sides_of(found)}
         summary = [
@@ -280,15 +275,13 @@ class DuplicateCasePages(Controller):
     async def merge(
         self, request: Request[Any, Any, Any], case_id: UUID, lead_cleaning: DuplicateCases
     ) -> Response[Any]:
-        viewer = _viewer(request, Action.UPDATE)
+        caller = tenant_may(request, "leads", Action.UPDATE)
         picked = await form_data(request)
 
         def merge() -> None:
-            found = lead_cleaning.case(viewer.caller, case_id)
+            found = lead_cleaning.case(caller, case_id)
             survivor, chosen = _merge_of(found, picked)
-            lead_cleaning.merge(
-                viewer.caller, case_id, MergeCase(survivor_id=survivor, chosen=chosen)
-            )
+            lead_cleaning.merge(caller, case_id, MergeCase(survivor_id=survivor, chosen=chosen))
 
         try:
             await change(merge)
@@ -298,16 +291,16 @@ class DuplicateCasePages(Controller):
                 if isinstance(refused, FormErrors)
                 else refusal_on_field(refused).errors
             )
-            found = await change(lambda: lead_cleaning.case(viewer.caller, case_id))
-            return self._case_page(request, viewer, found, errors=errors, values=picked, status=422)
+            found = await change(lambda: lead_cleaning.case(caller, case_id))
+            return self._case_page(request, caller, found, errors=errors, values=picked, status=422)
         return redirect(request, f"{BASE}/{case_id}", flash=Flash("success", _("已合并")))
 
     @get("/{case_id:uuid}/dismiss", sync_to_thread=True)
     def confirm_dismiss(
         self, request: Request[Any, Any, Any], case_id: UUID, lead_cleaning: DuplicateCases
     ) -> Response[Any]:
-        viewer = _viewer(request, Action.UPDATE)
-        lead_cleaning.case(viewer.caller, case_id)  # another tenant's case: 404
+        caller = tenant_may(request, "leads", Action.UPDATE)
+        lead_cleaning.case(caller, case_id)  # another tenant's case: 404
         return self._dismiss_form(request, case_id, errors={}, values={}, status=200)
 
     def _dismiss_form(
@@ -337,13 +330,13 @@ class DuplicateCasePages(Controller):
     async def dismiss(
         self, request: Request[Any, Any, Any], case_id: UUID, lead_cleaning: DuplicateCases
     ) -> Response[Any]:
-        viewer = _viewer(request, Action.UPDATE)
-        await change(lambda: lead_cleaning.case(viewer.caller, case_id))  # another's: 404
+        caller = tenant_may(request, "leads", Action.UPDATE)
+        await change(lambda: lead_cleaning.case(caller, case_id))  # another's: 404
         data = await form_data(request)
         try:
             command = parse_form(DismissCase, data)
             await change(
-                lambda: lead_cleaning.dismiss(viewer.caller, case_id, command),
+                lambda: lead_cleaning.dismiss(caller, case_id, command),
                 reason=command.reason,
             )
         except FormErrors as invalid:

@@ -15,6 +15,7 @@ from application.leads.import_list import LeadImportQueries
 from application.leads.imports import MAX_FILE_BYTES, ImportOptions, LeadImportDetails, LeadImports
 from application.leads.settings import TenantLeadSettings
 from application.leads.spreadsheets import read_table
+from application.shared.callers import TenantCaller
 from application.shared.errors import InvalidInput
 from application.shared.pages import DEFAULT_LIMIT
 from domain.shared.access import Action
@@ -25,7 +26,7 @@ from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.data_changes import in_language, refusal_on_field
 from entrypoints.web.leads.import_mapping import mapping_for
 from entrypoints.web.leads.import_runs import RUNS
-from entrypoints.web.pages import Viewer, page, query_of, redirect, viewer_of
+from entrypoints.web.pages import page, query_of, redirect, signed_in_viewer, tenant_may
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Row, Table
 
@@ -69,13 +70,6 @@ def reason_text(reason: str | None) -> str:
     return _(REASONS[reason]) if reason in REASONS else in_language(reason)
 
 
-def _viewer(request: Request[Any, Any, Any], action: Action) -> Viewer:
-    viewer = viewer_of(request)
-    assert viewer is not None  # the console's hook signed them in
-    viewer.tenant.require("leads", action)
-    return viewer
-
-
 def field_label(field: str | None) -> str:
     """A lead field as people call it (custom fields by their key)."""
     if not field:
@@ -93,13 +87,13 @@ class LeadImportPages(Controller):
     def imports(
         self, request: Request[Any, Any, Any], lead_import_queries: LeadImportQueries
     ) -> Response[Any]:
-        viewer = _viewer(request, Action.READ)
-        return self._list(request, viewer, lead_import_queries, errors={}, status=200)
+        caller = tenant_may(request, "leads")
+        return self._list(request, caller, lead_import_queries, errors={}, status=200)
 
     def _list(
         self,
         request: Request[Any, Any, Any],
-        viewer: Viewer,
+        caller: TenantCaller,
         queries: LeadImportQueries,
         *,
         errors: dict[str, str],
@@ -107,8 +101,9 @@ class LeadImportPages(Controller):
     ) -> Response[Any]:
         query = query_of(request, ("cursor",))
         found = queries.recent(
-            viewer.tenant.tenant_id, cursor=query["cursor"] or None, limit=DEFAULT_LIMIT
+            caller.tenant_id, cursor=query["cursor"] or None, limit=DEFAULT_LIMIT
         )
+        timezone = signed_in_viewer(request).timezone
         rows = []
         for item in found.items:
             label, badge = STATUS_LABELS.get(item.status, (item.status, "info"))
@@ -123,7 +118,7 @@ class LeadImportPages(Controller):
                         Cell(str(item.counts["updated"])),
                         Cell(str(item.counts["duplicate"])),
                         Cell(str(item.counts["rejected"])),
-                        Cell(local_time(item.started_at, viewer.timezone)),
+                        Cell(local_time(item.started_at, timezone)),
                     ],
                 )
             )
@@ -152,7 +147,7 @@ class LeadImportPages(Controller):
             title=_("导入线索"),
             table=table,
             errors=errors,
-            may_import=viewer.tenant.may("leads", Action.CREATE),
+            may_import=caller.may("leads", Action.CREATE),
             max_megabytes=MAX_FILE_BYTES // (1024 * 1024),
             status=status,
         )
@@ -165,7 +160,7 @@ class LeadImportPages(Controller):
         lead_settings: TenantLeadSettings,
         lead_import_queries: LeadImportQueries,
     ) -> Response[Any]:
-        viewer = _viewer(request, Action.CREATE)
+        caller = tenant_may(request, "leads", Action.CREATE)
         data = await form_data(request)
         try:
             upload = data.get("file")
@@ -177,7 +172,7 @@ class LeadImportPages(Controller):
             content = await upload.read()
             if len(content) > MAX_FILE_BYTES:
                 raise FormErrors({"file": _("文件不能超过 5 MB")})
-            tenant_id = viewer.tenant.tenant_id
+            tenant_id = caller.tenant_id
 
             def begin() -> UUID:
                 columns = read_table(file_name, content).columns
@@ -192,31 +187,31 @@ class LeadImportPages(Controller):
 
             import_id = await anyio.to_thread.run_sync(begin)
         except FormErrors as invalid:
-            return await self._again(request, viewer, lead_import_queries, invalid.errors)
+            return await self._again(request, caller, lead_import_queries, invalid.errors)
         except (InvalidInput, InvalidValue) as refused:
             errors = refusal_on_field(refused, field="file").errors
-            return await self._again(request, viewer, lead_import_queries, errors)
+            return await self._again(request, caller, lead_import_queries, errors)
         return redirect(request, f"{BASE}/{import_id}", flash=Flash("success", _("导入已开始")))
 
     async def _again(
         self,
         request: Request[Any, Any, Any],
-        viewer: Viewer,
+        caller: TenantCaller,
         queries: LeadImportQueries,
         errors: dict[str, str],
     ) -> Response[Any]:
         return await anyio.to_thread.run_sync(
-            lambda: self._list(request, viewer, queries, errors=errors, status=422)
+            lambda: self._list(request, caller, queries, errors=errors, status=422)
         )
 
     @get("/{import_id:uuid}", sync_to_thread=True)
     def lead_import(
         self, request: Request[Any, Any, Any], import_id: UUID, lead_imports: LeadImports
     ) -> Response[Any]:
-        viewer = _viewer(request, Action.READ)
+        caller = tenant_may(request, "leads")
         cursor = request.query_params.get("cursor") or None
         details = lead_imports.details(
-            viewer.tenant.tenant_id,
+            caller.tenant_id,
             import_id,
             outcome="rejected",
             cursor=cursor,
@@ -235,9 +230,9 @@ class LeadImportPages(Controller):
         self, request: Request[Any, Any, Any], import_id: UUID, lead_imports: LeadImports
     ) -> Response[Any]:
         """The progress part of the import's page, polled until the import is finished."""
-        viewer = _viewer(request, Action.READ)
+        caller = tenant_may(request, "leads")
         details = lead_imports.details(
-            viewer.tenant.tenant_id, import_id, outcome="rejected", limit=DEFAULT_LIMIT
+            caller.tenant_id, import_id, outcome="rejected", limit=DEFAULT_LIMIT
         )
         finished = details.status in FINISHED
         return page(

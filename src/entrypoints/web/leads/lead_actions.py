@@ -14,6 +14,7 @@ from application.leads.commands import AssignLead, CloseLead, FollowUpLead, Lead
 from application.leads.commands import ReleaseLead as ReleaseCommand
 from application.leads.leads import Leads
 from application.org.directory import OrgQueries
+from application.shared.callers import TenantCaller
 from application.shared.errors import InvalidInput, NotFound
 from domain.shared.access import Action
 from domain.shared.errors import DomainError
@@ -23,11 +24,10 @@ from entrypoints.web.leads.lead_support import (
     LIST_PATH,
     OUTCOMES,
     employee_choices,
-    employee_of,
     in_thread,
     refused,
 )
-from entrypoints.web.pages import Viewer, page, redirect
+from entrypoints.web.pages import page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
 
 TEMPLATE = "leads/lead/action.html"
@@ -47,30 +47,30 @@ class LeadActionPages(Controller):
     def assign_step(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads, org_queries: OrgQueries
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.UPDATE)
-        lead = leads.lead(viewer.tenant, lead_id)
-        return self._assign(request, viewer, lead, org_queries, {}, {})
+        caller = tenant_may(request, "leads", Action.UPDATE)
+        lead = leads.lead(caller, lead_id)
+        return self._assign(request, caller, lead, org_queries, {}, {})
 
     @post("/assign")
     async def assign(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads, org_queries: OrgQueries
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.UPDATE)
+        caller = tenant_may(request, "leads", Action.UPDATE)
         data = await form_data(request)
 
         def act() -> None:
             command = parse_form(AssignLead, data)
-            leads.assign_owner(viewer.tenant, lead_id, command)
+            leads.assign_owner(caller, lead_id, command)
 
         return await self._run(
-            request, viewer, leads, lead_id, data, act, _("已分配负责人"),
-            lambda lead, errors: self._assign(request, viewer, lead, org_queries, data, errors),
+            request, caller, leads, lead_id, data, act, _("已分配负责人"),
+            lambda lead, errors: self._assign(request, caller, lead, org_queries, data, errors),
         )  # fmt: skip
 
     def _assign(
         self,
         request: Request[Any, Any, Any],
-        viewer: Viewer,
+        caller: TenantCaller,
         lead: LeadDetails,
         org_queries: OrgQueries,
         values: dict[str, Any],
@@ -80,7 +80,7 @@ class LeadActionPages(Controller):
             request, lead, "assign", _("分配负责人"),
             _("把线索「{name}」分配给一位员工，对方会收到通知。").format(name=_lead_name(lead)),
             _("分配"), values, errors, reason_required=False,
-            employees=employee_choices(org_queries, viewer.tenant.tenant_id),
+            employees=employee_choices(org_queries, caller.tenant_id),
         )  # fmt: skip
 
     # --- release -----------------------------------------------------------------------
@@ -89,23 +89,23 @@ class LeadActionPages(Controller):
     def release_step(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.UPDATE)
-        lead = leads.lead(viewer.tenant, lead_id)
+        caller = tenant_may(request, "leads", Action.UPDATE)
+        lead = leads.lead(caller, lead_id)
         return self._release(request, lead, {}, {})
 
     @post("/release")
     async def release(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.UPDATE)
+        caller = tenant_may(request, "leads", Action.UPDATE)
         data = await form_data(request)
 
         def act() -> None:
             command = parse_form(ReleaseCommand, data)
-            leads.release_to_pool(viewer.tenant, lead_id, command.reason)
+            leads.release_to_pool(caller, lead_id, command.reason)
 
         return await self._run(
-            request, viewer, leads, lead_id, data, act, _("已释放到公海"),
+            request, caller, leads, lead_id, data, act, _("已释放到公海"),
             lambda lead, errors: self._release(request, lead, data, errors),
         )  # fmt: skip
 
@@ -128,23 +128,23 @@ class LeadActionPages(Controller):
     def follow_up_step(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.UPDATE)
-        lead = leads.lead(viewer.tenant, lead_id)
+        caller = tenant_may(request, "leads", Action.UPDATE)
+        lead = leads.lead(caller, lead_id)
         return self._follow_up(request, lead, {}, {})
 
     @post("/follow-up")
     async def follow_up(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.UPDATE)
+        caller = tenant_may(request, "leads", Action.UPDATE)
         data = await form_data(request)
 
         def act() -> None:
             command = parse_form(FollowUpLead, data)
-            leads.follow_up(viewer.tenant, lead_id, command.note)
+            leads.follow_up(caller, lead_id, command.note)
 
         return await self._run(
-            request, viewer, leads, lead_id, data, act, _("已记录跟进"),
+            request, caller, leads, lead_id, data, act, _("已记录跟进"),
             lambda lead, errors: self._follow_up(request, lead, data, errors),
             with_reason=False,
         )  # fmt: skip
@@ -168,23 +168,23 @@ class LeadActionPages(Controller):
     def close_step(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.CLOSE)
-        lead = leads.lead(viewer.tenant, lead_id)
+        caller = tenant_may(request, "leads", Action.CLOSE)
+        lead = leads.lead(caller, lead_id)
         return self._close(request, lead, {}, {})
 
     @post("/close")
     async def close(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.CLOSE)
+        caller = tenant_may(request, "leads", Action.CLOSE)
         data = await form_data(request)
 
         def act() -> None:
             command = parse_form(CloseLead, data)
-            leads.close_lead(viewer.tenant, lead_id, command)
+            leads.close_lead(caller, lead_id, command)
 
         return await self._run(
-            request, viewer, leads, lead_id, data, act, _("已关闭线索"),
+            request, caller, leads, lead_id, data, act, _("已关闭线索"),
             lambda lead, errors: self._close(request, lead, data, errors),
         )  # fmt: skip
 
@@ -210,8 +210,8 @@ class LeadActionPages(Controller):
     def tags_step(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.UPDATE)
-        lead = leads.lead(viewer.tenant, lead_id)
+        caller = tenant_may(request, "leads", Action.UPDATE)
+        lead = leads.lead(caller, lead_id)
         return self._tags(request, lead, {}, {})
 
     @post("/tags")
@@ -229,7 +229,7 @@ class LeadActionPages(Controller):
     async def _tagging(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads, *, add: bool
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.UPDATE)
+        caller = tenant_may(request, "leads", Action.UPDATE)
         data = await form_data(request)
         field = "tags" if add else "remove"
         raw = data.get(field, [])
@@ -241,11 +241,11 @@ class LeadActionPages(Controller):
                 command = parse_form(TagLead, {"tags": tags})
             except FormErrors:
                 raise FormErrors({field: _("请至少填写一个标签")}) from None
-            leads.tag(viewer.tenant, lead_id, command.tags, add=add)
+            leads.tag(caller, lead_id, command.tags, add=add)
 
         done = _("已添加标签") if add else _("已移除标签")
         return await self._run(
-            request, viewer, leads, lead_id, data, act, done,
+            request, caller, leads, lead_id, data, act, done,
             lambda lead, errors: self._tags(request, lead, data, errors),
             with_reason=False,
         )  # fmt: skip
@@ -305,7 +305,7 @@ class LeadActionPages(Controller):
     async def _run(
         self,
         request: Request[Any, Any, Any],
-        viewer: Viewer,
+        caller: TenantCaller,
         leads: Leads,
         lead_id: UUID,
         data: dict[str, Any],
@@ -329,5 +329,5 @@ class LeadActionPages(Controller):
             errors = refused(refusal).errors
         else:
             return redirect(request, f"{LIST_PATH}/{lead_id}", flash=Flash("success", done))
-        lead = await in_thread(leads.lead, viewer.tenant, lead_id)
+        lead = await in_thread(leads.lead, caller, lead_id)
         return again(lead, errors)

@@ -28,11 +28,10 @@ from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.lead_support import (
     LIST_PATH,
     employee_choices,
-    employee_of,
     in_thread,
     refused,
 )
-from entrypoints.web.pages import page, redirect
+from entrypoints.web.pages import page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
 
 CONFIRMED = "confirmed"
@@ -80,8 +79,7 @@ class LeadBulkController(Controller):
         chosen = VERBS.get(verb)
         if chosen is None:
             raise NotFound(f"no bulk action {verb}")
-        viewer = employee_of(request, chosen.action)
-        caller = viewer.tenant
+        caller = tenant_may(request, "leads", chosen.action)
         data = await form_data(request)
         lead_ids = _ids(data)
         if not lead_ids:

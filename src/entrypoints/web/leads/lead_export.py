@@ -12,8 +12,7 @@ from application.leads.export import LeadExport
 from domain.shared.access import Action
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.lead_filters import QUERY_NAMES, lead_filter_of
-from entrypoints.web.leads.lead_support import employee_of
-from entrypoints.web.pages import query_of
+from entrypoints.web.pages import query_of, signed_in_viewer, tenant_may
 
 
 class LeadExportController(Controller):
@@ -24,9 +23,10 @@ class LeadExportController(Controller):
     def export_leads(
         self, request: Request[Any, Any, Any], lead_export: LeadExport
     ) -> Response[bytes]:
-        viewer = employee_of(request, Action.EXPORT)
-        found = lead_filter_of(query_of(request, QUERY_NAMES), viewer.timezone)
-        sheet = lead_export.export(viewer.tenant, found)
+        caller = tenant_may(request, "leads", Action.EXPORT)
+        timezone = signed_in_viewer(request).timezone
+        found = lead_filter_of(query_of(request, QUERY_NAMES), timezone)
+        sheet = lead_export.export(caller, found)
         # leads-20260502-101500.xlsx -> 线索导出-20260502-101500.xlsx; header values are
         # ASCII, so the Chinese name travels RFC 6266/8187-encoded beside a plain one.
         chinese = sheet.filename.replace("leads", _("线索导出"), 1)

@@ -22,11 +22,10 @@ from entrypoints.web.leads.lead_support import (
     LIST_PATH,
     PROFILE_FIELDS,
     employee_choices,
-    employee_of,
     in_thread,
     refused,
 )
-from entrypoints.web.pages import page, redirect
+from entrypoints.web.pages import page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
 
 NEW_FIELDS = ("name", "mobile", "email", "company", "title", "city", "industry")
@@ -54,8 +53,8 @@ class LeadFormController(Controller):
         lead_settings: TenantLeadSettings,
         org_queries: OrgQueries,
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.CREATE)
-        return self._new(request, viewer.tenant.tenant_id, lead_settings, org_queries, {}, {})
+        caller = tenant_may(request, "leads", Action.CREATE)
+        return self._new(request, caller.tenant_id, lead_settings, org_queries, {}, {})
 
     @post("/new")
     async def create_lead(
@@ -65,7 +64,7 @@ class LeadFormController(Controller):
         lead_settings: TenantLeadSettings,
         org_queries: OrgQueries,
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.CREATE)
+        caller = tenant_may(request, "leads", Action.CREATE)
         data = await form_data(request)
         values = {k: str(data.get(k, "")) for k in (*NEW_FIELDS, *CHOICE_FIELDS)}
         given = dict(data)
@@ -73,7 +72,7 @@ class LeadFormController(Controller):
             given["source"] = {"level1": values["source_level1"]}
         try:
             command = parse_form(CreateLead, given)
-            result = await in_thread(leads.create_lead, viewer.tenant, command)
+            result = await in_thread(leads.create_lead, caller, command)
         except FormErrors as invalid:
             errors = invalid.errors
         except (InvalidInput, InvalidValue, AlreadyExists) as refusal:
@@ -84,7 +83,7 @@ class LeadFormController(Controller):
                 request, f"{LIST_PATH}/{result.lead.id}", flash=Flash("success", message)
             )
         return await in_thread(
-            self._new, request, viewer.tenant.tenant_id, lead_settings, org_queries, values, errors
+            self._new, request, caller.tenant_id, lead_settings, org_queries, values, errors
         )
 
     def _new(
@@ -110,8 +109,8 @@ class LeadFormController(Controller):
     def edit_lead_form(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.UPDATE)
-        lead = leads.lead(viewer.tenant, lead_id)
+        caller = tenant_may(request, "leads", Action.UPDATE)
+        lead = leads.lead(caller, lead_id)
         values = {key: _text(lead.profile.get(key)) for key in PROFILE_FIELDS}
         return self._edit(request, lead, values, {})
 
@@ -119,10 +118,10 @@ class LeadFormController(Controller):
     async def update_lead(
         self, request: Request[Any, Any, Any], lead_id: UUID, leads: Leads
     ) -> Response[Any]:
-        viewer = employee_of(request, Action.UPDATE)
+        caller = tenant_may(request, "leads", Action.UPDATE)
         # The lead first: another tenant's or a colleague's lead is the 404 page whatever
         # the form holds.
-        lead = await in_thread(leads.lead, viewer.tenant, lead_id)
+        lead = await in_thread(leads.lead, caller, lead_id)
         data = await form_data(request)
         values = {key: str(data.get(key, "")).strip() for key in PROFILE_FIELDS}
         try:
@@ -135,7 +134,7 @@ class LeadFormController(Controller):
             command = UpdateLead.model_validate({k: v or None for k, v in values.items()})
             await in_thread(
                 partial(leads.update_lead, expected_version=version),
-                viewer.tenant,
+                caller,
                 lead_id,
                 command,
             )

@@ -24,11 +24,10 @@ from entrypoints.web.leads.lead_support import (
     LIST_PATH,
     POOL_BADGES,
     employee_choices,
-    employee_of,
     owner_names,
     pool_label,
 )
-from entrypoints.web.pages import page, query_of
+from entrypoints.web.pages import page, query_of, signed_in_viewer, tenant_may
 from entrypoints.web.tables import BulkAction, Cell, Column, Row, Table
 
 PAGE_SIZE = 50  # the console's list pages, cursor-paged like the API
@@ -46,14 +45,14 @@ class LeadListController(Controller):
         lead_settings: TenantLeadSettings,
         org_queries: OrgQueries,
     ) -> Template:
-        viewer = employee_of(request)
-        caller = viewer.tenant
+        caller = tenant_may(request, "leads")
+        timezone = signed_in_viewer(request).timezone
         may_create = caller.may("leads", Action.CREATE)
         query = query_of(request, QUERY_NAMES)
         sort = sort_of(query)
         found = lead_queries.search(
             caller,
-            lead_filter_of(query, viewer.timezone),
+            lead_filter_of(query, timezone),
             sort=sort,
             cursor=query["cursor"] or None,
             limit=PAGE_SIZE,
@@ -79,7 +78,7 @@ class LeadListController(Controller):
                 Column("created_at", "创建时间", sortable=True),
                 Column("updated_at", "更新时间", sortable=True),
             ],
-            rows=[_row(lead, names, statuses, viewer.timezone) for lead in found.items],
+            rows=[_row(lead, names, statuses, timezone) for lead in found.items],
             next_cursor=found.next_cursor,
             filters=list_filters(settings, employees),
             query=query,

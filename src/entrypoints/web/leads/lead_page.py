@@ -27,11 +27,10 @@ from entrypoints.web.leads.lead_support import (
     POOL_BADGES,
     PROFILE_FIELDS,
     TIMELINE_KINDS,
-    employee_of,
     owner_names,
     pool_label,
 )
-from entrypoints.web.pages import page
+from entrypoints.web.pages import page, tenant_may
 
 TIMELINE_PAGE = 20
 HISTORY_SHOWN = 50  # the newest events inline; the whole record is on the history page
@@ -65,8 +64,7 @@ class LeadPageController(Controller):
         history: RecordHistory,
         timeline_cursor: str | None = None,
     ) -> Template:
-        viewer = employee_of(request)
-        caller = viewer.tenant
+        caller = tenant_may(request, "leads")
         lead = leads.lead(caller, lead_id)  # NotFound outside the scope: the 404 page
         timeline = lead_queries.timeline(
             caller, lead_id, cursor=timeline_cursor, limit=TIMELINE_PAGE

@@ -1,4 +1,4 @@
-"""What the lead pages share: the signed-in employee, running a use case off the event
+"""What the lead pages share: running a use case off the event
 loop as the person (with the reason they typed), and the words shown for lead values."""
 
 from __future__ import annotations
@@ -10,18 +10,13 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import anyio.to_thread
-from litestar import Request
 
 from application.org.directory import OrgQueries
-from application.shared.callers import TenantCaller
 from application.shared.context import acting, current_context
-from application.shared.errors import PermissionDenied
-from domain.shared.access import Action
 from entrypoints.http.problems import translated
 from entrypoints.web.forms import GENERAL, FormErrors
 from entrypoints.web.i18n import N_, current_language
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.pages import Viewer, viewer_of
 
 T = TypeVar("T")
 LIST_PATH = "/console/leads"
@@ -79,15 +74,6 @@ TIMELINE_KINDS: dict[str, str] = {
     "lead.MergedInto": N_("被合并"),
     "lead.Deleted": N_("删除线索"),
 }
-
-
-def employee_of(request: Request[Any, Any, Any], action: Action = Action.READ) -> Viewer:
-    """The signed-in employee, allowed `action` on leads (staff and other roles: 403)."""
-    viewer = viewer_of(request)
-    if viewer is None or not isinstance(viewer.caller, TenantCaller):
-        raise PermissionDenied("lead pages are for a tenant's employees")
-    viewer.caller.require("leads", action)
-    return viewer
 
 
 async def in_thread(call: Callable[..., T], *args: Any, reason: str | None = None) -> T:

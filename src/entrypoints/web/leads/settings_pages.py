@@ -27,6 +27,7 @@ from application.leads.settings import (
     RenameUserType,
     TenantLeadSettings,
 )
+from application.shared.callers import TenantCaller
 from application.shared.errors import InvalidInput, NotFound
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
@@ -41,25 +42,16 @@ from entrypoints.web.leads.settings_forms import (
     submitted,
     version_of,
 )
-from entrypoints.web.pages import Viewer, page, redirect, viewer_of
+from entrypoints.web.pages import page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Row, Table
 
 BASE = "/console/lead-settings"
 
 
-def _reader(request: Request[Any, Any, Any]) -> Viewer:
-    viewer = viewer_of(request)
-    assert viewer is not None
-    viewer.tenant.require("leads", Action.READ)
-    return viewer
-
-
-def _admin(request: Request[Any, Any, Any]) -> Viewer:
-    viewer = viewer_of(request)
-    assert viewer is not None
-    viewer.tenant.require("tenant", Action.UPDATE)
-    return viewer
+def _admin(request: Request[Any, Any, Any]) -> TenantCaller:
+    """Changing the lead settings is the tenant admin's (`tenant` update), as in the API."""
+    return tenant_may(request, "tenant", Action.UPDATE)
 
 
 def _q(text: str) -> str:
@@ -95,9 +87,9 @@ class LeadSettingsPages(Controller):
     def overview(
         self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        viewer = _reader(request)
-        settings = lead_settings.settings(viewer.tenant.tenant_id)
-        may = viewer.tenant.may("tenant", Action.UPDATE)
+        caller = tenant_may(request, "leads")
+        settings = lead_settings.settings(caller.tenant_id)
+        may = caller.may("tenant", Action.UPDATE)
         return page(
             request,
             "leads/data/settings.html",
@@ -235,7 +227,7 @@ class LeadSettingsPages(Controller):
     async def define_field(
         self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._submit(
             request,
             title=_("新增自定义字段"),
@@ -250,7 +242,7 @@ class LeadSettingsPages(Controller):
     def edit_field(
         self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         found = _one(settings.custom_fields, lambda f: f.key == field_key, field_key)
         return self._form(
             request,
@@ -265,7 +257,7 @@ class LeadSettingsPages(Controller):
     async def change_field(
         self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._submit(
             request,
             exists=lambda: _look_up(lead_settings, tenant_id, "custom_field", field_key),
@@ -283,7 +275,7 @@ class LeadSettingsPages(Controller):
     def confirm_remove_field(
         self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         found = _one(settings.custom_fields, lambda f: f.key == field_key, field_key)
         return self._confirm(
             request,
@@ -296,7 +288,7 @@ class LeadSettingsPages(Controller):
     async def remove_field(
         self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._remove(
             request,
             lambda version: lead_settings.remove_field(
@@ -324,7 +316,7 @@ class LeadSettingsPages(Controller):
     async def add_source(
         self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._submit(
             request,
             title=_("新增线索来源"),
@@ -339,7 +331,7 @@ class LeadSettingsPages(Controller):
     def confirm_remove_source(
         self, request: Request[Any, Any, Any], level1: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         _one(settings.sources, lambda s: s.level1 == level1, level1)
         return self._confirm(
             request,
@@ -352,7 +344,7 @@ class LeadSettingsPages(Controller):
     async def remove_source(
         self, request: Request[Any, Any, Any], level1: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._remove(
             request,
             lambda version: lead_settings.remove_source(
@@ -370,7 +362,7 @@ class LeadSettingsPages(Controller):
         level2: str,
         lead_settings: TenantLeadSettings,
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         _one(settings.sources, lambda s: s.level1 == level1 and level2 in s.level2, level2)
         return self._confirm(
             request,
@@ -387,7 +379,7 @@ class LeadSettingsPages(Controller):
         level2: str,
         lead_settings: TenantLeadSettings,
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._remove(
             request,
             lambda version: lead_settings.remove_source(
@@ -415,7 +407,7 @@ class LeadSettingsPages(Controller):
     async def add_status(
         self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._submit(
             request,
             title=_("新增线索状态"),
@@ -430,7 +422,7 @@ class LeadSettingsPages(Controller):
     def edit_status(
         self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         found = _one(settings.statuses, lambda s: s.key == status_key, status_key)
         return self._form(
             request,
@@ -445,7 +437,7 @@ class LeadSettingsPages(Controller):
     async def change_status(
         self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
 
         def run(command: Any, version: int | None) -> object:
             # The checkbox only makes a status the default: unticking it changes nothing.
@@ -472,7 +464,7 @@ class LeadSettingsPages(Controller):
     def confirm_remove_status(
         self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         found = _one(settings.statuses, lambda s: s.key == status_key, status_key)
         return self._confirm(
             request,
@@ -485,7 +477,7 @@ class LeadSettingsPages(Controller):
     async def remove_status(
         self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._remove(
             request,
             lambda version: lead_settings.remove_status(
@@ -501,7 +493,7 @@ class LeadSettingsPages(Controller):
     def new_tag(
         self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         return self._form(
             request,
             title=_("新增标签"),
@@ -515,7 +507,7 @@ class LeadSettingsPages(Controller):
     async def add_tag(
         self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         settings = lead_settings.settings(tenant_id)
         return await self._submit(
             request,
@@ -531,7 +523,7 @@ class LeadSettingsPages(Controller):
     def edit_tag(
         self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         group = _one(settings.tag_groups, lambda g: any(t.name == tag for t in g.tags), tag)
         return self._form(
             request,
@@ -546,7 +538,7 @@ class LeadSettingsPages(Controller):
     async def move_tag(
         self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         settings = lead_settings.settings(tenant_id)
         return await self._submit(
             request,
@@ -565,7 +557,7 @@ class LeadSettingsPages(Controller):
     def confirm_remove_tag(
         self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         _one(settings.tag_groups, lambda g: any(t.name == tag for t in g.tags), tag)
         return self._confirm(
             request,
@@ -578,7 +570,7 @@ class LeadSettingsPages(Controller):
     async def remove_tag(
         self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._remove(
             request,
             lambda version: lead_settings.remove_tag(tenant_id, tag, expected_version=version),
@@ -602,7 +594,7 @@ class LeadSettingsPages(Controller):
     async def add_tag_group(
         self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._submit(
             request,
             title=_("新增标签组"),
@@ -617,7 +609,7 @@ class LeadSettingsPages(Controller):
     def edit_tag_group(
         self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         group = _one(settings.tag_groups, lambda g: g.id == group_id, group_id)
         return self._form(
             request,
@@ -632,7 +624,7 @@ class LeadSettingsPages(Controller):
     async def rename_tag_group(
         self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._submit(
             request,
             exists=lambda: _look_up(lead_settings, tenant_id, "tag_group", group_id),
@@ -650,7 +642,7 @@ class LeadSettingsPages(Controller):
     def confirm_remove_tag_group(
         self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         group = _one(settings.tag_groups, lambda g: g.id == group_id, group_id)
         return self._confirm(
             request,
@@ -663,7 +655,7 @@ class LeadSettingsPages(Controller):
     async def remove_tag_group(
         self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._remove(
             request,
             lambda version: lead_settings.remove_tag_group(
@@ -691,7 +683,7 @@ class LeadSettingsPages(Controller):
     async def add_user_type(
         self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._submit(
             request,
             title=_("新增用户类型"),
@@ -706,7 +698,7 @@ class LeadSettingsPages(Controller):
     def edit_user_type(
         self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         found = _one(settings.user_types, lambda u: u.key == user_type, user_type)
         return self._form(
             request,
@@ -721,7 +713,7 @@ class LeadSettingsPages(Controller):
     async def rename_user_type(
         self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._submit(
             request,
             exists=lambda: _look_up(lead_settings, tenant_id, "user_type", user_type),
@@ -739,7 +731,7 @@ class LeadSettingsPages(Controller):
     def confirm_remove_user_type(
         self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant.tenant_id)
+        settings = lead_settings.settings(_admin(request).tenant_id)
         found = _one(settings.user_types, lambda u: u.key == user_type, user_type)
         return self._confirm(
             request,
@@ -752,7 +744,7 @@ class LeadSettingsPages(Controller):
     async def remove_user_type(
         self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        tenant_id = _admin(request).tenant.tenant_id
+        tenant_id = _admin(request).tenant_id
         return await self._remove(
             request,
             lambda version: lead_settings.remove_user_type(
