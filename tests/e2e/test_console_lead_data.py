@@ -94,9 +94,15 @@ def test_an_uploaded_workbook_is_imported_with_progress_and_rejected_rows(api: A
             assert time.monotonic() < deadline, listed
             time.sleep(0.1)
         assert "客户名单.xlsx" in listed
-        leads = api.client.get(
-            "/api/v1/leads", params={"q": good[0]}, headers=api.key(_token)
-        ).json()
+        # The lead list is a read model too: wait for it as for the import list.
+        deadline = time.monotonic() + 10
+        while True:
+            leads = api.client.get(
+                "/api/v1/leads", params={"q": good[0]}, headers=api.key(_token)
+            ).json()
+            if leads["items"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert [item["name"] for item in leads["items"]] == ["客户0"]
     finally:
         session.close()
