@@ -19,10 +19,10 @@ from application.shared.pages import DEFAULT_LIMIT
 from domain.leads.lead import BASE_FIELDS
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
-from entrypoints.web.forms import FormErrors, form_data, parse_form
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import FormErrors, errors_of, form_data, parse_form
 from entrypoints.web.i18n import N_, local_time
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.leads.data_changes import change, refusal_on_field
 from entrypoints.web.leads.imports_pages import FIELD_LABELS
 from entrypoints.web.pages import page, query_of, redirect, signed_in_viewer, tenant_may
 from entrypoints.web.sessions import Flash
@@ -286,12 +286,8 @@ class DuplicateCasePages(Controller):
         try:
             await change(merge)
         except (FormErrors, InvalidInput, InvalidValue) as refused:
-            errors = (
-                refused.errors
-                if isinstance(refused, FormErrors)
-                else refusal_on_field(refused).errors
-            )
-            found = await change(lambda: lead_cleaning.case(caller, case_id))
+            errors = errors_of(refused)
+            found = await in_thread(lambda: lead_cleaning.case(caller, case_id))
             return self._case_page(request, caller, found, errors=errors, values=picked, status=422)
         return redirect(request, f"{BASE}/{case_id}", flash=Flash("success", _("已合并")))
 
@@ -331,7 +327,7 @@ class DuplicateCasePages(Controller):
         self, request: Request[Any, Any, Any], case_id: UUID, lead_cleaning: DuplicateCases
     ) -> Response[Any]:
         caller = tenant_may(request, "leads", Action.UPDATE)
-        await change(lambda: lead_cleaning.case(caller, case_id))  # another's: 404
+        await in_thread(lambda: lead_cleaning.case(caller, case_id))  # another's: 404
         data = await form_data(request)
         try:
             command = parse_form(DismissCase, data)

@@ -20,10 +20,10 @@ from application.shared.errors import InvalidInput
 from application.shared.pages import DEFAULT_LIMIT
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
-from entrypoints.web.forms import FormErrors, form_data
-from entrypoints.web.i18n import N_, local_time
+from entrypoints.http.problems import translated
+from entrypoints.web.forms import FormErrors, form_data, refusal_errors
+from entrypoints.web.i18n import N_, current_language, local_time
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.leads.data_changes import in_language, refusal_on_field
 from entrypoints.web.leads.import_mapping import mapping_for
 from entrypoints.web.leads.import_runs import RUNS
 from entrypoints.web.pages import page, query_of, redirect, signed_in_viewer, tenant_may
@@ -67,7 +67,7 @@ REASONS = {"missing identity: at least one of mobile/email": N_("缺少手机号
 def reason_text(reason: str | None) -> str:
     if not reason:
         return "—"
-    return _(REASONS[reason]) if reason in REASONS else in_language(reason)
+    return _(REASONS[reason]) if reason in REASONS else translated(reason, current_language())
 
 
 def field_label(field: str | None) -> str:
@@ -189,7 +189,7 @@ class LeadImportPages(Controller):
         except FormErrors as invalid:
             return await self._again(request, caller, lead_import_queries, invalid.errors)
         except (InvalidInput, InvalidValue) as refused:
-            errors = refusal_on_field(refused, field="file").errors
+            errors = refusal_errors(refused, field="file").errors
             return await self._again(request, caller, lead_import_queries, errors)
         return redirect(request, f"{BASE}/{import_id}", flash=Flash("success", _("导入已开始")))
 
@@ -261,7 +261,7 @@ def _progress_context(details: LeadImportDetails) -> dict[str, Any]:
             (_(OUTCOME_LABELS[key]), details.counts.get(key, 0)) for key in OUTCOME_LABELS
         ],
         "mapping": [(column, field_label(target)) for column, target in details.mapping.items()],
-        "failure": in_language(details.failure) if details.failure else None,
+        "failure": translated(details.failure, current_language()) if details.failure else None,
         "progress_url": f"{BASE}/{details.id}/progress",
     }
 

@@ -18,14 +18,13 @@ from application.shared.callers import TenantCaller
 from application.shared.errors import InvalidInput, NotFound
 from domain.shared.access import Action
 from domain.shared.errors import DomainError
-from entrypoints.web.forms import FormErrors, form_data, parse_form
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import FormErrors, form_data, parse_form, refusal_errors
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.lead_support import (
     LIST_PATH,
     OUTCOMES,
     employee_choices,
-    in_thread,
-    refused,
 )
 from entrypoints.web.pages import page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
@@ -320,14 +319,14 @@ class LeadActionPages(Controller):
         the scope is `NotFound`, the 404 page."""
         reason = str(data.get("reason") or "").strip() if with_reason else None
         try:
-            await in_thread(act, reason=reason or None)
+            await change(act, reason=reason)
         except FormErrors as invalid:
             errors = invalid.errors
         except NotFound:
             raise
         except (InvalidInput, DomainError) as refusal:
-            errors = refused(refusal).errors
+            errors = refusal_errors(refusal).errors
         else:
             return redirect(request, f"{LIST_PATH}/{lead_id}", flash=Flash("success", done))
-        lead = await in_thread(leads.lead, caller, lead_id)
+        lead = await in_thread(lambda: leads.lead(caller, lead_id))
         return again(lead, errors)

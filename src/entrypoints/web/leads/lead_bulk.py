@@ -22,14 +22,13 @@ from application.shared.callers import TenantCaller
 from application.shared.errors import InvalidInput, NotFound
 from domain.shared.access import Action
 from domain.shared.errors import DomainError
-from entrypoints.web.forms import GENERAL, form_data
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import GENERAL, form_data, refusal_errors
 from entrypoints.web.i18n import N_
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.lead_support import (
     LIST_PATH,
     employee_choices,
-    in_thread,
-    refused,
 )
 from entrypoints.web.pages import page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
@@ -88,11 +87,12 @@ class LeadBulkController(Controller):
         if data.get("step") == CONFIRMED:
             reason = str(data.get("reason") or "").strip()
             try:
-                tally = await in_thread(
-                    self._apply, verb, caller, lead_ids, data, leads, lead_bulk, reason=reason
+                tally = await change(
+                    lambda: self._apply(verb, caller, lead_ids, data, leads, lead_bulk),
+                    reason=reason,
                 )
             except (InvalidInput, DomainError) as refusal:
-                shown = refused(refusal).errors
+                shown = refusal_errors(refusal).errors
                 errors = {key.removeprefix("arguments."): text for key, text in shown.items()}
             else:
                 message = _(
@@ -100,9 +100,9 @@ class LeadBulkController(Controller):
                 ).format(ok=tally.ok, not_found=tally.not_found, refused=tally.refused)
                 kind = "success" if tally.ok == len(lead_ids) else "info"
                 return redirect(request, LIST_PATH, flash=Flash(kind, message))
-        settings = await in_thread(lead_settings.settings, caller.tenant_id)
+        settings = await in_thread(lambda: lead_settings.settings(caller.tenant_id))
         employees = (
-            await in_thread(employee_choices, org_queries, caller.tenant_id)
+            await in_thread(lambda: employee_choices(org_queries, caller.tenant_id))
             if verb == "assign"
             else []
         )

@@ -3,7 +3,6 @@ cases as POST and PATCH /api/v1/leads; a refusal is shown next to its field."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -16,14 +15,13 @@ from application.org.directory import OrgQueries
 from application.shared.errors import AlreadyExists, InvalidInput
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
-from entrypoints.web.forms import FormErrors, form_data, parse_form
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import FormErrors, form_data, parse_form, refusal_errors
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.lead_support import (
     LIST_PATH,
     PROFILE_FIELDS,
     employee_choices,
-    in_thread,
-    refused,
 )
 from entrypoints.web.pages import page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
@@ -72,18 +70,18 @@ class LeadFormController(Controller):
             given["source"] = {"level1": values["source_level1"]}
         try:
             command = parse_form(CreateLead, given)
-            result = await in_thread(leads.create_lead, caller, command)
+            result = await change(lambda: leads.create_lead(caller, command))
         except FormErrors as invalid:
             errors = invalid.errors
         except (InvalidInput, InvalidValue, AlreadyExists) as refusal:
-            errors = refused(refusal).errors
+            errors = refusal_errors(refusal).errors
         else:
             message = _("已创建线索") if result.outcome == "created" else _("已匹配到已有线索")
             return redirect(
                 request, f"{LIST_PATH}/{result.lead.id}", flash=Flash("success", message)
             )
         return await in_thread(
-            self._new, request, caller.tenant_id, lead_settings, org_queries, values, errors
+            lambda: self._new(request, caller.tenant_id, lead_settings, org_queries, values, errors)
         )
 
     def _new(
@@ -121,7 +119,7 @@ class LeadFormController(Controller):
         caller = tenant_may(request, "leads", Action.UPDATE)
         # The lead first: another tenant's or a colleague's lead is the 404 page whatever
         # the form holds.
-        lead = await in_thread(leads.lead, caller, lead_id)
+        lead = await in_thread(lambda: leads.lead(caller, lead_id))
         data = await form_data(request)
         values = {key: str(data.get(key, "")).strip() for key in PROFILE_FIELDS}
         try:
@@ -132,16 +130,13 @@ class LeadFormController(Controller):
             parse_form(UpdateLead, values)  # lengths, with the error next to the field
             # Every profile field is on the form: an emptied one is cleared.
             command = UpdateLead.model_validate({k: v or None for k, v in values.items()})
-            await in_thread(
-                partial(leads.update_lead, expected_version=version),
-                caller,
-                lead_id,
-                command,
+            await change(
+                lambda: leads.update_lead(caller, lead_id, command, expected_version=version)
             )
         except FormErrors as invalid:
             errors = invalid.errors
         except (InvalidInput, InvalidValue) as refusal:
-            errors = refused(refusal).errors
+            errors = refusal_errors(refusal).errors
         else:
             return redirect(request, f"{LIST_PATH}/{lead_id}", flash=Flash("success", _("已保存")))
         return self._edit(request, lead, values, errors)

@@ -1,24 +1,14 @@
-"""What the lead pages share: running a use case off the event
-loop as the person (with the reason they typed), and the words shown for lead values."""
+"""What the lead pages share: the list's path, owners' names and choices, and the
+words shown for lead values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
-from functools import partial
-from typing import Any, TypeVar
 from uuid import UUID
 
-import anyio.to_thread
-
 from application.org.directory import OrgQueries
-from application.shared.context import acting, current_context
-from entrypoints.http.problems import translated
-from entrypoints.web.forms import GENERAL, FormErrors
-from entrypoints.web.i18n import N_, current_language
+from entrypoints.web.i18n import N_
 from entrypoints.web.i18n import gettext as _
 
-T = TypeVar("T")
 LIST_PATH = "/console/leads"
 EMPLOYEE_CHOICES = 100  # an owner field offers the first 100 current employees (a page)
 
@@ -76,21 +66,6 @@ TIMELINE_KINDS: dict[str, str] = {
 }
 
 
-async def in_thread(call: Callable[..., T], *args: Any, reason: str | None = None) -> T:
-    """Run a use case as the request's person, off the event loop. What it writes is
-    waited for by the read models (the page after it lists the change), and a reason
-    typed in the form is recorded on its events, as X-Reason is in the API."""
-    context = replace(current_context(), read_your_writes=True)
-    if reason:
-        context = replace(context, reason=reason)
-
-    def run() -> T:
-        with acting(context):
-            return call(*args)
-
-    return await anyio.to_thread.run_sync(partial(run))
-
-
 def owner_names(org_queries: OrgQueries, tenant_id: UUID, ids: set[UUID | None]) -> dict[str, str]:
     """The names of a page's owners (one query), by id as text."""
     found = org_queries.names(tenant_id, {i for i in ids if i is not None})
@@ -107,10 +82,3 @@ def employee_choices(org_queries: OrgQueries, tenant_id: UUID) -> list[tuple[str
 
 def pool_label(state: str) -> str:
     return _(POOL_STATES.get(state, state))
-
-
-def refused(refusal: Exception) -> FormErrors:
-    """A use case's refusal as the form shows it: on its field when it names one, in
-    the page's language (the API's problem catalogue translates the message)."""
-    field = getattr(refusal, "field", None) or GENERAL
-    return FormErrors({field: translated(str(refusal), current_language())})

@@ -31,10 +31,10 @@ from application.shared.callers import TenantCaller
 from application.shared.errors import InvalidInput, NotFound
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
-from entrypoints.web.forms import FormErrors, form_data, parse_form
+from entrypoints.web.actions import change, in_thread
+from entrypoints.web.forms import FormErrors, form_data, parse_form, refusal_errors
 from entrypoints.web.i18n import N_
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.leads.data_changes import change, refusal_on_field
 from entrypoints.web.leads.settings_forms import (
     Control,
     field_types,
@@ -141,7 +141,7 @@ class LeadSettingsPages(Controller):
         looks the setting up first, so an unknown one is the 404 page whatever was sent."""
         _admin(request)
         if exists is not None:
-            await change(exists)
+            await in_thread(exists)
         data = await form_data(request)
         values = submitted(data, controls)
         version = None
@@ -152,7 +152,7 @@ class LeadSettingsPages(Controller):
         except FormErrors as invalid:
             errors = invalid.errors
         except (InvalidInput, InvalidValue) as refused:
-            errors = refusal_on_field(refused).errors
+            errors = refusal_errors(refused).errors
         else:
             return redirect(request, BASE, flash=Flash("success", done))
         return self._form(
@@ -197,7 +197,7 @@ class LeadSettingsPages(Controller):
         """Remove after the confirmation step; an unknown setting is the 404 page, a stale
         or refused removal goes back to the overview with the reason."""
         _admin(request)
-        await change(exists)
+        await in_thread(exists)
         data = await form_data(request)
         try:
             version = version_of(data)
@@ -205,7 +205,7 @@ class LeadSettingsPages(Controller):
         except FormErrors as invalid:
             return redirect(request, BASE, flash=Flash("error", "；".join(invalid.errors.values())))
         except (InvalidInput, InvalidValue) as refused:
-            message = "；".join(refusal_on_field(refused).errors.values())
+            message = "；".join(refusal_errors(refused).errors.values())
             return redirect(request, BASE, flash=Flash("error", message))
         return redirect(request, BASE, flash=Flash("success", done))
 
