@@ -24,7 +24,14 @@ from entrypoints.web.forms import FormErrors, errors_of, form_data, parse_form
 from entrypoints.web.i18n import N_, local_time
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.imports_pages import FIELD_LABELS
-from entrypoints.web.pages import page, query_of, redirect, signed_in_viewer, tenant_may
+from entrypoints.web.pages import (
+    confirm_page,
+    page,
+    query_of,
+    redirect,
+    signed_in_viewer,
+    tenant_may,
+)
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Filter, Option, Row, Table
 
@@ -252,9 +259,9 @@ class DuplicateCasePages(Controller):
             (field_name(key), _shown(value) or _("（空）"), sides[picked[f"{PICK}{key}"]].label)
             for key, value in chosen.items()
         ]
-        return page(
+        return confirm_page(
             request,
-            "leads/data/merge_confirm.html",
+            template="leads/data/merge_confirm.html",
             title=_("确认合并"),
             description=_(
                 "其他线索将合并进{survivor}：身份（手机号、邮箱等）和标签都会保留，被合并的线索不再单独出现。此操作无法撤销。"
@@ -267,8 +274,8 @@ class DuplicateCasePages(Controller):
                 for key, value in picked.items()
                 if key == "survivor_id" or key.startswith(PICK)
             },
+            reason_required=None,
             summary=summary,
-            errors={},
         )
 
     @post("/{case_id:uuid}/merge")
@@ -308,9 +315,8 @@ class DuplicateCasePages(Controller):
         values: Mapping[str, Any],
         status: int,
     ) -> Response[Any]:
-        return page(
+        return confirm_page(
             request,
-            "frame/confirm.html",
             title=_("标记为非重复"),
             description=_("这些线索不是同一个人：此案例关闭，它们以后不会再被放在一起排队。"),
             action=f"{BASE}/{case_id}/dismiss",

@@ -23,14 +23,14 @@ from application.shared.errors import InvalidInput, NotFound
 from domain.shared.access import Action
 from domain.shared.errors import DomainError
 from entrypoints.web.actions import change, in_thread
-from entrypoints.web.forms import GENERAL, form_data, refusal_errors
+from entrypoints.web.forms import GENERAL, form_data, listed, refusal_errors
 from entrypoints.web.i18n import N_
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.lead_support import (
     LIST_PATH,
     employee_choices,
 )
-from entrypoints.web.pages import page, redirect, tenant_may
+from entrypoints.web.pages import confirm_page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
 
 CONFIRMED = "confirmed"
@@ -106,9 +106,9 @@ class LeadBulkController(Controller):
             if verb == "assign"
             else []
         )
-        return page(
+        return confirm_page(
             request,
-            "leads/lead/bulk.html",
+            template="leads/lead/bulk.html",
             title=_(chosen.title),
             kind=verb,
             description=_(
@@ -186,8 +186,7 @@ def _one_by_one(
 
 def _ids(data: dict[str, Any]) -> list[UUID]:
     """The chosen leads: `ids[]` from the list, or `lead_ids` carried by the step."""
-    raw = data.get("ids") or str(data.get("lead_ids") or "").split(",")
-    given = raw if isinstance(raw, list) else [raw]
+    given = listed(data.get("ids")) or str(data.get("lead_ids") or "").split(",")
     found: list[UUID] = []
     for value in given:
         try:

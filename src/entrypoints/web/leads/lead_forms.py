@@ -16,7 +16,7 @@ from application.shared.errors import AlreadyExists, InvalidInput
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
 from entrypoints.web.actions import change, in_thread
-from entrypoints.web.forms import FormErrors, form_data, parse_form, refusal_errors
+from entrypoints.web.forms import FormErrors, form_data, parse_form, refusal_errors, version_of
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.lead_support import (
     LIST_PATH,
@@ -123,10 +123,7 @@ class LeadFormController(Controller):
         data = await form_data(request)
         values = {key: str(data.get(key, "")).strip() for key in PROFILE_FIELDS}
         try:
-            version = int(str(data.get("version", "")))
-        except ValueError:
-            raise InvalidInput(_("表单缺少版本，请刷新后重试"), field="version") from None
-        try:
+            version = version_of(data)
             parse_form(UpdateLead, values)  # lengths, with the error next to the field
             # Every profile field is on the form: an emptied one is cleared.
             command = UpdateLead.model_validate({k: v or None for k, v in values.items()})

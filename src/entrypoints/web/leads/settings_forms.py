@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from entrypoints.web.forms import FormErrors
 from entrypoints.web.i18n import gettext as _
 
 
@@ -54,11 +53,3 @@ def shown(values: Mapping[str, Any]) -> dict[str, Any]:
         key: "\n".join(str(v) for v in value) if isinstance(value, list) else value
         for key, value in values.items()
     }
-
-
-def version_of(data: Mapping[str, Any]) -> int:
-    """The settings version the form was shown with (the API's If-Match)."""
-    try:
-        return int(str(data.get("version", "")))
-    except ValueError:
-        raise FormErrors({"__all__": _("表单已过期，请返回刷新后重试。")}) from None

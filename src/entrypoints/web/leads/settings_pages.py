@@ -32,7 +32,7 @@ from application.shared.errors import InvalidInput, NotFound
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
 from entrypoints.web.actions import change, in_thread
-from entrypoints.web.forms import FormErrors, form_data, parse_form, refusal_errors
+from entrypoints.web.forms import FormErrors, form_data, parse_form, refusal_errors, version_of
 from entrypoints.web.i18n import N_
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.settings_forms import (
@@ -40,9 +40,8 @@ from entrypoints.web.leads.settings_forms import (
     field_types,
     shown,
     submitted,
-    version_of,
 )
-from entrypoints.web.pages import page, redirect, tenant_may
+from entrypoints.web.pages import confirm_page, page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Row, Table
 
@@ -174,16 +173,15 @@ class LeadSettingsPages(Controller):
         title: str,
         description: str,
     ) -> Response[Any]:
-        return page(
+        return confirm_page(
             request,
-            "frame/confirm.html",
             title=title,
             description=description,
             action=request.url.path,
-            confirm_label=_("确认删除"),
             cancel=BASE,
+            confirm_label=_("确认删除"),
+            reason_required=None,
             fields={"version": settings.version},
-            errors={},
         )
 
     async def _remove(
