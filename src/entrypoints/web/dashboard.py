@@ -22,20 +22,13 @@ from domain.shared.access import Action
 from entrypoints.web.charts import Bar, bar_chart
 from entrypoints.web.i18n import N_
 from entrypoints.web.i18n import gettext as _
+from entrypoints.web.leads.lead_support import POOL_STATES
 from entrypoints.web.pages import page, viewer_of
 
 RECENT_IMPORTS = 5
 # Staff figures are counted from the first page of each list: past it, "100+".
 COUNTED_UP_TO = 100
 OPEN_REFUNDS = ("requested", "failed")  # waiting for a decision or a retry
-POOL_STATES: dict[str, str] = {
-    "pool": N_("公海"),
-    "assigned": N_("已分配"),
-    "following": N_("跟进中"),
-    "won": N_("赢单"),
-    "lost": N_("输单"),
-    "closed": N_("已关闭"),
-}
 IMPORT_STATES: dict[str, str] = {
     "running": N_("导入中"),
     "completed": N_("已完成"),
