@@ -26,6 +26,7 @@ from entrypoints.web.i18n import N_, current_language, local_time
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.leads.import_mapping import mapping_for
 from entrypoints.web.leads.import_runs import RUNS
+from entrypoints.web.leads.lead_support import PROFILE_FIELDS
 from entrypoints.web.pages import page, query_of, redirect, signed_in_viewer, tenant_may
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Row, Table
@@ -48,13 +49,7 @@ OUTCOME_LABELS = {
 FIELD_LABELS = {
     "mobile": N_("手机号"),
     "email": N_("邮箱"),
-    "name": N_("姓名"),
-    "gender": N_("性别"),
-    "birthday": N_("生日"),
-    "city": N_("城市"),
-    "company": N_("公司"),
-    "title": N_("职位"),
-    "industry": N_("行业"),
+    **PROFILE_FIELDS,
     "source.level1": N_("一级来源"),
     "source.level2": N_("二级来源"),
 }
