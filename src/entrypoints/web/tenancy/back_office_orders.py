@@ -18,10 +18,9 @@ from domain.shared.errors import InvalidValue
 from entrypoints.web.actions import change, in_thread
 from entrypoints.web.forms import errors_of
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.i18n import local_time, yuan
+from entrypoints.web.i18n import yuan
 from entrypoints.web.pages import (
     confirm_page,
-    history_for,
     page,
     query_of,
     redirect,
@@ -29,19 +28,18 @@ from entrypoints.web.pages import (
     staff_may,
 )
 from entrypoints.web.sessions import Flash
-from entrypoints.web.tables import Cell, Column, Filter, Row, Table
+from entrypoints.web.tables import Column, Filter, Table
 from entrypoints.web.tenancy.back_office_labels import (
     ADMIN,
     TEMPLATE_HELPERS,
     TENANT_FILTER,
     kind_filter,
-    kind_label,
-    state_badge,
     state_filter,
-    state_label,
     tenant_link,
     uuid_or_none,
 )
+from entrypoints.web.tenancy.billing_cells import BACK_OFFICE, order_cells, order_columns, row_of
+from entrypoints.web.tenancy.record_pages import record_page
 
 FILTERS = ("number", "tenant_id", "status", "kind", "cursor")
 # A sandbox payment can be confirmed while the order waits for it.
@@ -73,31 +71,18 @@ class OrderPages(Controller):
             limit=DEFAULT_LIMIT,
         )
         timezone = signed_in_viewer(request).timezone
+        columns = [*order_columns(Column("target", "购买内容")), Column("tenant", "企业")]
         table = Table(
             id="orders",
             url=f"{ADMIN}/orders",
             caption="订单列表",
-            columns=[
-                Column("number", "订单号"),
-                Column("kind", "类型"),
-                Column("target", "购买内容"),
-                Column("amount_fen", "金额", numeric=True),
-                Column("status", "状态"),
-                Column("created_at", "下单时间"),
-                Column("tenant", "企业"),
-            ],
+            columns=columns,
             rows=[
-                Row(
-                    str(o.id),
-                    [
-                        Cell(o.number, href=f"{ADMIN}/orders/{o.id}"),
-                        Cell(kind_label(o.kind)),
-                        Cell(o.target),
-                        Cell(yuan(o.amount_fen)),
-                        Cell(state_label(o.status), badge=state_badge(o.status)),
-                        Cell(local_time(o.created_at, timezone)),
-                        tenant_link(o.tenant_id),
-                    ],
+                row_of(
+                    o.id,
+                    columns,
+                    order_cells(o, BACK_OFFICE, href=f"{ADMIN}/orders/{o.id}", timezone=timezone)
+                    | {"tenant": tenant_link(o.tenant_id)},
                 )
                 for o in found.items
             ],
@@ -123,15 +108,17 @@ class OrderPages(Controller):
     ) -> Response[Any]:
         staff = staff_may(request, "billing", Action.READ)
         order = billing.order(order_id, tenant_id=None)
-        return page(
+        return record_page(
             request,
             "tenancy/back_office/order.html",
             title=_("订单 {number}").format(number=order.number),
+            record_id=order_id,
+            caller=staff,
+            history=history,
             order=order,
             may_confirm=staff.may("billing", Action.UPDATE)
             and order.status in CONFIRMABLE
             and order.provider in (None, "sandbox"),
-            history=history_for(history, staff, order_id),
             **TEMPLATE_HELPERS,
         )
 

@@ -49,6 +49,7 @@ from entrypoints.web.tenancy.back_office_labels import (
     role_label,
     role_options,
 )
+from entrypoints.web.tenancy.record_pages import record_page
 
 FORM_REFUSALS = (FormErrors, InvalidInput, InvalidValue, AlreadyExists)
 
@@ -175,15 +176,17 @@ class StaffPages(Controller):
         staff = staff_may(request, "staff", Action.READ)
         member = tenancy.staff(staff_id)
         login = login_queries.of_staff([staff_id]).get(staff_id)
-        return page(
+        return record_page(
             request,
             "tenancy/back_office/staff_member.html",
             title=member.display_name,
+            record_id=staff_id,
+            caller=staff,
+            history=history,
             member=member,
             login=login,
             may_disable=member.active and staff.may("staff", Action.CLOSE),
             may_grant=member.active and login is None and staff.may("staff", Action.CREATE),
-            history=history_for(history, staff, staff_id),
             login_history=history_for(history, staff, login.login_id) if login else None,
             **TEMPLATE_HELPERS,
         )

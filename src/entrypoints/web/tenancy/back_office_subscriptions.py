@@ -19,7 +19,7 @@ from domain.shared.errors import InvalidValue
 from entrypoints.web.actions import change, in_thread
 from entrypoints.web.forms import FormErrors, errors_of, form_data, parse_form
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.pages import confirm_page, history_for, page, query_of, redirect, staff_may
+from entrypoints.web.pages import confirm_page, page, query_of, redirect, staff_may
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import Cell, Column, Row, Table
 from entrypoints.web.tenancy.back_office_labels import (
@@ -34,6 +34,7 @@ from entrypoints.web.tenancy.back_office_labels import (
     tenant_link,
     uuid_or_none,
 )
+from entrypoints.web.tenancy.record_pages import record_page
 
 FILTERS = ("tenant_id", "status", "product_line", "cursor")
 
@@ -108,13 +109,15 @@ class SubscriptionPages(Controller):
     ) -> Response[Any]:
         staff = staff_may(request, "billing", Action.READ)
         subscription = billing.subscription(subscription_id, tenant_id=None)
-        return page(
+        return record_page(
             request,
             "tenancy/back_office/subscription.html",
             title=_("套餐详情"),
+            record_id=subscription_id,
+            caller=staff,
+            history=history,
             subscription=subscription,
             may_extend=staff.may("billing", Action.UPDATE),
-            history=history_for(history, staff, subscription_id),
             **TEMPLATE_HELPERS,
         )
 

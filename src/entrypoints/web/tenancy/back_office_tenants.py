@@ -17,7 +17,7 @@ from domain.shared.access import Action
 from domain.tenancy import TenantStatus
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
-from entrypoints.web.pages import history_for, page, query_of, signed_in_viewer, staff_may
+from entrypoints.web.pages import page, query_of, signed_in_viewer, staff_may
 from entrypoints.web.tables import Cell, Column, Filter, Row, Table
 from entrypoints.web.tenancy.back_office_labels import (
     ADMIN,
@@ -26,6 +26,7 @@ from entrypoints.web.tenancy.back_office_labels import (
     state_filter,
     state_label,
 )
+from entrypoints.web.tenancy.record_pages import record_page
 
 FILTERS = ("q", "status", "cursor")
 
@@ -103,13 +104,15 @@ class TenantPages(Controller):
             orders = billing_queries.orders(
                 tenant_id=tenant_id, status=None, kind=None, number=None, cursor=None, limit=20
             ).items
-        return page(
+        return record_page(
             request,
             "tenancy/back_office/tenant.html",
             title=tenant.name,
+            record_id=tenant_id,
+            caller=staff,
+            history=history,
             tenant=tenant,
             subscriptions=subscriptions,
             orders=orders,
-            history=history_for(history, staff, tenant_id),
             **TEMPLATE_HELPERS,
         )

@@ -21,7 +21,6 @@ from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
 from entrypoints.web.pages import (
     confirm_page,
-    history_for,
     page,
     query_of,
     redirect,
@@ -31,6 +30,7 @@ from entrypoints.web.pages import (
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import PAGE_SIZE, Cell, Column, Row, Table
 from entrypoints.web.tenancy.company_labels import ROLES, label, role_names
+from entrypoints.web.tenancy.record_pages import record_page
 
 KEYS = "/console/company/api-keys"
 
@@ -129,14 +129,16 @@ class CompanyApiKeysController(Controller):
     ) -> Response[Any]:
         caller = tenant_may(request, "access", Action.READ)
         key = tenancy.api_key(caller.tenant_id, key_id)
-        return page(
+        return record_page(
             request,
             "tenancy/company/key.html",
             title=_("API 密钥") + f" · {key.name}",
+            record_id=key.id,
+            caller=caller,
+            history=history,
             key=key,
             roles=role_names(key.roles),
             may_revoke=caller.may("access", Action.DELETE) and not key.revoked,
-            history=history_for(history, caller, key.id),
         )
 
     @get("/{key_id:uuid}/revoke", sync_to_thread=True)

@@ -19,9 +19,7 @@ from domain.tenancy.order import OrderStatus
 from entrypoints.web.actions import change, in_thread
 from entrypoints.web.forms import GENERAL, FormErrors, errors_of, form_data, parse_form
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.i18n import local_time, yuan
 from entrypoints.web.pages import (
-    history_for,
     page,
     query_of,
     redirect,
@@ -29,15 +27,14 @@ from entrypoints.web.pages import (
     tenant_may,
 )
 from entrypoints.web.sessions import Flash
-from entrypoints.web.tables import PAGE_SIZE, Cell, Column, Filter, Option, Row, Table
+from entrypoints.web.tables import PAGE_SIZE, Column, Filter, Option, Table
+from entrypoints.web.tenancy.billing_cells import COMPANY, order_cells, order_columns, row_of
 from entrypoints.web.tenancy.company_labels import (
-    BADGES,
-    ORDER_KINDS,
     ORDER_STATUSES,
-    PRODUCT_LINES,
     PROVIDERS,
     label,
 )
+from entrypoints.web.tenancy.record_pages import record_page
 
 ORDERS = "/console/company/orders"
 REFUNDS = "/console/company/refunds"
@@ -65,32 +62,17 @@ class CompanyOrdersController(Controller):
             cursor=cursor,
             limit=PAGE_SIZE,
         )
+        columns = order_columns(Column("product_line", "产品线"))
         table = Table(
             id="orders",
             url=ORDERS,
             caption="订单",
-            columns=[
-                Column("number", "订单号"),
-                Column("kind", "类型"),
-                Column("product_line", "产品线"),
-                Column("amount_fen", "金额", numeric=True),
-                Column("status", "状态"),
-                Column("created_at", "下单时间"),
-            ],
+            columns=columns,
             rows=[
-                Row(
-                    str(order.id),
-                    [
-                        Cell(order.number, href=f"{ORDERS}/{order.id}"),
-                        Cell(label(ORDER_KINDS, order.kind)),
-                        Cell(label(PRODUCT_LINES, order.product_line)),
-                        Cell(yuan(order.amount_fen)),
-                        Cell(
-                            label(ORDER_STATUSES, order.status),
-                            badge=BADGES.get(order.status, "info"),
-                        ),
-                        Cell(local_time(order.created_at, timezone)),
-                    ],
+                row_of(
+                    order.id,
+                    columns,
+                    order_cells(order, COMPANY, href=f"{ORDERS}/{order.id}", timezone=timezone),
                 )
                 for order in found.items
             ],
@@ -122,19 +104,21 @@ class CompanyOrdersController(Controller):
         names = {e.code: e.name for e in catalogue.editions} | {
             a.code: a.name for a in catalogue.add_ons
         }
-        return page(
+        return record_page(
             request,
             "tenancy/company/order.html",
             title=_("订单") + f" {order.number}",
+            record_id=order.id,
+            caller=caller,
+            history=history,
             order=order,
-            kind=label(ORDER_KINDS, order.kind),
-            product_line=label(PRODUCT_LINES, order.product_line),
+            kind=COMPANY.kind(order.kind),
+            product_line=COMPANY.product_line(order.product_line),
             target=names.get(order.target, order.target),
             provider=label(PROVIDERS, order.provider) if order.provider else "—",
-            state=label(ORDER_STATUSES, order.status),
-            badge=BADGES.get(order.status, "info"),
+            state=COMPANY.order_state(order.status),
+            badge=COMPANY.badge(order.status),
             may_refund=_refundable(order) and caller.may("billing", Action.CLOSE),
-            history=history_for(history, caller, order.id),
         )
 
     @get("/{order_id:uuid}/refund", sync_to_thread=True)

@@ -15,8 +15,9 @@ from domain.shared.errors import InvalidValue
 from entrypoints.web.actions import change, in_thread
 from entrypoints.web.forms import FormErrors, form_data, parse_form, refusal_errors, version_of
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.pages import history_for, page, redirect, tenant_may
+from entrypoints.web.pages import page, redirect, tenant_may
 from entrypoints.web.sessions import Flash
+from entrypoints.web.tenancy.record_pages import record_page
 
 PROFILE = "/console/company/profile"
 REQUIRED = ("name", "owner_name", "owner_contact", "timezone")
@@ -49,13 +50,15 @@ class CompanyProfileController(Controller):
     ) -> Response[Any]:
         caller = tenant_may(request, "tenant", Action.READ)
         tenant = tenancy.tenant(caller.tenant_id)
-        return page(
+        return record_page(
             request,
             "tenancy/company/profile.html",
             title=_("企业信息"),
+            record_id=tenant.id,
+            caller=caller,
+            history=history,
             tenant=tenant,
             may_edit=caller.may("tenant", Action.UPDATE),
-            history=history_for(history, caller, tenant.id),
         )
 
     @get("/edit", sync_to_thread=True)

@@ -12,13 +12,20 @@ from application.tenancy.billing import Billing
 from application.tenancy.billing_directory import BillingQueries
 from domain.shared.access import Action
 from entrypoints.web.i18n import gettext as _
-from entrypoints.web.i18n import local_time, yuan
-from entrypoints.web.pages import history_for, page, query_of, signed_in_viewer, tenant_may
-from entrypoints.web.tables import PAGE_SIZE, Cell, Column, Row, Table
-from entrypoints.web.tenancy.company_labels import BADGES, REFUND_STATUSES, label
+from entrypoints.web.pages import page, query_of, signed_in_viewer, tenant_may
+from entrypoints.web.tables import PAGE_SIZE, Column, Table
+from entrypoints.web.tenancy.billing_cells import COMPANY, refund_cells, row_of
+from entrypoints.web.tenancy.record_pages import record_page
 
 ORDERS = "/console/company/orders"
 REFUNDS = "/console/company/refunds"
+COLUMNS = [
+    Column("created_at", "申请时间"),
+    Column("order_number", "订单号"),
+    Column("proposed_fen", "建议退款", numeric=True),
+    Column("amount_fen", "退款金额", numeric=True),
+    Column("status", "状态"),
+]
 
 
 class CompanyRefundsController(Controller):
@@ -41,29 +48,20 @@ class CompanyRefundsController(Controller):
             id="refunds",
             url=REFUNDS,
             caption="退款",
-            columns=[
-                Column("created_at", "申请时间"),
-                Column("order_number", "订单号"),
-                Column("proposed_fen", "建议退款", numeric=True),
-                Column("amount_fen", "退款金额", numeric=True),
-                Column("status", "状态"),
-            ],
+            columns=COLUMNS,
             rows=[
-                Row(
-                    str(refund.id),
-                    [
-                        Cell(
-                            local_time(refund.created_at, timezone),
-                            href=f"{REFUNDS}/{refund.id}",
-                        ),
-                        Cell(refund.order_number, href=f"{ORDERS}/{refund.order_id}"),
-                        Cell(yuan(refund.proposed_fen)),
-                        Cell(yuan(refund.amount_fen)),
-                        Cell(
-                            label(REFUND_STATUSES, refund.status),
-                            badge=BADGES.get(refund.status, "info"),
-                        ),
-                    ],
+                row_of(
+                    refund.id,
+                    COLUMNS,
+                    refund_cells(
+                        refund,
+                        COMPANY,
+                        links={
+                            "created_at": f"{REFUNDS}/{refund.id}",
+                            "order_number": f"{ORDERS}/{refund.order_id}",
+                        },
+                        timezone=timezone,
+                    ),
                 )
                 for refund in found.items
             ],
@@ -83,12 +81,14 @@ class CompanyRefundsController(Controller):
     ) -> Response[Any]:
         caller = tenant_may(request, "billing", Action.READ)
         refund = billing.refund(refund_id, tenant_id=caller.tenant_id)
-        return page(
+        return record_page(
             request,
             "tenancy/company/refund.html",
             title=_("退款") + f" {refund.refund_number}",
+            record_id=refund.id,
+            caller=caller,
+            history=history,
             refund=refund,
-            state=label(REFUND_STATUSES, refund.status),
-            badge=BADGES.get(refund.status, "info"),
-            history=history_for(history, caller, refund.id),
+            state=COMPANY.refund_state(refund.status),
+            badge=COMPANY.badge(refund.status),
         )
