@@ -1,13 +1,19 @@
 """Lead settings in the console (线索设置, LEAD-2/5/6/11, SEG-4): custom fields, sources
 (two levels), statuses, tags in groups and user types, each a small table with forms to
 add, change and remove (removal confirmed). Reading takes `leads` read; changing is the
-tenant admin's (`tenant` update), exactly as the API's routes."""
+tenant admin's (`tenant` update), exactly as the API's routes.
+
+Each kind of setting is described once (`_Kind`: how one is found by the keys in its
+address, its forms and the use cases they run); the routes are thin and share one
+handler per step: show a form, submit it, confirm a removal, remove."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 from urllib.parse import quote
+from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from pydantic import BaseModel
@@ -47,6 +53,10 @@ from entrypoints.web.tables import Cell, Column, Row, Table
 
 BASE = "/console/lead-settings"
 
+Keys = tuple[str, ...]  # what names one setting in its address: (field_key,), (level1, level2)…
+V = TypeVar("V", bound=int | None)  # the version a form was shown with; adding needs none
+T = TypeVar("T")
+
 
 def _admin(request: Request[Any, Any, Any]) -> TenantCaller:
     """Changing the lead settings is the tenant admin's (`tenant` update), as in the API."""
@@ -55,6 +65,64 @@ def _admin(request: Request[Any, Any, Any]) -> TenantCaller:
 
 def _q(text: str) -> str:
     return quote(text, safe="")
+
+
+# --- the kinds of setting ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Adding:
+    """The form that adds one (titles and messages are msgids, translated when shown)."""
+
+    title: str
+    controls: Callable[[LeadSettingsDetails], list[Control]]
+    model: type[BaseModel]
+    add: Callable[[TenantLeadSettings, UUID, Any], object]
+    done: str
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Changing:
+    """The form that changes one: `titled` names it when first shown, `title` heads the
+    form shown again after a refusal."""
+
+    title: str
+    titled: str
+    controls: Callable[[LeadSettingsDetails], list[Control]]
+    model: type[BaseModel]
+    values: Callable[[Any], dict[str, Any]]
+    change: Callable[[TenantLeadSettings, UUID, Keys, Any, int], object]
+
+
+@dataclass(frozen=True)
+class _Removal:
+    """The confirmation step of a removal and the use case it runs."""
+
+    title: str
+    description: str
+    remove: Callable[[TenantLeadSettings, UUID, Keys, int], object]
+    done: str
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of setting: its address under BASE, how one is found by its keys (None:
+    not the tenant's, the 404 page) and the name its titles show, and what it offers."""
+
+    path: str
+    find: Callable[[LeadSettingsDetails, Keys], Any]
+    name: Callable[[Any, Keys], str]
+    removal: _Removal
+    adding: _Adding | None = None
+    changing: _Changing | None = None
+
+    def address(self, keys: Keys) -> str:
+        return "/".join([BASE, self.path, *(_q(key) for key in keys)])
+
+
+def _first(items: Sequence[Any], matches: Callable[[Any], bool]) -> Any:
+    return next((item for item in items if matches(item)), None)
 
 
 def _custom_field_controls(*, new: bool) -> list[Control]:
@@ -74,716 +142,6 @@ def _custom_field_controls(*, new: bool) -> list[Control]:
         Control("required", _("必填"), kind="checkbox", hint=_("新线索必须填写此字段")),
         Control("options", _("选项"), kind="lines", hint=_("单选字段的选项，每行一个")),
     ]
-
-
-class LeadSettingsPages(Controller):
-    path = "/lead-settings"
-    include_in_schema = False
-
-    # --- the overview ------------------------------------------------------------------
-
-    @get("/", sync_to_thread=True)
-    def overview(
-        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        caller = tenant_may(request, "leads")
-        settings = lead_settings.settings(caller.tenant_id)
-        may = caller.may("tenant", Action.UPDATE)
-        return page(
-            request,
-            "leads/data/settings.html",
-            title=_("线索设置"),
-            sections=_sections(settings, may),
-            may_configure=may,
-        )
-
-    # --- a form of its own, and its submission -----------------------------------------
-
-    def _form(
-        self,
-        request: Request[Any, Any, Any],
-        *,
-        title: str,
-        action: str,
-        controls: Sequence[Control],
-        values: dict[str, Any],
-        version: int | None,
-        errors: dict[str, str] | None = None,
-        status: int = 200,
-    ) -> Response[Any]:
-        return page(
-            request,
-            "leads/data/setting_form.html",
-            title=title,
-            action=action,
-            controls=controls,
-            values=shown(values),
-            version=version,
-            errors=errors or {},
-            status=status,
-        )
-
-    async def _submit(
-        self,
-        request: Request[Any, Any, Any],
-        *,
-        title: str,
-        controls: Sequence[Control],
-        model: type[BaseModel] | None,
-        run: Callable[[Any, int | None], object],
-        versioned: bool,
-        done: str,
-        exists: Callable[[], object] | None = None,
-    ) -> Response[Any]:
-        """Parse the form into `model`, `run(command, version)`, back to the overview;
-        a refusal shows the form again with the error beside its field (422). `exists`
-        looks the setting up first, so an unknown one is the 404 page whatever was sent."""
-        _admin(request)
-        if exists is not None:
-            await in_thread(exists)
-        data = await form_data(request)
-        values = submitted(data, controls)
-        version = None
-        try:
-            version = version_of(data) if versioned else None
-            command = parse_form(model, values) if model is not None else None
-            await change(lambda: run(command, version))
-        except FormErrors as invalid:
-            errors = invalid.errors
-        except (InvalidInput, InvalidValue) as refused:
-            errors = refusal_errors(refused).errors
-        else:
-            return redirect(request, BASE, flash=Flash("success", done))
-        return self._form(
-            request,
-            title=title,
-            action=request.url.path,
-            controls=controls,
-            values=values,
-            version=version,
-            errors=errors,
-            status=422,
-        )
-
-    def _confirm(
-        self,
-        request: Request[Any, Any, Any],
-        settings: LeadSettingsDetails,
-        *,
-        title: str,
-        description: str,
-    ) -> Response[Any]:
-        return confirm_page(
-            request,
-            title=title,
-            description=description,
-            action=request.url.path,
-            cancel=BASE,
-            confirm_label=_("确认删除"),
-            reason_required=None,
-            fields={"version": settings.version},
-        )
-
-    async def _remove(
-        self,
-        request: Request[Any, Any, Any],
-        run: Callable[[int], object],
-        done: str,
-        *,
-        exists: Callable[[], object],
-    ) -> Response[Any]:
-        """Remove after the confirmation step; an unknown setting is the 404 page, a stale
-        or refused removal goes back to the overview with the reason."""
-        _admin(request)
-        await in_thread(exists)
-        data = await form_data(request)
-        try:
-            version = version_of(data)
-            await change(lambda: run(version))
-        except FormErrors as invalid:
-            return redirect(request, BASE, flash=Flash("error", "；".join(invalid.errors.values())))
-        except (InvalidInput, InvalidValue) as refused:
-            message = "；".join(refusal_errors(refused).errors.values())
-            return redirect(request, BASE, flash=Flash("error", message))
-        return redirect(request, BASE, flash=Flash("success", done))
-
-    # --- custom fields ------------------------------------------------------------------
-
-    @get("/custom-fields/new", sync_to_thread=True)
-    def new_field(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        _admin(request)
-        return self._form(
-            request,
-            title=_("新增自定义字段"),
-            action=f"{BASE}/custom-fields",
-            controls=_custom_field_controls(new=True),
-            values={"type": "text"},
-            version=None,
-        )
-
-    @post("/custom-fields")
-    async def define_field(
-        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._submit(
-            request,
-            title=_("新增自定义字段"),
-            controls=_custom_field_controls(new=True),
-            model=DefineCustomField,
-            run=lambda command, _v: lead_settings.define_field(tenant_id, command),
-            versioned=False,
-            done=_("已新增自定义字段"),
-        )
-
-    @get("/custom-fields/{field_key:str}/edit", sync_to_thread=True)
-    def edit_field(
-        self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        found = _one(settings.custom_fields, lambda f: f.key == field_key, field_key)
-        return self._form(
-            request,
-            title=_("修改自定义字段：{name}").format(name=found.name),
-            action=f"{BASE}/custom-fields/{_q(field_key)}/edit",
-            controls=_custom_field_controls(new=False),
-            values=found.model_dump(),
-            version=settings.version,
-        )
-
-    @post("/custom-fields/{field_key:str}/edit")
-    async def change_field(
-        self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._submit(
-            request,
-            exists=lambda: _look_up(lead_settings, tenant_id, "custom_field", field_key),
-            title=_("修改自定义字段"),
-            controls=_custom_field_controls(new=False),
-            model=ChangeCustomField,
-            run=lambda command, version: lead_settings.change_field(
-                tenant_id, field_key, command, expected_version=version
-            ),
-            versioned=True,
-            done=_("已保存"),
-        )
-
-    @get("/custom-fields/{field_key:str}/remove", sync_to_thread=True)
-    def confirm_remove_field(
-        self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        found = _one(settings.custom_fields, lambda f: f.key == field_key, field_key)
-        return self._confirm(
-            request,
-            settings,
-            title=_("删除自定义字段：{name}").format(name=found.name),
-            description=_("只有从未被任何线索填写过的字段可以删除。"),
-        )
-
-    @post("/custom-fields/{field_key:str}/remove")
-    async def remove_field(
-        self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._remove(
-            request,
-            lambda version: lead_settings.remove_field(
-                tenant_id, field_key, expected_version=version
-            ),
-            _("已删除自定义字段"),
-            exists=lambda: _look_up(lead_settings, tenant_id, "custom_field", field_key),
-        )
-
-    # --- sources ------------------------------------------------------------------------
-
-    @get("/sources/new", sync_to_thread=True)
-    def new_source(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        _admin(request)
-        return self._form(
-            request,
-            title=_("新增线索来源"),
-            action=f"{BASE}/sources",
-            controls=_source_controls(),
-            values={},
-            version=None,
-        )
-
-    @post("/sources")
-    async def add_source(
-        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._submit(
-            request,
-            title=_("新增线索来源"),
-            controls=_source_controls(),
-            model=AddSource,
-            run=lambda command, _v: lead_settings.add_source(tenant_id, command),
-            versioned=False,
-            done=_("已新增线索来源"),
-        )
-
-    @get("/sources/{level1:str}/remove", sync_to_thread=True)
-    def confirm_remove_source(
-        self, request: Request[Any, Any, Any], level1: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        _one(settings.sources, lambda s: s.level1 == level1, level1)
-        return self._confirm(
-            request,
-            settings,
-            title=_("删除一级来源：{name}").format(name=level1),
-            description=_("它的二级来源一并删除；已有线索保留原来的来源。"),
-        )
-
-    @post("/sources/{level1:str}/remove")
-    async def remove_source(
-        self, request: Request[Any, Any, Any], level1: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._remove(
-            request,
-            lambda version: lead_settings.remove_source(
-                tenant_id, level1, None, expected_version=version
-            ),
-            _("已删除线索来源"),
-            exists=lambda: _look_up(lead_settings, tenant_id, "source", level1),
-        )
-
-    @get("/sources/{level1:str}/{level2:str}/remove", sync_to_thread=True)
-    def confirm_remove_sub_source(
-        self,
-        request: Request[Any, Any, Any],
-        level1: str,
-        level2: str,
-        lead_settings: TenantLeadSettings,
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        _one(settings.sources, lambda s: s.level1 == level1 and level2 in s.level2, level2)
-        return self._confirm(
-            request,
-            settings,
-            title=_("删除二级来源：{name}").format(name=f"{level1} / {level2}"),
-            description=_("已有线索保留原来的来源。"),
-        )
-
-    @post("/sources/{level1:str}/{level2:str}/remove")
-    async def remove_sub_source(
-        self,
-        request: Request[Any, Any, Any],
-        level1: str,
-        level2: str,
-        lead_settings: TenantLeadSettings,
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._remove(
-            request,
-            lambda version: lead_settings.remove_source(
-                tenant_id, level1, level2, expected_version=version
-            ),
-            _("已删除线索来源"),
-            exists=lambda: _look_up(lead_settings, tenant_id, "sub_source", level1, level2),
-        )
-
-    # --- statuses -----------------------------------------------------------------------
-
-    @get("/statuses/new", sync_to_thread=True)
-    def new_status(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        _admin(request)
-        return self._form(
-            request,
-            title=_("新增线索状态"),
-            action=f"{BASE}/statuses",
-            controls=_status_controls(new=True),
-            values={},
-            version=None,
-        )
-
-    @post("/statuses")
-    async def add_status(
-        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._submit(
-            request,
-            title=_("新增线索状态"),
-            controls=_status_controls(new=True),
-            model=AddStatus,
-            run=lambda command, _v: lead_settings.add_status(tenant_id, command),
-            versioned=False,
-            done=_("已新增线索状态"),
-        )
-
-    @get("/statuses/{status_key:str}/edit", sync_to_thread=True)
-    def edit_status(
-        self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        found = _one(settings.statuses, lambda s: s.key == status_key, status_key)
-        return self._form(
-            request,
-            title=_("修改线索状态：{name}").format(name=found.name),
-            action=f"{BASE}/statuses/{_q(status_key)}/edit",
-            controls=_status_controls(new=False),
-            values={"name": found.name, "default": found.default},
-            version=settings.version,
-        )
-
-    @post("/statuses/{status_key:str}/edit")
-    async def change_status(
-        self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-
-        def run(command: Any, version: int | None) -> object:
-            # The checkbox only makes a status the default: unticking it changes nothing.
-            wanted = ChangeStatusSetting(
-                name=command.name, default=True if command.default else None
-            )
-            assert version is not None
-            return lead_settings.change_status(
-                tenant_id, status_key, wanted, expected_version=version
-            )
-
-        return await self._submit(
-            request,
-            exists=lambda: _look_up(lead_settings, tenant_id, "status", status_key),
-            title=_("修改线索状态"),
-            controls=_status_controls(new=False),
-            model=_StatusForm,
-            run=run,
-            versioned=True,
-            done=_("已保存"),
-        )
-
-    @get("/statuses/{status_key:str}/remove", sync_to_thread=True)
-    def confirm_remove_status(
-        self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        found = _one(settings.statuses, lambda s: s.key == status_key, status_key)
-        return self._confirm(
-            request,
-            settings,
-            title=_("删除线索状态：{name}").format(name=found.name),
-            description=_("线索不能再改为此状态；已处于此状态的线索保持不变。默认状态不能删除。"),
-        )
-
-    @post("/statuses/{status_key:str}/remove")
-    async def remove_status(
-        self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._remove(
-            request,
-            lambda version: lead_settings.remove_status(
-                tenant_id, status_key, expected_version=version
-            ),
-            _("已删除线索状态"),
-            exists=lambda: _look_up(lead_settings, tenant_id, "status", status_key),
-        )
-
-    # --- tags and tag groups ------------------------------------------------------------
-
-    @get("/tags/new", sync_to_thread=True)
-    def new_tag(
-        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        return self._form(
-            request,
-            title=_("新增标签"),
-            action=f"{BASE}/tags",
-            controls=_tag_controls(settings, new=True),
-            values={},
-            version=None,
-        )
-
-    @post("/tags")
-    async def add_tag(
-        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        settings = lead_settings.settings(tenant_id)
-        return await self._submit(
-            request,
-            title=_("新增标签"),
-            controls=_tag_controls(settings, new=True),
-            model=AddTag,
-            run=lambda command, _v: lead_settings.add_tag(tenant_id, command),
-            versioned=False,
-            done=_("已新增标签"),
-        )
-
-    @get("/tags/{tag:str}/edit", sync_to_thread=True)
-    def edit_tag(
-        self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        group = _one(settings.tag_groups, lambda g: any(t.name == tag for t in g.tags), tag)
-        return self._form(
-            request,
-            title=_("移动标签：{name}").format(name=tag),
-            action=f"{BASE}/tags/{_q(tag)}/edit",
-            controls=_tag_controls(settings, new=False),
-            values={"group_id": group.id},
-            version=settings.version,
-        )
-
-    @post("/tags/{tag:str}/edit")
-    async def move_tag(
-        self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        settings = lead_settings.settings(tenant_id)
-        return await self._submit(
-            request,
-            exists=lambda: _look_up(lead_settings, tenant_id, "tag", tag),
-            title=_("移动标签"),
-            controls=_tag_controls(settings, new=False),
-            model=MoveTag,
-            run=lambda command, version: lead_settings.move_tag(
-                tenant_id, tag, command, expected_version=version
-            ),
-            versioned=True,
-            done=_("已保存"),
-        )
-
-    @get("/tags/{tag:str}/remove", sync_to_thread=True)
-    def confirm_remove_tag(
-        self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        _one(settings.tag_groups, lambda g: any(t.name == tag for t in g.tags), tag)
-        return self._confirm(
-            request,
-            settings,
-            title=_("删除标签：{name}").format(name=tag),
-            description=_("标签从标签库中删除；已打上此标签的线索保留它。"),
-        )
-
-    @post("/tags/{tag:str}/remove")
-    async def remove_tag(
-        self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._remove(
-            request,
-            lambda version: lead_settings.remove_tag(tenant_id, tag, expected_version=version),
-            _("已删除标签"),
-            exists=lambda: _look_up(lead_settings, tenant_id, "tag", tag),
-        )
-
-    @get("/tag-groups/new", sync_to_thread=True)
-    def new_tag_group(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        _admin(request)
-        return self._form(
-            request,
-            title=_("新增标签组"),
-            action=f"{BASE}/tag-groups",
-            controls=[Control("name", _("名称"), required=True)],
-            values={},
-            version=None,
-        )
-
-    @post("/tag-groups")
-    async def add_tag_group(
-        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._submit(
-            request,
-            title=_("新增标签组"),
-            controls=[Control("name", _("名称"), required=True)],
-            model=AddTagGroup,
-            run=lambda command, _v: lead_settings.add_tag_group(tenant_id, command),
-            versioned=False,
-            done=_("已新增标签组"),
-        )
-
-    @get("/tag-groups/{group_id:str}/edit", sync_to_thread=True)
-    def edit_tag_group(
-        self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        group = _one(settings.tag_groups, lambda g: g.id == group_id, group_id)
-        return self._form(
-            request,
-            title=_("重命名标签组：{name}").format(name=group.name),
-            action=f"{BASE}/tag-groups/{_q(group_id)}/edit",
-            controls=[Control("name", _("名称"), required=True)],
-            values={"name": group.name},
-            version=settings.version,
-        )
-
-    @post("/tag-groups/{group_id:str}/edit")
-    async def rename_tag_group(
-        self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._submit(
-            request,
-            exists=lambda: _look_up(lead_settings, tenant_id, "tag_group", group_id),
-            title=_("重命名标签组"),
-            controls=[Control("name", _("名称"), required=True)],
-            model=RenameTagGroup,
-            run=lambda command, version: lead_settings.rename_tag_group(
-                tenant_id, group_id, command, expected_version=version
-            ),
-            versioned=True,
-            done=_("已保存"),
-        )
-
-    @get("/tag-groups/{group_id:str}/remove", sync_to_thread=True)
-    def confirm_remove_tag_group(
-        self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        group = _one(settings.tag_groups, lambda g: g.id == group_id, group_id)
-        return self._confirm(
-            request,
-            settings,
-            title=_("删除标签组：{name}").format(name=group.name),
-            description=_("组内的标签变为未分组。"),
-        )
-
-    @post("/tag-groups/{group_id:str}/remove")
-    async def remove_tag_group(
-        self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._remove(
-            request,
-            lambda version: lead_settings.remove_tag_group(
-                tenant_id, group_id, expected_version=version
-            ),
-            _("已删除标签组"),
-            exists=lambda: _look_up(lead_settings, tenant_id, "tag_group", group_id),
-        )
-
-    # --- user types ---------------------------------------------------------------------
-
-    @get("/user-types/new", sync_to_thread=True)
-    def new_user_type(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        _admin(request)
-        return self._form(
-            request,
-            title=_("新增用户类型"),
-            action=f"{BASE}/user-types",
-            controls=_user_type_controls(new=True),
-            values={},
-            version=None,
-        )
-
-    @post("/user-types")
-    async def add_user_type(
-        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._submit(
-            request,
-            title=_("新增用户类型"),
-            controls=_user_type_controls(new=True),
-            model=AddUserType,
-            run=lambda command, _v: lead_settings.add_user_type(tenant_id, command),
-            versioned=False,
-            done=_("已新增用户类型"),
-        )
-
-    @get("/user-types/{user_type:str}/edit", sync_to_thread=True)
-    def edit_user_type(
-        self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        found = _one(settings.user_types, lambda u: u.key == user_type, user_type)
-        return self._form(
-            request,
-            title=_("重命名用户类型：{name}").format(name=found.name),
-            action=f"{BASE}/user-types/{_q(user_type)}/edit",
-            controls=_user_type_controls(new=False),
-            values={"name": found.name},
-            version=settings.version,
-        )
-
-    @post("/user-types/{user_type:str}/edit")
-    async def rename_user_type(
-        self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._submit(
-            request,
-            exists=lambda: _look_up(lead_settings, tenant_id, "user_type", user_type),
-            title=_("重命名用户类型"),
-            controls=_user_type_controls(new=False),
-            model=RenameUserType,
-            run=lambda command, version: lead_settings.rename_user_type(
-                tenant_id, user_type, command, expected_version=version
-            ),
-            versioned=True,
-            done=_("已保存"),
-        )
-
-    @get("/user-types/{user_type:str}/remove", sync_to_thread=True)
-    def confirm_remove_user_type(
-        self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        settings = lead_settings.settings(_admin(request).tenant_id)
-        found = _one(settings.user_types, lambda u: u.key == user_type, user_type)
-        return self._confirm(
-            request,
-            settings,
-            title=_("删除用户类型：{name}").format(name=found.name),
-            description=_("新线索不能再使用此类型；已有的此类线索保持不变。"),
-        )
-
-    @post("/user-types/{user_type:str}/remove")
-    async def remove_user_type(
-        self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
-    ) -> Response[Any]:
-        tenant_id = _admin(request).tenant_id
-        return await self._remove(
-            request,
-            lambda version: lead_settings.remove_user_type(
-                tenant_id, user_type, expected_version=version
-            ),
-            _("已删除用户类型"),
-            exists=lambda: _look_up(lead_settings, tenant_id, "user_type", user_type),
-        )
-
-
-class _StatusForm(BaseModel):
-    """The status form: a new name, and whether it becomes the default."""
-
-    name: str | None = None
-    default: bool = False
-
-
-def _look_up(
-    lead_settings: TenantLeadSettings, tenant_id: Any, kind: str, key: str, key2: str = ""
-) -> Any:
-    """One setting of the tenant's, or NotFound (the 404 page) — checked before a form is
-    read, so another tenant's or an unknown key answers alike whatever was sent."""
-    settings = lead_settings.settings(tenant_id)
-    finders: dict[str, tuple[Sequence[Any], Callable[[Any], bool]]] = {
-        "custom_field": (settings.custom_fields, lambda f: f.key == key),
-        "source": (settings.sources, lambda s: s.level1 == key),
-        "sub_source": (settings.sources, lambda s: s.level1 == key and key2 in s.level2),
-        "status": (settings.statuses, lambda s: s.key == key),
-        "tag": (settings.tag_groups, lambda g: any(t.name == key for t in g.tags)),
-        "tag_group": (settings.tag_groups, lambda g: g.id == key),
-        "user_type": (settings.user_types, lambda u: u.key == key),
-    }
-    items, matches = finders[kind]
-    return _one(items, matches, key2 or key)
-
-
-def _one(items: Sequence[Any], matches: Callable[[Any], bool], key: str) -> Any:
-    found = next((item for item in items if matches(item)), None)
-    if found is None:
-        raise NotFound(f"no setting {key!r}")
-    return found
 
 
 def _source_controls() -> list[Control]:
@@ -811,11 +169,672 @@ def _tag_controls(settings: LeadSettingsDetails, *, new: bool) -> list[Control]:
     return [Control("name", _("名称"), required=True), group] if new else [group]
 
 
+def _tag_group_controls(_settings: LeadSettingsDetails) -> list[Control]:
+    return [Control("name", _("名称"), required=True)]
+
+
 def _user_type_controls(*, new: bool) -> list[Control]:
     name = Control("name", _("名称"), required=True)
     if not new:
         return [name]
     return [Control("key", _("类型键"), required=True, hint=_("英文字母、数字或下划线")), name]
+
+
+class _StatusForm(BaseModel):
+    """The status form: a new name, and whether it becomes the default."""
+
+    name: str | None = None
+    default: bool = False
+
+
+def _change_status(
+    lead_settings: TenantLeadSettings, tenant_id: UUID, keys: Keys, form: Any, version: int
+) -> object:
+    # The checkbox only makes a status the default: unticking it changes nothing.
+    wanted = ChangeStatusSetting(name=form.name, default=True if form.default else None)
+    return lead_settings.change_status(tenant_id, keys[0], wanted, expected_version=version)
+
+
+CUSTOM_FIELDS = _Kind(
+    path="custom-fields",
+    find=lambda s, keys: _first(s.custom_fields, lambda f: f.key == keys[0]),
+    name=lambda found, _keys: found.name,
+    adding=_Adding(
+        title=N_("新增自定义字段"),
+        controls=lambda _s: _custom_field_controls(new=True),
+        model=DefineCustomField,
+        add=TenantLeadSettings.define_field,
+        done=N_("已新增自定义字段"),
+        defaults={"type": "text"},
+    ),
+    changing=_Changing(
+        title=N_("修改自定义字段"),
+        titled=N_("修改自定义字段：{name}"),
+        controls=lambda _s: _custom_field_controls(new=False),
+        model=ChangeCustomField,
+        values=lambda found: found.model_dump(),
+        change=lambda ls, tenant_id, keys, command, version: ls.change_field(
+            tenant_id, keys[0], command, expected_version=version
+        ),
+    ),
+    removal=_Removal(
+        title=N_("删除自定义字段：{name}"),
+        description=N_("只有从未被任何线索填写过的字段可以删除。"),
+        remove=lambda ls, tenant_id, keys, version: ls.remove_field(
+            tenant_id, keys[0], expected_version=version
+        ),
+        done=N_("已删除自定义字段"),
+    ),
+)
+
+SOURCES = _Kind(
+    path="sources",
+    find=lambda s, keys: _first(s.sources, lambda source: source.level1 == keys[0]),
+    name=lambda _found, keys: keys[0],
+    adding=_Adding(
+        title=N_("新增线索来源"),
+        controls=lambda _s: _source_controls(),
+        model=AddSource,
+        add=TenantLeadSettings.add_source,
+        done=N_("已新增线索来源"),
+    ),
+    removal=_Removal(
+        title=N_("删除一级来源：{name}"),
+        description=N_("它的二级来源一并删除；已有线索保留原来的来源。"),
+        remove=lambda ls, tenant_id, keys, version: ls.remove_source(
+            tenant_id, keys[0], None, expected_version=version
+        ),
+        done=N_("已删除线索来源"),
+    ),
+)
+
+SUB_SOURCES = _Kind(
+    path="sources",
+    find=lambda s, keys: _first(
+        s.sources, lambda source: source.level1 == keys[0] and keys[1] in source.level2
+    ),
+    name=lambda _found, keys: f"{keys[0]} / {keys[1]}",
+    removal=_Removal(
+        title=N_("删除二级来源：{name}"),
+        description=N_("已有线索保留原来的来源。"),
+        remove=lambda ls, tenant_id, keys, version: ls.remove_source(
+            tenant_id, keys[0], keys[1], expected_version=version
+        ),
+        done=N_("已删除线索来源"),
+    ),
+)
+
+STATUSES = _Kind(
+    path="statuses",
+    find=lambda s, keys: _first(s.statuses, lambda status: status.key == keys[0]),
+    name=lambda found, _keys: found.name,
+    adding=_Adding(
+        title=N_("新增线索状态"),
+        controls=lambda _s: _status_controls(new=True),
+        model=AddStatus,
+        add=TenantLeadSettings.add_status,
+        done=N_("已新增线索状态"),
+    ),
+    changing=_Changing(
+        title=N_("修改线索状态"),
+        titled=N_("修改线索状态：{name}"),
+        controls=lambda _s: _status_controls(new=False),
+        model=_StatusForm,
+        values=lambda found: {"name": found.name, "default": found.default},
+        change=_change_status,
+    ),
+    removal=_Removal(
+        title=N_("删除线索状态：{name}"),
+        description=N_("线索不能再改为此状态；已处于此状态的线索保持不变。默认状态不能删除。"),
+        remove=lambda ls, tenant_id, keys, version: ls.remove_status(
+            tenant_id, keys[0], expected_version=version
+        ),
+        done=N_("已删除线索状态"),
+    ),
+)
+
+TAGS = _Kind(  # a tag is found as the group it is in
+    path="tags",
+    find=lambda s, keys: _first(s.tag_groups, lambda g: any(t.name == keys[0] for t in g.tags)),
+    name=lambda _group, keys: keys[0],
+    adding=_Adding(
+        title=N_("新增标签"),
+        controls=lambda settings: _tag_controls(settings, new=True),
+        model=AddTag,
+        add=TenantLeadSettings.add_tag,
+        done=N_("已新增标签"),
+    ),
+    changing=_Changing(
+        title=N_("移动标签"),
+        titled=N_("移动标签：{name}"),
+        controls=lambda settings: _tag_controls(settings, new=False),
+        model=MoveTag,
+        values=lambda group: {"group_id": group.id},
+        change=lambda ls, tenant_id, keys, command, version: ls.move_tag(
+            tenant_id, keys[0], command, expected_version=version
+        ),
+    ),
+    removal=_Removal(
+        title=N_("删除标签：{name}"),
+        description=N_("标签从标签库中删除；已打上此标签的线索保留它。"),
+        remove=lambda ls, tenant_id, keys, version: ls.remove_tag(
+            tenant_id, keys[0], expected_version=version
+        ),
+        done=N_("已删除标签"),
+    ),
+)
+
+TAG_GROUPS = _Kind(
+    path="tag-groups",
+    find=lambda s, keys: _first(s.tag_groups, lambda g: g.id == keys[0]),
+    name=lambda group, _keys: group.name,
+    adding=_Adding(
+        title=N_("新增标签组"),
+        controls=_tag_group_controls,
+        model=AddTagGroup,
+        add=TenantLeadSettings.add_tag_group,
+        done=N_("已新增标签组"),
+    ),
+    changing=_Changing(
+        title=N_("重命名标签组"),
+        titled=N_("重命名标签组：{name}"),
+        controls=_tag_group_controls,
+        model=RenameTagGroup,
+        values=lambda group: {"name": group.name},
+        change=lambda ls, tenant_id, keys, command, version: ls.rename_tag_group(
+            tenant_id, keys[0], command, expected_version=version
+        ),
+    ),
+    removal=_Removal(
+        title=N_("删除标签组：{name}"),
+        description=N_("组内的标签变为未分组。"),
+        remove=lambda ls, tenant_id, keys, version: ls.remove_tag_group(
+            tenant_id, keys[0], expected_version=version
+        ),
+        done=N_("已删除标签组"),
+    ),
+)
+
+USER_TYPES = _Kind(
+    path="user-types",
+    find=lambda s, keys: _first(s.user_types, lambda u: u.key == keys[0]),
+    name=lambda found, _keys: found.name,
+    adding=_Adding(
+        title=N_("新增用户类型"),
+        controls=lambda _s: _user_type_controls(new=True),
+        model=AddUserType,
+        add=TenantLeadSettings.add_user_type,
+        done=N_("已新增用户类型"),
+    ),
+    changing=_Changing(
+        title=N_("重命名用户类型"),
+        titled=N_("重命名用户类型：{name}"),
+        controls=lambda _s: _user_type_controls(new=False),
+        model=RenameUserType,
+        values=lambda found: {"name": found.name},
+        change=lambda ls, tenant_id, keys, command, version: ls.rename_user_type(
+            tenant_id, keys[0], command, expected_version=version
+        ),
+    ),
+    removal=_Removal(
+        title=N_("删除用户类型：{name}"),
+        description=N_("新线索不能再使用此类型；已有的此类线索保持不变。"),
+        remove=lambda ls, tenant_id, keys, version: ls.remove_user_type(
+            tenant_id, keys[0], expected_version=version
+        ),
+        done=N_("已删除用户类型"),
+    ),
+)
+
+
+# --- the steps every kind shares ---------------------------------------------------------
+
+
+def _look_up(
+    lead_settings: TenantLeadSettings, tenant_id: UUID, kind: _Kind, keys: Keys
+) -> tuple[LeadSettingsDetails, Any]:
+    """The tenant's settings and the one named by `keys`, or NotFound (the 404 page) —
+    checked before a form is read, so another tenant's or an unknown key answers alike
+    whatever was sent."""
+    settings = lead_settings.settings(tenant_id)
+    found = kind.find(settings, keys)
+    if found is None:
+        raise NotFound(f"no setting {keys[-1]!r}")
+    return settings, found
+
+
+def _offered(step: T | None) -> T:
+    """The kind's form for this step; every route asks only for one its kind has."""
+    if step is None:
+        raise NotFound("no such form")
+    return step
+
+
+def _form(
+    request: Request[Any, Any, Any],
+    *,
+    title: str,
+    action: str,
+    controls: Sequence[Control],
+    values: Mapping[str, Any],
+    version: int | None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response[Any]:
+    return page(
+        request,
+        "leads/data/setting_form.html",
+        title=title,
+        action=action,
+        controls=controls,
+        values=shown(values),
+        version=version,
+        errors=errors or {},
+        status=status,
+    )
+
+
+async def _submit(
+    request: Request[Any, Any, Any],
+    *,
+    title: str,
+    controls: Sequence[Control],
+    model: type[BaseModel],
+    version: Callable[[Mapping[str, Any]], V],
+    run: Callable[[Any, V], object],
+    done: str,
+) -> Response[Any]:
+    """Parse the form into `model`, `run(command, version)`, back to the overview; a
+    refusal shows the form again with the error beside its field (422)."""
+    data = await form_data(request)
+    values = submitted(data, controls)
+    shown_version: int | None = None
+    try:
+        expected = version(data)
+        shown_version = expected
+        command = parse_form(model, values)
+        await change(lambda: run(command, expected))
+    except FormErrors as invalid:
+        errors = invalid.errors
+    except (InvalidInput, InvalidValue) as refused:
+        errors = refusal_errors(refused).errors
+    else:
+        return redirect(request, BASE, flash=Flash("success", done))
+    return _form(
+        request,
+        title=title,
+        action=request.url.path,
+        controls=controls,
+        values=values,
+        version=shown_version,
+        errors=errors,
+        status=422,
+    )
+
+
+def _unversioned(_data: Mapping[str, Any]) -> None:
+    """Adding needs no version: what is there already is left alone."""
+    return None
+
+
+def _new_form(
+    request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind
+) -> Response[Any]:
+    adding = _offered(kind.adding)
+    settings = lead_settings.settings(_admin(request).tenant_id)
+    return _form(
+        request,
+        title=_(adding.title),
+        action=f"{BASE}/{kind.path}",
+        controls=adding.controls(settings),
+        values=adding.defaults,
+        version=None,
+    )
+
+
+async def _add(
+    request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind
+) -> Response[Any]:
+    adding = _offered(kind.adding)
+    tenant_id = _admin(request).tenant_id
+    settings = await in_thread(lambda: lead_settings.settings(tenant_id))
+    return await _submit(
+        request,
+        title=_(adding.title),
+        controls=adding.controls(settings),
+        model=adding.model,
+        version=_unversioned,
+        run=lambda command, _v: adding.add(lead_settings, tenant_id, command),
+        done=_(adding.done),
+    )
+
+
+def _edit_form(
+    request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind, keys: Keys
+) -> Response[Any]:
+    changing = _offered(kind.changing)
+    settings, found = _look_up(lead_settings, _admin(request).tenant_id, kind, keys)
+    return _form(
+        request,
+        title=_(changing.titled).format(name=kind.name(found, keys)),
+        action=f"{kind.address(keys)}/edit",
+        controls=changing.controls(settings),
+        values=changing.values(found),
+        version=settings.version,
+    )
+
+
+async def _change(
+    request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind, keys: Keys
+) -> Response[Any]:
+    changing = _offered(kind.changing)
+    tenant_id = _admin(request).tenant_id
+    settings, _found = await in_thread(lambda: _look_up(lead_settings, tenant_id, kind, keys))
+    return await _submit(
+        request,
+        title=_(changing.title),
+        controls=changing.controls(settings),
+        model=changing.model,
+        version=version_of,
+        run=lambda command, version: changing.change(
+            lead_settings, tenant_id, keys, command, version
+        ),
+        done=_("已保存"),
+    )
+
+
+def _confirm_removal(
+    request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind, keys: Keys
+) -> Response[Any]:
+    settings, found = _look_up(lead_settings, _admin(request).tenant_id, kind, keys)
+    return confirm_page(
+        request,
+        title=_(kind.removal.title).format(name=kind.name(found, keys)),
+        description=_(kind.removal.description),
+        action=request.url.path,
+        cancel=BASE,
+        confirm_label=_("确认删除"),
+        reason_required=None,
+        fields={"version": settings.version},
+    )
+
+
+async def _remove(
+    request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind, keys: Keys
+) -> Response[Any]:
+    """Remove after the confirmation step; an unknown setting is the 404 page, a stale
+    or refused removal goes back to the overview with the reason."""
+    tenant_id = _admin(request).tenant_id
+    await in_thread(lambda: _look_up(lead_settings, tenant_id, kind, keys))
+    data = await form_data(request)
+    try:
+        version = version_of(data)
+        await change(lambda: kind.removal.remove(lead_settings, tenant_id, keys, version))
+    except FormErrors as invalid:
+        return redirect(request, BASE, flash=Flash("error", "；".join(invalid.errors.values())))
+    except (InvalidInput, InvalidValue) as refused:
+        message = "；".join(refusal_errors(refused).errors.values())
+        return redirect(request, BASE, flash=Flash("error", message))
+    return redirect(request, BASE, flash=Flash("success", _(kind.removal.done)))
+
+
+# --- the routes ----------------------------------------------------------------------------
+
+
+class LeadSettingsPages(Controller):
+    path = "/lead-settings"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def overview(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        caller = tenant_may(request, "leads")
+        settings = lead_settings.settings(caller.tenant_id)
+        may = caller.may("tenant", Action.UPDATE)
+        return page(
+            request,
+            "leads/data/settings.html",
+            title=_("线索设置"),
+            sections=_sections(settings, may),
+            may_configure=may,
+        )
+
+    # --- custom fields --------------------------------------------------------------
+
+    @get("/custom-fields/new", sync_to_thread=True)
+    def new_field(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _new_form(request, lead_settings, CUSTOM_FIELDS)
+
+    @post("/custom-fields")
+    async def define_field(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _add(request, lead_settings, CUSTOM_FIELDS)
+
+    @get("/custom-fields/{field_key:str}/edit", sync_to_thread=True)
+    def edit_field(
+        self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _edit_form(request, lead_settings, CUSTOM_FIELDS, (field_key,))
+
+    @post("/custom-fields/{field_key:str}/edit")
+    async def change_field(
+        self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _change(request, lead_settings, CUSTOM_FIELDS, (field_key,))
+
+    @get("/custom-fields/{field_key:str}/remove", sync_to_thread=True)
+    def confirm_remove_field(
+        self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _confirm_removal(request, lead_settings, CUSTOM_FIELDS, (field_key,))
+
+    @post("/custom-fields/{field_key:str}/remove")
+    async def remove_field(
+        self, request: Request[Any, Any, Any], field_key: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _remove(request, lead_settings, CUSTOM_FIELDS, (field_key,))
+
+    # --- sources --------------------------------------------------------------------
+
+    @get("/sources/new", sync_to_thread=True)
+    def new_source(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _new_form(request, lead_settings, SOURCES)
+
+    @post("/sources")
+    async def add_source(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _add(request, lead_settings, SOURCES)
+
+    @get("/sources/{level1:str}/remove", sync_to_thread=True)
+    def confirm_remove_source(
+        self, request: Request[Any, Any, Any], level1: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _confirm_removal(request, lead_settings, SOURCES, (level1,))
+
+    @post("/sources/{level1:str}/remove")
+    async def remove_source(
+        self, request: Request[Any, Any, Any], level1: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _remove(request, lead_settings, SOURCES, (level1,))
+
+    @get("/sources/{level1:str}/{level2:str}/remove", sync_to_thread=True)
+    def confirm_remove_sub_source(
+        self,
+        request: Request[Any, Any, Any],
+        level1: str,
+        level2: str,
+        lead_settings: TenantLeadSettings,
+    ) -> Response[Any]:
+        return _confirm_removal(request, lead_settings, SUB_SOURCES, (level1, level2))
+
+    @post("/sources/{level1:str}/{level2:str}/remove")
+    async def remove_sub_source(
+        self,
+        request: Request[Any, Any, Any],
+        level1: str,
+        level2: str,
+        lead_settings: TenantLeadSettings,
+    ) -> Response[Any]:
+        return await _remove(request, lead_settings, SUB_SOURCES, (level1, level2))
+
+    # --- statuses -------------------------------------------------------------------
+
+    @get("/statuses/new", sync_to_thread=True)
+    def new_status(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _new_form(request, lead_settings, STATUSES)
+
+    @post("/statuses")
+    async def add_status(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _add(request, lead_settings, STATUSES)
+
+    @get("/statuses/{status_key:str}/edit", sync_to_thread=True)
+    def edit_status(
+        self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _edit_form(request, lead_settings, STATUSES, (status_key,))
+
+    @post("/statuses/{status_key:str}/edit")
+    async def change_status(
+        self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _change(request, lead_settings, STATUSES, (status_key,))
+
+    @get("/statuses/{status_key:str}/remove", sync_to_thread=True)
+    def confirm_remove_status(
+        self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _confirm_removal(request, lead_settings, STATUSES, (status_key,))
+
+    @post("/statuses/{status_key:str}/remove")
+    async def remove_status(
+        self, request: Request[Any, Any, Any], status_key: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _remove(request, lead_settings, STATUSES, (status_key,))
+
+    # --- tags -----------------------------------------------------------------------
+
+    @get("/tags/new", sync_to_thread=True)
+    def new_tag(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _new_form(request, lead_settings, TAGS)
+
+    @post("/tags")
+    async def add_tag(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _add(request, lead_settings, TAGS)
+
+    @get("/tags/{tag:str}/edit", sync_to_thread=True)
+    def edit_tag(
+        self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _edit_form(request, lead_settings, TAGS, (tag,))
+
+    @post("/tags/{tag:str}/edit")
+    async def move_tag(
+        self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _change(request, lead_settings, TAGS, (tag,))
+
+    @get("/tags/{tag:str}/remove", sync_to_thread=True)
+    def confirm_remove_tag(
+        self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _confirm_removal(request, lead_settings, TAGS, (tag,))
+
+    @post("/tags/{tag:str}/remove")
+    async def remove_tag(
+        self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _remove(request, lead_settings, TAGS, (tag,))
+
+    # --- tag groups -----------------------------------------------------------------
+
+    @get("/tag-groups/new", sync_to_thread=True)
+    def new_tag_group(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _new_form(request, lead_settings, TAG_GROUPS)
+
+    @post("/tag-groups")
+    async def add_tag_group(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _add(request, lead_settings, TAG_GROUPS)
+
+    @get("/tag-groups/{group_id:str}/edit", sync_to_thread=True)
+    def edit_tag_group(
+        self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _edit_form(request, lead_settings, TAG_GROUPS, (group_id,))
+
+    @post("/tag-groups/{group_id:str}/edit")
+    async def rename_tag_group(
+        self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _change(request, lead_settings, TAG_GROUPS, (group_id,))
+
+    @get("/tag-groups/{group_id:str}/remove", sync_to_thread=True)
+    def confirm_remove_tag_group(
+        self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _confirm_removal(request, lead_settings, TAG_GROUPS, (group_id,))
+
+    @post("/tag-groups/{group_id:str}/remove")
+    async def remove_tag_group(
+        self, request: Request[Any, Any, Any], group_id: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _remove(request, lead_settings, TAG_GROUPS, (group_id,))
+
+    # --- user types -----------------------------------------------------------------
+
+    @get("/user-types/new", sync_to_thread=True)
+    def new_user_type(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _new_form(request, lead_settings, USER_TYPES)
+
+    @post("/user-types")
+    async def add_user_type(
+        self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _add(request, lead_settings, USER_TYPES)
+
+    @get("/user-types/{user_type:str}/edit", sync_to_thread=True)
+    def edit_user_type(
+        self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _edit_form(request, lead_settings, USER_TYPES, (user_type,))
+
+    @post("/user-types/{user_type:str}/edit")
+    async def rename_user_type(
+        self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _change(request, lead_settings, USER_TYPES, (user_type,))
+
+    @get("/user-types/{user_type:str}/remove", sync_to_thread=True)
+    def confirm_remove_user_type(
+        self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return _confirm_removal(request, lead_settings, USER_TYPES, (user_type,))
+
+    @post("/user-types/{user_type:str}/remove")
+    async def remove_user_type(
+        self, request: Request[Any, Any, Any], user_type: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        return await _remove(request, lead_settings, USER_TYPES, (user_type,))
 
 
 def _actions(may: bool, edit: str | None, remove: str | None) -> list[Cell]:
