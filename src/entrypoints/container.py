@@ -24,6 +24,7 @@ from adapters.persistence.runners import (
 )
 from adapters.persistence.storage import Storage, load_or_create_cipher_key
 from adapters.shared.clock import SystemClock
+from application.shared.behaviours import BEHAVIOURS
 from application.shared.event_sourced import EventSourcedContext
 from application.shared.history import RecordHistory
 from application.shared.views import ReadModel, View
@@ -52,13 +53,18 @@ def application_names(contexts: Sequence[Manifest]) -> list[str]:
     return [name for manifest in contexts for name in manifest.applications]
 
 
+def upstream_names(contexts: Sequence[Manifest]) -> list[str]:
+    """What followers may follow: every application, and the behaviour log."""
+    return [*application_names(contexts), BEHAVIOURS]
+
+
 def followers_of(contexts: Sequence[Manifest]) -> list[type[ReadModel]]:
     return [model for manifest in contexts for model in manifest.followers]
 
 
 def followers_by_upstream(contexts: Sequence[Manifest]) -> dict[str, list[type[ReadModel]]]:
     """For each application, the followers that read-your-writes waits for."""
-    names = application_names(contexts)
+    names = upstream_names(contexts)
     by_upstream: dict[str, list[type[ReadModel]]] = {name: [] for name in names}
     for model in followers_of(contexts):
         for upstream in upstreams_of(model, names):
@@ -75,6 +81,8 @@ def build_container(settings: Settings, contexts: Sequence[Manifest]) -> Any:
         ProcessInfrastructure, c.storage, followers_by_upstream(contexts)
     )
     c.clock = providers.Singleton(SystemClock)
+    # The behaviour log: every context appends its observations here (ADR 0013).
+    c.behaviours = providers.Singleton(_behaviour_log, c.infrastructure, c.clock)
     c.tenant_permissions = providers.Singleton(
         PermissionMatrix, [HISTORY_GRANTS, *(g for m in contexts for g in m.grants)]
     )
@@ -97,6 +105,10 @@ def build_container(settings: Settings, contexts: Sequence[Manifest]) -> Any:
 
 def _silent(done: int, total: int) -> None:
     """No progress to show."""
+
+
+def _behaviour_log(infrastructure: ProcessInfrastructure, clock: Any) -> Any:
+    return infrastructure.behaviour_log(clock)
 
 
 def _query_view(infrastructure: ProcessInfrastructure, model: type[ReadModel]) -> View:
@@ -127,6 +139,10 @@ class Runtime:
         return application_names(self.contexts)
 
     @property
+    def upstream_names(self) -> list[str]:
+        return upstream_names(self.contexts)
+
+    @property
     def applications(self) -> Sequence[EventSourcedContext]:
         return [self.container.providers[name]() for name in self.application_names]
 
@@ -149,6 +165,7 @@ class Runtime:
         """Open every application and view; start the follower runner if in-process."""
         self.applications  # noqa: B018 - construct (and on first run create) the stores now
         self.views  # noqa: B018
+        self.container.behaviours()
         if self.settings.in_process_projections:
             self.start_workers()
             self.start_scheduler()
@@ -159,7 +176,7 @@ class Runtime:
         self.runner = FollowerRunner(
             self.followers,
             self.container.infrastructure(),
-            self.application_names,
+            self.upstream_names,
             self.make_follower,
         )
         self.runner.start()
@@ -196,7 +213,7 @@ class Runtime:
             try:
                 upstreams = [
                     self.container.providers[n]()
-                    for n in upstreams_of(model, self.application_names)
+                    for n in upstreams_of(model, self.upstream_names)
                 ]
                 view.ensure_version()  # type: ignore[attr-defined]
                 follower = self.make_follower(model, view)
@@ -209,7 +226,8 @@ class Runtime:
     def positions(self) -> list[FollowerPosition]:
         """How far each follower is behind each of its upstreams."""
         infrastructure = self.container.infrastructure()
-        heads = {a.name: a.recorder.max_notification_id() or 0 for a in self.applications}
+        upstreams = [*self.applications, self.container.behaviours()]
+        heads = {a.name: a.recorder.max_notification_id() or 0 for a in upstreams}
         return [
             FollowerPosition(
                 model.name,
@@ -218,7 +236,7 @@ class Runtime:
                 heads[upstream],
             )
             for model in self.followers
-            for upstream in upstreams_of(model, self.application_names)
+            for upstream in upstreams_of(model, self.upstream_names)
         ]
 
     def close(self) -> None:
@@ -238,7 +256,7 @@ def migrate(settings: Settings, contexts: Sequence[Manifest] = CONTEXTS) -> list
     try:
         runtime.start()
         keys = create_idempotency_table(runtime.container.storage())
-        return [*runtime.application_names, *(model.name for model in runtime.followers), keys]
+        return [*runtime.upstream_names, *(model.name for model in runtime.followers), keys]
     finally:
         runtime.close()
 

@@ -18,8 +18,11 @@ from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.projection import ProjectionRunner
 from eventsourcing.utils import Environment
 
+from adapters.persistence.behaviour_log import PostgresBehaviourLog, SQLiteBehaviourLog
 from adapters.persistence.storage import Storage
 from adapters.persistence.views import view_class_for
+from application.shared.behaviours import BEHAVIOURS
+from application.shared.clock import Clock
 from application.shared.event_sourced import EventSourcedContext
 from application.shared.views import ReadModel, View
 
@@ -48,6 +51,7 @@ class ProcessInfrastructure:
         self._base_env = storage.base_env()
         self._lock = threading.Lock()
         self._query_views: dict[str, View] = {}
+        self._behaviour_log: PostgresBehaviourLog | SQLiteBehaviourLog | None = None
         self.datastore: PostgresDatastore | None = None
         if storage.database_url is not None:
             postgres = PostgresFactory(Environment("huoke", self._base_env))
@@ -99,15 +103,37 @@ class ProcessInfrastructure:
                 close_view(opened)
         return found
 
-    def reader(self, application: str) -> EventSourcedContext:
-        """A bare application over `application`'s events: followers only read, so they
-        need none of its use cases' collaborators."""
+    def reader(self, application: str) -> Any:
+        """A bare application over `application`'s events (followers only read, so they
+        need none of its use cases' collaborators), or the behaviour log."""
+        if application == BEHAVIOURS:
+            return self._open_behaviour_log()
         cls = type(f"{application.title()}Events", (EventSourcedContext,), {"name": application})
         return cls(self)
+
+    def behaviour_log(self, clock: Clock) -> PostgresBehaviourLog | SQLiteBehaviourLog:
+        """The process's behaviour log (its tables created on first use if allowed)."""
+        with self._lock:
+            if self._behaviour_log is None:
+                log = self._open_behaviour_log()
+                if self.storage.create_tables:
+                    log.create_tables(now=clock.now())
+                self._behaviour_log = log
+            return self._behaviour_log
+
+    def _open_behaviour_log(self) -> PostgresBehaviourLog | SQLiteBehaviourLog:
+        if self.datastore is not None:
+            return PostgresBehaviourLog(self.datastore, self.storage.cipher_key)
+        return SQLiteBehaviourLog(
+            self.storage.var_dir / "behaviours.sqlite", self.storage.cipher_key
+        )
 
     def close(self) -> None:
         with self._lock:
             views, self._query_views = list(self._query_views.values()), {}
+            log, self._behaviour_log = self._behaviour_log, None
+        if log is not None:
+            log.close()
         for view in views:
             close_view(view)
         if self.datastore is not None:

@@ -28,6 +28,7 @@ from psycopg.sql import SQL, Identifier
 
 from adapters.persistence.infrastructure import ProcessInfrastructure, close_view
 from adapters.persistence.storage import Storage
+from application.shared.behaviours import BEHAVIOURS
 from application.shared.views import EVERY_APPLICATION, ReadModel, View
 
 log = logging.getLogger("huoke.followers")
@@ -45,8 +46,8 @@ class FollowerHeld(RuntimeError):
 
 def upstreams_of(model: type[ReadModel], applications: Sequence[str]) -> tuple[str, ...]:
     """The applications `model` follows, `EVERY_APPLICATION` resolved."""
-    if tuple(model.follows) == EVERY_APPLICATION:
-        return tuple(applications)
+    if tuple(model.follows) == EVERY_APPLICATION:  # the applications, not the behaviour log
+        return tuple(name for name in applications if name != BEHAVIOURS)
     unknown = [name for name in model.follows if name not in applications]
     if unknown:
         raise ValueError(f"{model.name} follows unknown applications {unknown}")

@@ -60,3 +60,14 @@ class ProviderUnavailable(ApplicationError):
     command changed nothing and may be retried."""
 
     code = "provider_unavailable"
+
+
+class Busy(ApplicationError):
+    """More work is waiting than can be taken now: nothing was done; retry after
+    `retry_after` seconds (429 with Retry-After)."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

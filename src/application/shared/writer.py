@@ -29,12 +29,19 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
+from typing import Any, Protocol
 
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
 WRITE_TIMEOUT_SECONDS = 60.0
 COALESCE_WINDOW_SECONDS = 0.005
 QUIET_SECONDS = 0.001
+
+
+class BatchStore(Protocol):
+    """What the writer commits to: an application recorder, or the behaviour log."""
+
+    def insert_events(self, items: Sequence[Any], /) -> Sequence[int] | None: ...
 
 
 class _Submission:
@@ -43,7 +50,7 @@ class _Submission:
 
     __slots__ = ("_signal", "done", "error", "events", "leads", "position")
 
-    def __init__(self, events: Sequence[StoredEvent]) -> None:
+    def __init__(self, events: Sequence[Any]) -> None:
         self.events = events
         self.position = 0
         self.error: BaseException | None = None
@@ -69,7 +76,7 @@ class GroupCommitWriter:
 
     def __init__(
         self,
-        recorder: ApplicationRecorder,
+        recorder: BatchStore,
         *,
         max_batch_events: int = 1000,
         window_seconds: float = COALESCE_WINDOW_SECONDS,
@@ -88,7 +95,7 @@ class GroupCommitWriter:
         self._last_batch_size = 1
         self.batches_committed = 0
 
-    def write(self, events: Sequence[StoredEvent]) -> int:
+    def write(self, events: Sequence[Any]) -> int:
         """Store `events` atomically; returns the highest notification id they were given.
 
         Raises `IntegrityError` when another save already recorded one of these versions,

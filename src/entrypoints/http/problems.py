@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from application.shared.errors import (
     AlreadyExists,
     ApplicationError,
+    Busy,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -36,6 +37,7 @@ _APPLICATION_STATUS: dict[type[ApplicationError], int] = {
     Unauthenticated: 401,
     InvalidInput: 422,
     ProviderUnavailable: 502,
+    Busy: 429,
 }
 _HTTP_CODES = {
     400: "malformed_request",
@@ -210,11 +212,14 @@ def problem(
 
 def on_application_error(request: Request[Any, Any, Any], exc: ApplicationError) -> Response[Any]:
     status = next((code for cls, code in _APPLICATION_STATUS.items() if isinstance(exc, cls)), 400)
+    retry_after = getattr(exc, "retry_after", None)
     return problem(
         request,
         status,
         exc.code,
         exc.message,
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
+        retry_after=retry_after,
         field=getattr(exc, "field", None),
         # an input limit (ADR 0011) names the rule and its bound
         rule=getattr(exc, "rule", None),

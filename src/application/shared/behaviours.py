@@ -1,0 +1,106 @@
+"""The behaviour log's row contract: observations every context appends (ADR 0013).
+
+Decisions are aggregate events; observations (a page viewed, a tracked event, an e-mail
+opened, a link clicked, a WeChat message) are `Behaviour` rows appended in bulk to one
+append-only, tenant-first log, never updated. Followers read the log by position under
+the same exactly-once tracking as the event store: it is the upstream named
+`BEHAVIOURS`, and a follower names it in `follows` like an application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+from uuid import UUID
+
+# The upstream name followers give in `follows` (and their tracking rows carry).
+BEHAVIOURS = "behaviours"
+
+MAX_NAME_LENGTH = 200
+MAX_ID_LENGTH = 200
+
+
+class BehaviourKind(StrEnum):
+    """What was observed. Segment's six calls first; other contexts add theirs here."""
+
+    TRACK = "track"  # a named custom event
+    PAGE = "page"  # a web page viewed (properties: url, path, referrer, title, dwell_ms)
+    SCREEN = "screen"  # an app screen viewed
+    IDENTIFY = "identify"  # who a visitor is (traits in properties)
+    ALIAS = "alias"  # one user id is another (previous_id in properties)
+    GROUP = "group"  # a visitor belongs to a company or group
+    CLICK = "click"  # a short link or e-mail link followed
+    OPEN = "open"  # an e-mail opened (the pixel)
+
+
+class Channel(StrEnum):
+    """Where the observation came from (the timeline and per-channel counts use it)."""
+
+    WEB = "web"
+    APP = "app"
+    SERVER = "server"
+    EMAIL = "email"
+    SMS = "sms"
+    WECHAT = "wechat"
+    WECOM = "wecom"
+    LINK = "link"  # a short link shared outside a tracked channel
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """One observation. `properties` and `context` are JSON-able and may hold personal
+    data: the log stores them encrypted. `message_id` is unique per tenant: appending
+    a row whose id the tenant already has stores nothing (an SDK's retry)."""
+
+    tenant_id: UUID
+    kind: str
+    channel: str
+    occurred_at: datetime  # when it happened (the sender's clock, skew-corrected)
+    received_at: datetime  # when huoke took it (the log is partitioned by this)
+    message_id: str
+    name: str = ""  # the event's or page's name
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)  # ip, user agent, page, utm
+    anonymous_id: str | None = None
+    user_id: str | None = None
+    lead_id: UUID | None = None  # when the appender already knows whose it is
+    source_id: str = ""  # the tracking source, or the appending context ("messaging")
+    request_id: str = ""
+    position: int = 0  # given by the log when stored; 0 before
+
+
+class BehaviourLog(Protocol):
+    """The append side of the log, for every context that observes something."""
+
+    def append(self, behaviours: Sequence[Behaviour]) -> list[int]:
+        """Store `behaviours` in one transaction, in order. Answers each row's position,
+        0 for a row whose `message_id` the tenant already had (nothing stored for it).
+        Raises when nothing could be stored; then nothing was."""
+        ...
+
+
+class BehaviourReader(Protocol):
+    """The read side, for queries that page through a tenant's rows."""
+
+    def behaviours_of(
+        self,
+        tenant_id: UUID,
+        *,
+        after: int = 0,
+        limit: int = 100,
+    ) -> list[Behaviour]:
+        """The tenant's rows with a position above `after`, oldest first."""
+        ...
+
+
+__all__ = [
+    "BEHAVIOURS",
+    "Behaviour",
+    "BehaviourKind",
+    "BehaviourLog",
+    "BehaviourReader",
+    "Channel",
+]
