@@ -92,11 +92,22 @@ def build_container(settings: Settings, contexts: Sequence[Manifest]) -> Any:
     for manifest in contexts:
         for alias, model in manifest.views.items():
             setattr(c, alias, providers.Singleton(_query_view, c.infrastructure, model))
+    needed = {name for manifest in contexts for name in manifest.needs}
+    for name in needed:  # a placeholder now, the list of implementations once all are wired
+        setattr(c, name, providers.Dependency())
     for manifest in contexts:
         for name, provider in manifest.providers(c).items():
             if name in c.providers:
                 raise ValueError(f"context {manifest.name} redefines provider {name!r}")
             setattr(c, name, provider)
+    offered: dict[str, list[providers.Provider[Any]]] = {name: [] for name in needed}
+    for manifest in contexts:
+        for name, provider in manifest.offers(c).items():
+            if name not in offered:
+                raise ValueError(f"context {manifest.name} offers {name!r}, which none needs")
+            offered[name].append(provider)
+    for name, implementations in offered.items():
+        c.providers[name].override(providers.List(*implementations))
     c.history = providers.Singleton(
         RecordHistory, providers.List(*(c.providers[n] for n in application_names(contexts)))
     )

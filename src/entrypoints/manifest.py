@@ -50,3 +50,11 @@ class Manifest:
     # Console pages (controllers under /console) and their sidebar entries.
     console: tuple[Any, ...] = ()
     console_nav: tuple[NavItem, ...] = ()
+    # Ports this context declares and other contexts may implement, by provider name:
+    # each becomes a provider of the list of every implementation offered (maybe none),
+    # so a context wired early can use what a later one brings (e.g. the lead timeline
+    # shows tracking's behaviours) without knowing that context.
+    needs: tuple[str, ...] = ()
+    # Implementations of other contexts' `needs`: port name -> provider, given the
+    # container once every context is wired.
+    offers: Providers = field(default=lambda c: {})

@@ -15,6 +15,7 @@ from dependency_injector import containers, providers
 from litestar.openapi.spec import Tag
 
 from application.tracking.ingestion import Ingestion
+from application.tracking.tracking import Tracking
 from entrypoints.manifest import Manifest
 
 # --- sources and write keys ---------------------------------------------------------------
@@ -25,6 +26,7 @@ from entrypoints.manifest import Manifest
 
 def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
     return {
+        "tracking": providers.Singleton(Tracking, c.infrastructure),
         # ingestion
         "ingestion": providers.Singleton(Ingestion, c.behaviours),
         # sources
@@ -36,7 +38,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
 MANIFEST = Manifest(
     name="tracking",
     providers=wire,
-    applications=(),
+    applications=("tracking",),
     followers=(),
     views={},
     grants=(),
