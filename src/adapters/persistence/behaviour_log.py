@@ -27,6 +27,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+import psycopg
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import Environment
@@ -105,12 +106,16 @@ def _moment(value: Any) -> datetime:
     return value if isinstance(value, datetime) else parse_iso(value)
 
 
-def _fresh(behaviours: Sequence[Behaviour]) -> list[int]:
+TENANT, RECEIVED, MESSAGE_ID = 0, 1, 6  # indexes in a row of COLUMNS
+Row = tuple[Any, ...]  # one behaviour encoded for its database, in COLUMNS order
+
+
+def _fresh(rows: Sequence[Row]) -> list[int]:
     """Indexes of the rows whose message id is not repeated earlier in the same batch."""
-    seen: set[tuple[UUID, str]] = set()
+    seen: set[tuple[Any, str]] = set()
     kept = []
-    for index, behaviour in enumerate(behaviours):
-        key = (behaviour.tenant_id, behaviour.message_id)
+    for index, row in enumerate(rows):
+        key = (row[TENANT], row[MESSAGE_ID])
         if key not in seen:
             seen.add(key)
             kept.append(index)
@@ -131,6 +136,19 @@ class _Upstream:
     @property
     def mapper(self) -> _Upstream:
         return self
+
+    def append(self, behaviours: Sequence[Behaviour]) -> list[int]:
+        return self.store(self.encode(behaviours))
+
+    def encode(self, behaviours: Sequence[Behaviour]) -> list[Row]:
+        """The rows as this database stores them, payload encrypted: done by the
+        appending thread before the append lock is taken, so it overlaps other commits."""
+        raise NotImplementedError
+
+    def store(self, rows: Sequence[Row]) -> list[int]:
+        """Append encoded rows in one transaction; answers each row's position (0 for a
+        message id the tenant already had)."""
+        raise NotImplementedError
 
     def to_domain_event(self, stored: StoredBehaviour) -> Behaviour:
         return self.codec.behaviour(stored.id, stored.row)
@@ -158,7 +176,7 @@ _PG_TABLES = """
 CREATE SEQUENCE IF NOT EXISTS behaviour_positions;
 CREATE TABLE IF NOT EXISTS behaviours (
     tenant_id uuid NOT NULL,
-    position bigint NOT NULL,
+    position bigint NOT NULL DEFAULT nextval('behaviour_positions'),
     received_at timestamptz NOT NULL,
     occurred_at timestamptz NOT NULL,
     kind text NOT NULL,
@@ -183,26 +201,11 @@ CREATE TABLE IF NOT EXISTS behaviour_messages (
 );
 """
 
-_PG_STAGING = """
-CREATE TEMP TABLE IF NOT EXISTS behaviour_staging (
-    tenant_id uuid, received_at timestamptz, occurred_at timestamptz, kind text,
-    channel text, name text, message_id text, anonymous_id text, user_id text,
-    lead_id uuid, source_id text, request_id text, payload bytea
-) ON COMMIT DELETE ROWS
-"""
 _STAGED = ", ".join(COLUMNS)
-_PG_MOVE = f"""
-WITH fresh AS (
-    INSERT INTO behaviour_messages (tenant_id, message_id, received_at)
-    SELECT tenant_id, message_id, received_at FROM behaviour_staging
-    ON CONFLICT DO NOTHING
-    RETURNING tenant_id, message_id
+_PG_KNOWN = (
+    "SELECT tenant_id, message_id FROM behaviour_messages "
+    "WHERE (tenant_id, message_id) IN (SELECT * FROM unnest(%s::uuid[], %s::text[]))"
 )
-INSERT INTO behaviours (position, {_STAGED})
-SELECT nextval('behaviour_positions'), {", ".join("s." + c for c in COLUMNS)}
-FROM behaviour_staging s JOIN fresh USING (tenant_id, message_id)
-RETURNING message_id, tenant_id, position
-"""
 
 
 def month_start(moment: datetime) -> datetime:
@@ -235,33 +238,66 @@ class PostgresBehaviourLog(_Upstream):
             for month in (this_month, next_month(this_month)):
                 self._create_partition(cursor, month)
 
-    def append(self, behaviours: Sequence[Behaviour]) -> list[int]:
-        if not behaviours:
-            return []
-        kept = _fresh(behaviours)
-        months = {month_start(behaviours[i].received_at) for i in kept}
-        codec = self.codec
+    def encode(self, behaviours: Sequence[Behaviour]) -> list[Row]:
+        payload = self.codec.payload
+        return [
+            (b.tenant_id, b.received_at, b.occurred_at, b.kind, b.channel, b.name,
+             b.message_id, b.anonymous_id, b.user_id, b.lead_id, b.source_id, b.request_id,
+             payload(b))
+            for b in behaviours
+        ]  # fmt: skip
+
+    def store(self, rows: Sequence[Row]) -> list[int]:
+        """Two COPYs under the append lock: the message ids first (a repeat makes that
+        COPY fail, and only then are the repeats looked up and left out), then the rows,
+        whose positions the sequence gives in COPY order."""
+        positions = [0] * len(rows)
+        if not rows:
+            return positions
+        kept = _fresh(rows)
+        months = {month_start(rows[i][RECEIVED]) for i in kept}
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             for month in months - self._months:
                 self._create_partition(cursor, month)
-            cursor.execute(_PG_STAGING)
-            with cursor.copy(f"COPY behaviour_staging ({_STAGED}) FROM STDIN") as copy:
+            kept = self._claim_message_ids(cursor, rows, kept)
+            if not kept:
+                return positions
+            with cursor.copy(f"COPY behaviours ({_STAGED}) FROM STDIN") as copy:
                 for index in kept:
-                    b = behaviours[index]
-                    copy.write_row(
-                        (b.tenant_id, b.received_at, b.occurred_at, b.kind, b.channel, b.name,
-                         b.message_id, b.anonymous_id, b.user_id, b.lead_id, b.source_id,
-                         b.request_id, codec.payload(b))
-                    )  # fmt: skip
-            cursor.execute(_PG_MOVE)
-            stored = {(row["tenant_id"], row["message_id"]): row["position"] for row in cursor}
-            cursor.execute(f"NOTIFY {CHANNEL}")
-        positions = [0] * len(behaviours)
-        for index in kept:
-            b = behaviours[index]
-            positions[index] = stored.get((b.tenant_id, b.message_id), 0)
+                    copy.write_row(rows[index])
+            cursor.execute(f"SELECT currval('behaviour_positions') AS last; NOTIFY {CHANNEL}")
+            row = cursor.fetchone()
+        # Under the lock nobody else draws from the sequence: the rows' positions are
+        # consecutive, in COPY order.
+        first = row["last"] - len(kept) + 1
+        for offset, index in enumerate(kept):
+            positions[index] = first + offset
         return positions
+
+    @staticmethod
+    def _claim_message_ids(cursor: Any, rows: Sequence[Row], kept: list[int]) -> list[int]:
+        """Record the batch's message ids; answers the rows whose ids were new."""
+        columns = "COPY behaviour_messages (tenant_id, message_id, received_at) FROM STDIN"
+        try:
+            with cursor.connection.transaction(), cursor.copy(columns) as copy:
+                for index in kept:
+                    row = rows[index]
+                    copy.write_row((row[TENANT], row[MESSAGE_ID], row[RECEIVED]))
+            return kept
+        except psycopg.errors.UniqueViolation:
+            pass  # a sender's retry: find the repeats, claim the rest
+        cursor.execute(
+            _PG_KNOWN, ([rows[i][TENANT] for i in kept], [rows[i][MESSAGE_ID] for i in kept])
+        )
+        known = {(row["tenant_id"], row["message_id"]) for row in cursor.fetchall()}
+        fresh = [i for i in kept if (rows[i][TENANT], rows[i][MESSAGE_ID]) not in known]
+        if fresh:
+            with cursor.copy(columns) as copy:
+                for index in fresh:
+                    row = rows[index]
+                    copy.write_row((row[TENANT], row[MESSAGE_ID], row[RECEIVED]))
+        return fresh
 
     def _create_partition(self, cursor: Any, month: datetime) -> None:
         name = f"behaviours_{month:%Y_%m}"
@@ -372,30 +408,33 @@ class SQLiteBehaviourLog(_Upstream):
                 self._connections.append(connection)
         return connection
 
-    def append(self, behaviours: Sequence[Behaviour]) -> list[int]:
-        if not behaviours:
-            return []
-        kept = _fresh(behaviours)
+    def encode(self, behaviours: Sequence[Behaviour]) -> list[Row]:
+        payload = self.codec.payload
+        return [
+            (str(b.tenant_id), iso(b.received_at), iso(b.occurred_at), b.kind, b.channel,
+             b.name, b.message_id, b.anonymous_id, b.user_id,
+             str(b.lead_id) if b.lead_id else None, b.source_id, b.request_id, payload(b))
+            for b in behaviours
+        ]  # fmt: skip
+
+    def store(self, rows: Sequence[Row]) -> list[int]:
+        positions = [0] * len(rows)
+        if not rows:
+            return positions
         connection = self._connection()
-        positions = [0] * len(behaviours)
         with _immediate(connection):
-            known = self._known(connection, [behaviours[i] for i in kept])
-            kept = [
-                i
-                for i in kept
-                if (str(behaviours[i].tenant_id), behaviours[i].message_id) not in known
-            ]
+            known = self._known(connection, rows)
+            kept = [i for i in _fresh(rows) if (rows[i][TENANT], rows[i][MESSAGE_ID]) not in known]
             if not kept:
                 return positions
-            rows = [self._row(behaviours[i]) for i in kept]
+            marks = ", ".join("?" * len(COLUMNS))
             connection.executemany(
-                f"INSERT INTO behaviours ({_STAGED}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                rows,
+                f"INSERT INTO behaviours ({_STAGED}) VALUES ({marks})", [rows[i] for i in kept]
             )
             connection.executemany(
                 "INSERT INTO behaviour_messages (tenant_id, message_id, received_at) "
                 "VALUES (?, ?, ?)",
-                [(r[0], r[6], r[1]) for r in rows],
+                [(rows[i][TENANT], rows[i][MESSAGE_ID], rows[i][RECEIVED]) for i in kept],
             )
             (last,) = connection.execute("SELECT last_insert_rowid()").fetchone()
         # One writer under the write lock: the batch's rowids are consecutive.
@@ -404,20 +443,13 @@ class SQLiteBehaviourLog(_Upstream):
             positions[index] = first + offset
         return positions
 
-    def _row(self, b: Behaviour) -> tuple[Any, ...]:
-        return (str(b.tenant_id), iso(b.received_at), iso(b.occurred_at), b.kind, b.channel,
-                b.name, b.message_id, b.anonymous_id, b.user_id,
-                str(b.lead_id) if b.lead_id else None, b.source_id, b.request_id,
-                self.codec.payload(b))  # fmt: skip
-
     @staticmethod
-    def _known(
-        connection: sqlite3.Connection, behaviours: Sequence[Behaviour]
-    ) -> set[tuple[str, str]]:
+    def _known(connection: sqlite3.Connection, rows: Sequence[Row]) -> set[tuple[str, str]]:
+        """The (tenant, message id) pairs of `rows` already stored."""
         known: set[tuple[str, str]] = set()
         by_tenant: dict[str, list[str]] = {}
-        for b in behaviours:
-            by_tenant.setdefault(str(b.tenant_id), []).append(b.message_id)
+        for row in rows:
+            by_tenant.setdefault(row[TENANT], []).append(row[MESSAGE_ID])
         for tenant, ids in by_tenant.items():
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]

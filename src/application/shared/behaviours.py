@@ -81,6 +81,14 @@ class BehaviourLog(Protocol):
         Raises when nothing could be stored; then nothing was."""
         ...
 
+    def encode(self, behaviours: Sequence[Behaviour]) -> list[Any]:
+        """`append` in two steps: the rows as the database stores them (encrypted)…"""
+        ...
+
+    def store(self, rows: Sequence[Any]) -> list[int]:
+        """…then stored in one transaction, answering positions as `append` does."""
+        ...
+
 
 class BehaviourReader(Protocol):
     """The read side, for queries that page through a tenant's rows."""

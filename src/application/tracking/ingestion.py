@@ -11,6 +11,7 @@ soon, the newcomer is refused with `IngestionBusy` (429 + Retry-After), never dr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from application.shared.behaviours import Behaviour, BehaviourLog
 from application.shared.errors import Busy
@@ -32,8 +33,8 @@ class _Appending:
     def __init__(self, log: BehaviourLog) -> None:
         self.log = log
 
-    def insert_events(self, items: Sequence[Behaviour], /) -> list[int]:
-        return self.log.append(items)
+    def insert_events(self, items: Sequence[Any], /) -> list[int]:
+        return self.log.store(items)
 
 
 class Ingestion:
@@ -42,6 +43,7 @@ class Ingestion:
 
     def __init__(self, log: BehaviourLog, *, max_waiting: int = MAX_WAITING_REQUESTS) -> None:
         self.max_waiting = max_waiting
+        self._log = log
         self._writer = GroupCommitWriter(_Appending(log), max_batch_events=MAX_BATCH_ROWS)
 
     def take(self, behaviours: Sequence[Behaviour]) -> int:
@@ -52,7 +54,8 @@ class Ingestion:
             return 0
         if self._writer.queued >= self.max_waiting:
             raise IngestionBusy("too many batches are waiting to be stored; retry shortly")
-        return self._writer.write(behaviours)
+        # Encrypted here, in the caller's thread, while another batch is being committed.
+        return self._writer.write(self._log.encode(behaviours))
 
     @property
     def batches_committed(self) -> int:
