@@ -99,6 +99,7 @@ class Settings:
     in_process_projections: bool = True
     auto_migrate: bool = True
     rate_limit_per_minute: int = 600
+    tracking_rate_limit_per_minute: int = 60_000  # /v1/*: per write key and per address
     sign_in_limit: int = 10  # console sign-in attempts per client address in 5 minutes
     max_body_bytes: int = 1_048_576
     fast_hashing: bool = False
@@ -135,6 +136,9 @@ class Settings:
             # Embedded: tables appear on first run. PostgreSQL: `huoke db migrate`.
             auto_migrate=_flag("HUOKE_AUTO_MIGRATE", url is None),
             rate_limit_per_minute=int(os.environ.get("HUOKE_RATE_LIMIT_PER_MINUTE", "600")),
+            tracking_rate_limit_per_minute=int(
+                os.environ.get("HUOKE_TRACKING_RATE_LIMIT", "60000")
+            ),
             sign_in_limit=int(os.environ.get("HUOKE_SIGN_IN_LIMIT", "10")),
             max_body_bytes=int(os.environ.get("HUOKE_MAX_BODY_BYTES", "1048576")),
             fast_hashing=_flag("HUOKE_FAST_HASHING", False),

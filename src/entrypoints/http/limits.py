@@ -24,7 +24,7 @@ MAX_JSON_DEPTH = 32
 # they get a 2xx, and prove themselves by signature rather than by a credential: a
 # per-client limit would only refuse genuine notifications. Patterns as Litestar's
 # `RateLimitConfig(exclude=...)` takes them.
-RATE_LIMIT_EXEMPT = ["^/callbacks/"]
+RATE_LIMIT_EXEMPT = ["^/callbacks/", "^/v1/"]  # /v1: the tracking API's own limit
 
 # Bodies no JSON decoder reads (a provider's form post, a file upload as multipart).
 _NOT_JSON = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -79,7 +79,7 @@ class JsonDepthMiddleware:
         self.max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _content_type(scope).startswith(_NOT_JSON):
+        if scope["type"] != "http" or _content_type(scope).startswith(_NOT_JSON) or _encoded(scope):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -98,6 +98,11 @@ class JsonDepthMiddleware:
             return message
 
         await self.app(scope, checked, send)
+
+
+def _encoded(scope: Scope) -> bool:
+    """A compressed body (Content-Encoding) is measured by the route that undoes it."""
+    return "content-encoding" in Headers.from_scope(scope)
 
 
 def _content_type(scope: Scope) -> str:
