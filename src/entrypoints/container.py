@@ -204,6 +204,9 @@ class Runtime:
             container.clock(),
             NamedGuard(container.storage(), "scheduler"),
             self.settings.scheduler_interval_seconds,
+            retention=container.behaviour_retention()
+            if "behaviour_retention" in container.providers
+            else None,
         )
         self.scheduler.start()
         return self.scheduler

@@ -1,5 +1,6 @@
-"""Durable background duties: expire subscriptions whose period has ended and send
-refunds that were approved but never answered by the provider (BIL-3, BIL-5).
+"""Durable background duties: expire subscriptions whose period has ended, send
+refunds that were approved but never answered by the provider (BIL-3, BIL-5), and once
+a day forget behaviours older than each tenant's plan keeps (ADR 0013).
 
 Every round derives its work from recorded state (the billing read model), so a
 restart loses nothing and a repeated round changes nothing. One process at a time
@@ -17,6 +18,7 @@ from application.shared.clock import Clock
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 from application.tenancy.billing import Billing
 from application.tenancy.billing_directory import BillingQueries
+from application.tracking.retention import BehaviourRetention
 
 log = logging.getLogger("huoke.scheduler")
 SCHEDULER = Actor(ActorKind.SYSTEM, "scheduler")
@@ -33,7 +35,10 @@ class Scheduler:
         clock: Clock,
         guard: Guard,
         interval: float,
+        retention: BehaviourRetention | None = None,
     ) -> None:
+        self.retention = retention
+        self._retention_swept_on: object = None  # the UTC day of the last sweep
         self.billing = billing
         self.queries = queries
         self.clock = clock
@@ -55,7 +60,12 @@ class Scheduler:
             refunds = self.billing.dispatch_approved_refunds(
                 self.queries.approved_refunds(before=stale)
             )
-        return {"expired": expired, "refunds_sent": refunds}
+            forgotten = 0
+            today = self.clock.now().date()
+            if self.retention is not None and self._retention_swept_on != today:
+                forgotten = self.retention.sweep()
+                self._retention_swept_on = today
+        return {"expired": expired, "refunds_sent": refunds, "behaviours_forgotten": forgotten}
 
     def start(self) -> None:
         self._thread.start()

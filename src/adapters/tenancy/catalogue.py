@@ -28,6 +28,7 @@ class _EditionEntry(_Strict):
     unit: BillingUnit
     minimum_units: int = Field(default=1, ge=1)
     trial_days: int = Field(default=0, ge=0, le=90)
+    behaviour_retention_days: int = Field(default=365, ge=30, le=3650)
     quotas: dict[Quota, Annotated[int, Field(ge=0)] | None]
     features: list[Feature]
 
@@ -61,6 +62,7 @@ def load_catalogue(path: Path = CURRENT_CATALOGUE) -> Catalogue:
             unit=entry.unit,
             minimum_units=entry.minimum_units,
             trial_days=entry.trial_days,
+            behaviour_retention_days=entry.behaviour_retention_days,
             quotas={quota.value: limit for quota, limit in entry.quotas.items()},
             features=frozenset(feature.value for feature in entry.features),
         )

@@ -76,6 +76,8 @@ class Edition:
     features: frozenset[str]
     minimum_units: int = 1  # 起订: e.g. 企业起订版 at least 24 months
     trial_days: int = 0  # 0: the edition cannot be tried (翼有群: 本产品不支持试用)
+    # How long the tenant's behaviours (page views, clicks, messages) are kept (ADR 0013).
+    behaviour_retention_days: int = 365
 
     @property
     def monthly_price_fen(self) -> int:
