@@ -47,12 +47,12 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from bench.throwaway import server_url, throwaway_database  # noqa: E402
+from bench.throwaway import server_url, throwaway_database
 
-from application.shared.behaviours import Behaviour, BehaviourKind, Channel  # noqa: E402
-from application.tracking.ingestion import Ingestion  # noqa: E402
-from entrypoints.container import Runtime  # noqa: E402
-from entrypoints.settings import Settings  # noqa: E402
+from application.shared.behaviours import Behaviour, BehaviourKind, Channel
+from application.tracking.ingestion import Ingestion
+from entrypoints.container import Runtime
+from entrypoints.settings import Settings
 
 CIPHER_KEY = base64.b64encode(b"huoke-bench-key-0123456789abcdef").decode()
 RAW_TABLE = """
@@ -133,10 +133,10 @@ def raw_copy(url: str, rows: list[Behaviour], args: argparse.Namespace, codec: A
         if not hasattr(local, "connection"):
             local.connection = psycopg.connect(url)
         connection = local.connection
-        with connection.transaction(), connection.cursor() as cursor:
-            with cursor.copy(f"COPY raw_behaviours ({RAW_COLUMNS}) FROM STDIN") as stream:
-                for row in batch:
-                    stream.write_row(row)
+        copy = f"COPY raw_behaviours ({RAW_COLUMNS}) FROM STDIN"
+        with connection.transaction(), connection.cursor() as cursor, cursor.copy(copy) as stream:
+            for row in batch:
+                stream.write_row(row)
 
     elapsed = in_threads(args.clients, batches(prepared, args.batch), copy)
     return len(rows) / elapsed
@@ -153,6 +153,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--procs", type=int, default=4, help="HTTP client processes")
+    parser.add_argument("--threads", type=int, default=4, help="connections per process")
+    parser.add_argument("--seconds", type=float, default=20.0, help="HTTP load duration")
     parser.add_argument("--only-log", action="store_true")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}; {args.events:,} events per case, "
@@ -190,7 +193,7 @@ def main() -> None:
                 f"for {args.events * args.rounds:,} rows ({stored:,} positions)"
             )
             if not args.only_log:
-                from bench.ingestion_http import run_http_cases  # noqa: PLC0415
+                from bench.ingestion_http import run_http_cases
 
                 run_http_cases(runtime, settings, args)
         finally:
