@@ -122,12 +122,16 @@ class Api:
         key = self.client.post(
             "/api/v1/api-keys", json={"name": "K", "roles": ["marketer"]}, headers=headers
         )
+        source = self.client.post(
+            "/api/v1/tracking/sources", json={"name": "S", "kind": "website"}, headers=headers
+        )
         return {
             "token": token,
             "tenant_id": tenant_id,
             "department_id": department.json()["id"],
             "employee_id": employee.json()["id"],
             "key_id": key.json()["id"],
+            "source_id": source.json()["id"],
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),
         }

@@ -144,6 +144,10 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/lead-settings/user-types"): {"key": "agent", "name": "代理商"},
     ("PATCH", "/api/v1/lead-settings/user-types/{user_type}"): {"name": "供应商（一级）"},
     ("DELETE", "/api/v1/lead-settings/user-types/{user_type}"): NO_BODY,
+    ("POST", "/api/v1/tracking/sources"): {"name": "官网", "kind": "website"},
+    ("PATCH", "/api/v1/tracking/sources/{source_id}"): {"name": "官网 H5"},
+    ("POST", "/api/v1/tracking/sources/{source_id}/rotate-key"): NO_BODY,
+    ("POST", "/api/v1/tracking/sources/{source_id}/revoke"): NO_BODY,
 }
 
 

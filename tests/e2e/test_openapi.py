@@ -439,6 +439,9 @@ class World:
     def make_channel(self) -> str:
         return "官网"
 
+    def make_source_id(self) -> str:
+        return str(self.post("/api/v1/tracking/sources", {"name": "官网", "kind": "website"})["id"])
+
 
 def _documentation_runs_once(api: Api) -> None:
     # The documentation is the same for both stores and the routes' behaviour on

@@ -15,21 +15,38 @@ from dependency_injector import containers, providers
 from litestar.openapi.spec import Tag
 
 from application.tracking.ingestion import Ingestion
+from application.tracking.source_directory import SourceDirectory, SourceQueries
+from application.tracking.source_stats import SourceStats, SourceStatsQueries
+from application.tracking.sources import TrackingSources
 from application.tracking.tracking import Tracking
+from domain.tracking.permissions import TRACKING_GRANTS
+from entrypoints.http.tracking_sources import TrackingSourceController
 from entrypoints.manifest import Manifest
 
 # --- sources and write keys ---------------------------------------------------------------
+SOURCE_EVENTS = {
+    "tracking.Source.Created": "新建追踪来源 · tracking source created",
+    "tracking.Source.Renamed": "追踪来源更名 · tracking source renamed",
+    "tracking.Source.SettingsChanged": "追踪来源设置变更 · tracking source settings changed",
+    "tracking.Source.KeyRotated": "更换写入密钥 · write key rotated",
+    "tracking.Source.Revoked": "停用追踪来源 · tracking source revoked",
+}
 # --- ingestion (the Segment-compatible API and the snippet) -------------------------------
 # --- links, QR codes, promotion channels, UTM ----------------------------------------------
 # --- identity stitching, the timeline, activity reads -------------------------------------
 
 
 def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
+    tracking = providers.Singleton(Tracking, c.infrastructure)
+    write_keys = providers.Singleton(SourceQueries, c.tracking_source_view)
     return {
-        "tracking": providers.Singleton(Tracking, c.infrastructure),
+        "tracking": tracking,
         # ingestion
         "ingestion": providers.Singleton(Ingestion, c.behaviours),
         # sources
+        "write_keys": write_keys,
+        "tracking_sources": providers.Singleton(TrackingSources, tracking, write_keys),
+        "source_stats": providers.Singleton(SourceStatsQueries, c.tracking_stats_view, c.clock),
         # links
         # timeline
     }
@@ -39,13 +56,13 @@ MANIFEST = Manifest(
     name="tracking",
     providers=wire,
     applications=("tracking",),
-    followers=(),
-    views={},
-    grants=(),
-    controllers=(),
-    dependencies=("ingestion",),
+    followers=(SourceDirectory, SourceStats),
+    views={"tracking_source_view": SourceDirectory, "tracking_stats_view": SourceStats},
+    grants=(TRACKING_GRANTS,),
+    controllers=(TrackingSourceController,),
+    dependencies=("ingestion", "tracking_sources", "source_stats"),
     tags=(Tag(name="tracking", description="追踪 · tracking sources, timeline, links (TRK-1…5)"),),
-    configuration_events={},
+    configuration_events={**SOURCE_EVENTS},
     console=(),
     console_nav=(),
 )

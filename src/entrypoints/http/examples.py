@@ -127,4 +127,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "moveTag": {"group_id": "ungrouped"},
     "addUserType": {"key": "supplier", "name": "供应商"},
     "renameUserType": {"name": "一级供应商"},
+    # tracking sources
+    "createTrackingSource": {"name": "官网", "kind": "website", "honour_do_not_track": True},
+    "reviseTrackingSource": {"name": "官网（新版）", "honour_do_not_track": False},
 }

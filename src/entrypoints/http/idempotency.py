@@ -35,9 +35,9 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 # Answers above this size are passed on but not kept (no POST of ours answers that much;
 # the key-derived ids of new records still keep a repeat from duplicating).
 MAX_KEPT_BYTES = 2 * 1024 * 1024
-# Secrets shown once (an API key's or a staff token's `token`) are never stored: a replay
-# shows them as null, as their schema says.
-SECRET_FIELDS = frozenset({"token"})
+# Secrets shown once (an API key's or a staff token's `token`, a tracking source's
+# `write_key`) are never stored: a replay shows them as null, as their schema says.
+SECRET_FIELDS = frozenset({"token", "write_key"})
 # Headers that belong to one exchange, not to the answer: the replay gets its own.
 _NOT_KEPT = frozenset(
     {

@@ -1,0 +1,18 @@
+"""What each tenant role may do with tracking (TRK): sources and write keys, links and
+promotion channels. Marketers run tracking; sales and analysts read it (a sales
+manager shares the links of the team); deleting means revoking a source."""
+
+from __future__ import annotations
+
+from domain.shared.access import READ, Action, Grants, tenant_grants
+
+_MANAGE = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE})
+
+TRACKING_GRANTS: Grants = {
+    "tracking": tenant_grants(
+        marketer=_MANAGE,
+        sales=READ,
+        sales_manager=READ,
+        data_analyst=READ,
+    ),
+}
