@@ -437,6 +437,19 @@ def leads_scan_duplicates(
     )
 
 
+behaviours_cli = typer.Typer(help="The behaviour log (page views, clicks, messages).")
+app.add_typer(behaviours_cli, name="behaviours")
+
+
+@behaviours_cli.command("forget-expired")
+def behaviours_forget_expired() -> None:
+    """Delete every tenant's behaviours older than its plan keeps (ADR 0013); the
+    scheduler does this once a day, this runs it now."""
+    with operator("behaviour retention") as runtime:
+        forgotten = runtime.container.behaviour_retention().sweep()
+    console.print(f"{forgotten} behaviours forgotten (older than their tenant's retention)")
+
+
 def main() -> None:
     try:
         app()

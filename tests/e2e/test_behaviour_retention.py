@@ -5,8 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from typer.testing import CliRunner
+
 from application.shared.behaviours import Behaviour, BehaviourKind, Channel
 from application.tracking.retention import DEFAULT_RETENTION_DAYS
+from entrypoints.cli import app
+from entrypoints.settings import Settings
 from tests.conftest import Api
 
 
@@ -56,3 +60,10 @@ def test_each_tenant_keeps_what_its_plan_keeps(api: Api) -> None:
     # A second sweep has nothing more to forget for them.
     api.runtime.container.behaviour_retention().sweep()
     assert _kept(api, scrm) == ["0-days-ago", "400-days-ago"]
+
+
+def test_the_operator_can_sweep_now(operator_shell: Settings) -> None:
+    assert CliRunner().invoke(app, ["db", "migrate"]).exit_code == 0
+    swept = CliRunner().invoke(app, ["behaviours", "forget-expired"])
+    assert swept.exit_code == 0, swept.output
+    assert "0 behaviours forgotten" in swept.output
