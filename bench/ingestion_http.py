@@ -99,6 +99,7 @@ def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
         "HUOKE_RATE_LIMIT_PER_MINUTE": "10000000",
         "HUOKE_TRACKING_RATE_LIMIT": "10000000",
         "HUOKE_POOL_SIZE": "8",
+        "HUOKE_INPROCESS_PROJECTIONS": "y",  # the timeline's follower in the server process
     }
     huoke = str(Path(sys.executable).with_name("huoke"))
     process = subprocess.Popen(

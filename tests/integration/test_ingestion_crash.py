@@ -65,6 +65,7 @@ class Server:
             "HUOKE_RATE_LIMIT_PER_MINUTE": "1000000",
             "HUOKE_TRACKING_RATE_LIMIT": "1000000",
             "HUOKE_POOL_SIZE": "4",
+            "HUOKE_INPROCESS_PROJECTIONS": "y",  # one process, as `huoke serve` embedded
             "COLUMNS": "400",  # rich must not wrap the token line
         }
         if self.settings.database_url:
@@ -115,7 +116,9 @@ def serving(settings: Settings, tmp_path: Path) -> Iterator[Server]:
 def _write_key(server: Server) -> tuple[str, str]:
     staff = {"Authorization": f"Bearer {server.staff_token}"}
     tenant = httpx.post(
-        f"{server.url}/api/v1/admin/tenants", json={"name": "断电测试"}, headers=staff
+        f"{server.url}/api/v1/admin/tenants",
+        json={"name": "断电测试", "owner_name": "王", "owner_contact": "kill@acme.cn"},
+        headers=staff,
     )
     assert tenant.status_code == 201, tenant.text
     tenant_id = tenant.json()["id"]
