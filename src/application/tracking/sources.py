@@ -3,17 +3,20 @@ revoke, read.
 
 A new key is drawn here (the domain never reads randomness) and given to the caller in
 the answer of the create or rotate that made it, never again: the source keeps its hash.
-Rotating and revoking wait for the sources read model before answering, so the next
-tracking request already finds the old key refused.
+Every change waits for the sources read model before answering, so the next tracking
+request already finds a new key accepted, and a rotated or revoked one refused.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
+from application.shared.context import acting, current_context
 from application.shared.pages import Page
 from application.tracking.commands import (
     CreateTrackingSource,
@@ -58,7 +61,8 @@ class TrackingSources:
             honour_do_not_track=command.honour_do_not_track,
             key=key,
         )
-        created = self.tracking.create(source)
+        with _read_your_writes():
+            created = self.tracking.create(source)
         return IssuedTrackingSource(
             **source_details(created).model_dump(), write_key=key if created is source else None
         )
@@ -118,11 +122,16 @@ class TrackingSources:
         )
 
     def _commit(self, source: TrackingSource) -> None:
-        position = self.tracking.commit(source)
-        if position is not None:
-            # Every change of a source is read by the key lookup of the next tracking
-            # request: the same wait as `Prefer: read-your-writes`, always.
-            self.tracking.wait_for_views(position)
+        with _read_your_writes():
+            self.tracking.commit(source)
+
+
+@contextmanager
+def _read_your_writes() -> Iterator[None]:
+    """Every change of a source is read by the key lookup of the next tracking request:
+    commit as with `Prefer: read-your-writes`, always."""
+    with acting(replace(current_context(), read_your_writes=True)):
+        yield
 
 
 def source_details(source: TrackingSource) -> TrackingSourceDetails:
