@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 
@@ -20,4 +22,41 @@ class EmployeeRoster(Protocol):
 
     def is_current_employee(self, tenant_id: UUID, employee_id: UUID) -> bool:
         """True for an employee of `tenant_id` who has not left."""
+        ...
+
+
+class LeadActivity(Protocol):
+    """One entry another context shows on a lead's timeline (ADR 0006): primitives only
+    in `details`, no personal data."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...  # "<context>.<What>", e.g. "tracking.PageViewed"
+    @property
+    def position(self) -> int: ...  # the source's own order among entries of one `at`
+    @property
+    def details(self) -> dict[str, Any]: ...
+    @property
+    def actor(self) -> dict[str, Any] | None: ...
+
+
+class LeadActivitySource(Protocol):
+    """Another context's entries of lead timelines (LEAD-8): tracking's behaviours,
+    later messaging's and campaigns'. The lead timeline merges every source newest
+    first by (at, source, position), that triple being its cursor."""
+
+    source: str  # the source's name, unique among sources; ties on `at` order by it
+
+    def activity(
+        self,
+        tenant_id: UUID,
+        lead_id: UUID,
+        *,
+        before: tuple[datetime, str, int] | None,
+        limit: int,
+    ) -> Sequence[LeadActivity]:
+        """Up to `limit` entries of the tenant's lead, newest first, each strictly after
+        `before` in the timeline's order, an (at, source, position) of any source (None:
+        from the newest)."""
         ...

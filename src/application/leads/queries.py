@@ -4,7 +4,7 @@ always inside the caller's data scope (ORG-2)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -13,13 +13,16 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from application.leads.identities import normalise_email, normalise_mobile
+from application.leads.ports import LeadActivitySource
 from application.leads.scope import CallerOrScope, LeadScope, ScopedLeads
-from application.shared.pages import Page, fetch_page
+from application.shared.errors import InvalidInput
+from application.shared.pages import MAX_LIMIT, Page, decode_cursor, encode_cursor, fetch_page
 from application.shared.views import View, iso, parse_iso
 
 SortKey = Literal["created_at", "updated_at"]
 CountedBy = Literal["status", "pool_state", "source_level1"]
 COUNTED_BY: frozenset[str] = frozenset({"status", "pool_state", "source_level1"})
+LEAD_SOURCE = "lead"  # the lead's own events among the timeline's sources
 
 
 class LeadSummary(BaseModel):
@@ -73,10 +76,18 @@ class LeadFilter:
 class LeadQueries:
     """Reads of the leads read model, inside the caller's data scope."""
 
-    def __init__(self, view: View, leads: ScopedLeads, counted: View) -> None:
+    def __init__(
+        self,
+        view: View,
+        leads: ScopedLeads,
+        counted: View,
+        activity: Sequence[LeadActivitySource] = (),
+    ) -> None:
         self.view = view
         self.leads = leads
         self.counted = counted  # the lead_counts read model (application.leads.counts)
+        # Other contexts' timeline entries (tracking's behaviours…), merged in (ADR 0006).
+        self.activity = tuple(activity)
 
     def search(
         self,
@@ -105,31 +116,53 @@ class LeadQueries:
     def timeline(
         self, who: CallerOrScope, lead_id: UUID, *, cursor: str | None, limit: int
     ) -> Page[TimelineEntry]:
-        """What happened to a lead, newest first. The lead itself (not the read model,
-        which may lag behind a reassignment) says whether it is inside the scope."""
+        """What happened to a lead, newest first: its own events and every activity
+        source's entries, merged by (at, source, position), the cursor being the last
+        entry's triple (ADR 0006). The lead itself (not the read model, which may lag
+        behind a reassignment) says whether it is inside the scope."""
         tenant_id = self.leads.lead_in_scope(who, lead_id).tenant_id
-        page = fetch_page(
-            self.view,
-            table="leads_timeline",
-            where="tenant_id = ? AND lead_id = ?",
-            params=[str(tenant_id), str(lead_id)],
-            order_by=("position",),
-            descending=True,
-            cursor=cursor,
-            limit=limit,
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+        before = _timeline_mark(cursor) if cursor is not None else None
+        where = "tenant_id = ? AND lead_id = ?"
+        params: list[Any] = [str(tenant_id), str(lead_id)]
+        if before is not None:
+            mark, named, number = iso(before[0]), before[1], before[2]
+            if named == LEAD_SOURCE:
+                where += " AND (at < ? OR (at = ? AND position < ?))"
+                params += [mark, mark, number]
+            else:  # ties on `at` are ordered by source name
+                where += " AND at < ?" if named < LEAD_SOURCE else " AND at <= ?"
+                params.append(mark)
+        rows = self.view.rows(
+            f"SELECT * FROM leads_timeline WHERE {where} "
+            f"ORDER BY at DESC, position DESC LIMIT {limit + 1}",
+            params,
         )
-        return Page(
-            [
+        found: list[tuple[tuple[datetime, str, int], TimelineEntry]] = [
+            (
+                (parse_iso(row["at"]), LEAD_SOURCE, int(row["position"])),
                 TimelineEntry(
                     at=parse_iso(row["at"]),
                     kind=row["kind"],
                     actor=json.loads(row["actor"]) if row["actor"] else None,
                     details=json.loads(row["details"]),
+                ),
+            )
+            for row in rows
+        ]
+        for source in self.activity:
+            for item in source.activity(tenant_id, lead_id, before=before, limit=limit + 1):
+                entry = TimelineEntry(
+                    at=item.at, kind=item.kind, actor=item.actor, details=item.details
                 )
-                for row in page.items
-            ],
-            page.next_cursor,
-        )
+                found.append(((item.at, source.source, item.position), entry))
+        found.sort(key=lambda pair: pair[0], reverse=True)
+        next_cursor = None
+        if len(found) > limit:
+            at, source_name, position = found[limit - 1][0]
+            next_cursor = encode_cursor([iso(at), source_name, position])
+        return Page([entry for _, entry in found[:limit]], next_cursor)
 
     def counts(self, who: CallerOrScope, by: CountedBy) -> dict[str, int]:
         """How many live leads inside the caller's data scope have each value of `by`
@@ -168,6 +201,15 @@ class LeadQueries:
             )
             found.update(UUID(row["claim_id"]) for row in rows)
         return found
+
+
+def _timeline_mark(cursor: str) -> tuple[datetime, str, int]:
+    """The (at, source, position) a timeline cursor carries."""
+    at, source, position = decode_cursor(cursor, width=3)
+    try:
+        return parse_iso(str(at)), str(source), int(position)
+    except (TypeError, ValueError):
+        raise InvalidInput("cursor is not one this API handed out", field="cursor") from None
 
 
 def where_clause(scope: LeadScope, found: LeadFilter) -> tuple[str, list[Any]]:

@@ -59,7 +59,9 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         notifier=notifier,
         teams=c.org_queries,
     )
-    lead_queries = providers.Singleton(LeadQueries, c.lead_view, leads, c.lead_counts_view)
+    lead_queries = providers.Singleton(
+        LeadQueries, c.lead_view, leads, c.lead_counts_view, c.lead_activity
+    )
     lead_selection = providers.Singleton(LeadSelection, c.lead_view)
     lead_cleaning = providers.Singleton(
         DuplicateCases, leads, providers.Singleton(LeadCandidatesView, c.lead_view)
@@ -157,4 +159,6 @@ MANIFEST = Manifest(
     },
     console=(*lead_pages.PAGES, *lead_data_pages.PAGES),
     console_nav=(*lead_pages.NAV, *lead_data_pages.NAV),
+    # Other contexts' entries of the lead timeline (LeadActivitySource, ADR 0006).
+    needs=("lead_activity",),
 )
