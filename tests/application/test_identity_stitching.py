@@ -23,6 +23,7 @@ from application.tracking.lead_behaviours import stitched_indexes, stitched_tabl
 from application.tracking.stitching import Stitching
 from application.tracking.timeline import COLUMNS, BehaviourTimeline
 from entrypoints.container import Runtime
+from tests.settling import settle
 
 EARLY = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -50,23 +51,6 @@ def seen(tenant_id: UUID, kind: str, minute: int, **fields: Any) -> Behaviour:
 def take(runtime: Runtime, *rows: Behaviour) -> None:
     runtime.container.ingestion().take(list(rows))
     settle(runtime)
-
-
-def settle(runtime: Runtime) -> None:
-    """Wait until every follower has caught up with every upstream, including what the
-    policies committed meanwhile (a lead, a visitor)."""
-    infrastructure = runtime.container.infrastructure()
-    upstreams = [*runtime.applications, runtime.container.behaviours()]
-    heads: dict[str, int] = {}
-    for _ in range(5):
-        now = {u.name: u.recorder.max_notification_id() or 0 for u in upstreams}
-        if now == heads:
-            return
-        heads = now
-        for name, head in heads.items():
-            if head:
-                assert infrastructure.wait_for_followers(name, head, 20), name
-    raise AssertionError("the followers never settled")
 
 
 def leads_of(runtime: Runtime, tenant_id: UUID) -> list[UUID]:
