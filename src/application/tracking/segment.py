@@ -231,9 +231,7 @@ def _decoded(decode: Any, body: bytes) -> Any:
             f"{field}: {reason}", code="invalid_json", faults=[Fault(None, field, reason)]
         ) from None
     except msgspec.DecodeError as error:
-        reason = str(error)
-        if "UTF-8" in reason:
-            reason = "the body is not UTF-8 text"
+        reason = _decode_reason(error)
         raise TrackingPayloadRefused(
             f"the body is not JSON: {reason}",
             code="invalid_json",
@@ -245,6 +243,11 @@ def _decoded(decode: Any, body: bytes) -> Any:
             code="invalid_json",
             faults=[Fault(None, "body", "nested too deeply")],
         ) from None
+
+
+def _decode_reason(error: msgspec.DecodeError) -> str:
+    reason = str(error)
+    return "the text is not UTF-8" if "UTF-8" in reason else reason
 
 
 _MISSING = re.compile(r"missing required field `(\w+)`")
@@ -302,6 +305,8 @@ class Rows:
                 faults.append(Fault(where, invalid.field, invalid.reason))
             except msgspec.ValidationError as error:
                 faults.append(Fault(where, *_fault_of(error)))
+            except msgspec.DecodeError as error:  # e.g. a string that is not UTF-8
+                faults.append(Fault(where, "", _decode_reason(error)))
         if faults:
             first = faults[0]
             at = f"message {first.index}" if first.index is not None else "the message"

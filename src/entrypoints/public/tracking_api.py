@@ -21,10 +21,9 @@ import time
 import zlib
 from typing import Any
 
-from litestar import Controller, Request, Response, post, route
+from litestar import Controller, Request, Response, post
 from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import HttpMethod
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from application.shared.errors import Busy
 from application.tracking.ports import SourceOfKey
@@ -47,6 +46,7 @@ CORS_HEADERS = {
 }
 PREFLIGHT_HEADERS = {
     **CORS_HEADERS,
+    "Allow": "OPTIONS, POST",
     "Access-Control-Allow-Methods": "POST, OPTIONS",
     "Access-Control-Allow-Headers": "Authorization, Content-Type, Content-Encoding, X-Request-Id",
     "Access-Control-Max-Age": "86400",
@@ -93,12 +93,25 @@ class TrackingLimits:
 
 
 class _Cors:
-    """Adds the CORS headers to every answer of the API, errors included."""
+    """Adds the CORS headers to every answer of the API, errors included, and answers
+    the preflight a browser sends before posting JSON from another origin: any origin
+    may post, without credentials. (Litestar's own OPTIONS handler of each path runs
+    this middleware too, being made for the path's first handler.)"""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") == "OPTIONS":
+            start: HTTPResponseStartEvent = {
+                "type": "http.response.start",
+                "status": 204,
+                "headers": [(k.lower().encode(), v.encode()) for k, v in PREFLIGHT_HEADERS.items()],
+            }
+            await send(start)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
@@ -340,13 +353,3 @@ class TrackingApiController(Controller):
 
         Atomic like `/v1/batch`: one invalid message refuses the whole request."""
         return self._take(BATCH, request, body, segment_intake, tracking_limits)
-
-    @route(
-        ["/identify", "/track", "/page", "/screen", "/alias", "/group", "/batch", "/import"],
-        http_method=HttpMethod.OPTIONS,
-        include_in_schema=False,
-        sync_to_thread=False,
-    )
-    def preflight(self) -> Response[None]:
-        """Browsers ask before posting JSON from another origin: any origin may."""
-        return Response(None, status_code=204, headers=PREFLIGHT_HEADERS)
