@@ -18,6 +18,11 @@ from application.org.directory import OrgQueries
 from application.shared.history import HistoryEntry, RecordHistory
 from domain.shared.access import Action
 from entrypoints.web.i18n import gettext as _
+from entrypoints.web.leads.behaviour_moments import (
+    behaviour_details,
+    behaviour_label,
+    is_behaviour,
+)
 from entrypoints.web.leads.lead_support import (
     CHANNELS,
     CONSENT_STATES,
@@ -155,6 +160,13 @@ def _timeline_moment(
     entry: TimelineEntry, names: dict[str, str], statuses: dict[str, str]
 ) -> Moment:
     details = entry.details
+    if is_behaviour(entry.kind):  # a page view, event, click… (the tracking context's)
+        return Moment(
+            at=entry.at,
+            what=behaviour_label(entry.kind),
+            actor=_actor(entry.actor, names),
+            details=behaviour_details(details),
+        )
     shown: list[str] = []
     for key in ("owner_id", "to_owner_id"):
         if details.get(key):
