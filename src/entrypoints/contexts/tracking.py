@@ -14,12 +14,17 @@ from typing import Any
 from dependency_injector import containers, providers
 from litestar.openapi.spec import Tag
 
+from adapters.tracking.lead_identities import LeadsAsIdentities
+from application.tracking.activity import ActivityQueries, BehaviourActivityView
 from application.tracking.ingestion import Ingestion
 from application.tracking.source_directory import SourceDirectory, SourceQueries
 from application.tracking.source_stats import SourceStats, SourceStatsQueries
 from application.tracking.sources import TrackingSources
+from application.tracking.stitching import Stitching
+from application.tracking.timeline import BehaviourTimeline, TimelineQueries
 from application.tracking.tracking import Tracking
 from domain.tracking.permissions import TRACKING_GRANTS
+from entrypoints.http.tracking_activity import LeadActivityController
 from entrypoints.http.tracking_sources import TrackingSourceController
 from entrypoints.manifest import Manifest
 
@@ -34,6 +39,32 @@ SOURCE_EVENTS = {
 # --- ingestion (the Segment-compatible API and the snippet) -------------------------------
 # --- links, QR codes, promotion channels, UTM ----------------------------------------------
 # --- identity stitching, the timeline, activity reads -------------------------------------
+TIMELINE_FOLLOWERS = (Stitching, BehaviourTimeline, BehaviourActivityView)
+TIMELINE_VIEWS = {
+    "tracking_timeline_view": BehaviourTimeline,
+    "tracking_activity_view": BehaviourActivityView,
+}
+TIMELINE_CONTROLLERS = (LeadActivityController,)
+TIMELINE_DEPENDENCIES = ("behaviour_activity",)
+
+
+def _timeline_providers(
+    c: containers.DynamicContainer, tracking: providers.Provider[Any]
+) -> dict[str, providers.Provider[Any]]:
+    return {
+        # Stitching asks the leads who a person is, through the leads application.
+        Stitching.name: providers.Factory(
+            Stitching, tracking=tracking, leads=providers.Singleton(LeadsAsIdentities, c.leads)
+        ),
+        # Not under the read model's name: that provider would be taken to build it.
+        "behaviour_timeline": providers.Singleton(TimelineQueries, c.tracking_timeline_view),
+        "behaviour_activity": providers.Singleton(ActivityQueries, c.tracking_activity_view),
+    }
+
+
+def _offers(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
+    # The lead timeline (leads context) shows behaviours next to the lead's own events.
+    return {"lead_activity": c.behaviour_timeline}
 
 
 def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
@@ -49,6 +80,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "source_stats": providers.Singleton(SourceStatsQueries, c.tracking_stats_view, c.clock),
         # links
         # timeline
+        **_timeline_providers(c, tracking),
     }
 
 
@@ -56,13 +88,18 @@ MANIFEST = Manifest(
     name="tracking",
     providers=wire,
     applications=("tracking",),
-    followers=(SourceDirectory, SourceStats),
-    views={"tracking_source_view": SourceDirectory, "tracking_stats_view": SourceStats},
+    followers=(SourceDirectory, SourceStats, *TIMELINE_FOLLOWERS),
+    views={
+        "tracking_source_view": SourceDirectory,
+        "tracking_stats_view": SourceStats,
+        **TIMELINE_VIEWS,
+    },
     grants=(TRACKING_GRANTS,),
-    controllers=(TrackingSourceController,),
-    dependencies=("ingestion", "tracking_sources", "source_stats"),
+    controllers=(TrackingSourceController, *TIMELINE_CONTROLLERS),
+    dependencies=("ingestion", "tracking_sources", "source_stats", *TIMELINE_DEPENDENCIES),
     tags=(Tag(name="tracking", description="追踪 · tracking sources, timeline, links (TRK-1…5)"),),
     configuration_events={**SOURCE_EVENTS},
     console=(),
     console_nav=(),
+    offers=_offers,
 )
