@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -30,6 +31,11 @@ _LINK_COLUMNS = (
 )
 
 
+def target_key(url: str) -> str:
+    """A fixed-width key of a target URL (a URL may be longer than an index entry)."""
+    return hashlib.sha256(url.encode()).hexdigest()
+
+
 class LinkDirectory(ReadModel):
     """Keeps promotion links listable per tenant and resolvable by code."""
 
@@ -37,7 +43,8 @@ class LinkDirectory(ReadModel):
     follows = ("tracking",)
     tables = {
         "tracking_links": "tenant_id TEXT NOT NULL, link_id TEXT NOT NULL, "
-        f"{_LINK_COLUMNS}, version INTEGER NOT NULL, created_at TEXT NOT NULL, "
+        f"{_LINK_COLUMNS}, target_key TEXT NOT NULL, version INTEGER NOT NULL, "
+        "created_at TEXT NOT NULL, "
         "PRIMARY KEY (tenant_id, link_id)",
         # Keyed by the code alone: a visitor's click names no tenant, and the code is
         # unique across tenants (claimed with the link). Under Citus, distributed by code.
@@ -47,6 +54,7 @@ class LinkDirectory(ReadModel):
     indexes = {
         "tracking_links_created": "tracking_links (tenant_id, created_at, link_id)",
         "tracking_links_channel": "tracking_links (tenant_id, channel, created_at, link_id)",
+        "tracking_links_target": "tracking_links (tenant_id, target_key, created_at)",
     }
     platform_wide = {
         "tracking_link_codes": "a click names only the code, which no two tenants share",
@@ -79,6 +87,7 @@ class LinkDirectory(ReadModel):
                         "tenant_id": tenant_id,
                         "link_id": link_id,
                         **link,
+                        "target_key": target_key(event.target_url),
                         "version": event.originator_version,
                         "created_at": iso(event.timestamp),
                     },
@@ -181,6 +190,14 @@ class LinkQueries:
             (str(tenant_id),),
         )
         return [row["channel"] for row in rows]
+
+    def same_target(self, tenant_id: UUID, target_url: str, *, limit: int) -> list[LinkRow]:
+        """The tenant's links of one target URL, oldest first."""
+        return self.view.rows(
+            "SELECT * FROM tracking_links WHERE tenant_id = ? AND target_key = ? "
+            f"ORDER BY created_at, link_id LIMIT {int(limit)}",
+            (str(tenant_id), target_key(target_url)),
+        )
 
     def codes_of(self, tenant_id: UUID) -> dict[str, LinkRow]:
         """Every link of the tenant by code (the landing counts are kept by code)."""

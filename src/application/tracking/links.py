@@ -158,6 +158,14 @@ class PromotionLinks:
         )
         return Page([self._row_details(row) for row in page.items], page.next_cursor)
 
+    def same_content(
+        self, tenant_id: UUID, link: LinkDetails, *, limit: int = 100
+    ) -> list[LinkDetails]:
+        """The tenant's links of the same target URL (the same content on each channel
+        and employee), oldest first, archived ones included."""
+        rows = self.queries.same_target(tenant_id, link.target_url, limit=limit)
+        return [self._row_details(row) for row in rows]
+
     def qr_png(self, tenant_id: UUID, link_id: UUID) -> bytes:
         """The QR code of the link's short URL as PNG."""
         return self.qr_codes.png(self.link(tenant_id, link_id).short_url)
