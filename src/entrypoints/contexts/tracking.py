@@ -27,6 +27,7 @@ from domain.tracking.permissions import TRACKING_GRANTS
 from entrypoints.http.tracking_activity import LeadActivityController
 from entrypoints.http.tracking_sources import TrackingSourceController
 from entrypoints.manifest import Manifest
+from entrypoints.web.tracking import source_pages
 
 # --- sources and write keys ---------------------------------------------------------------
 SOURCE_EVENTS = {
@@ -36,6 +37,13 @@ SOURCE_EVENTS = {
     "tracking.Source.KeyRotated": "更换写入密钥 · write key rotated",
     "tracking.Source.Revoked": "停用追踪来源 · tracking source revoked",
 }
+
+
+def _install_origin(settings: Any) -> str:
+    """Where the install page tells sites and SDKs to send to: huoke's public address."""
+    return str(settings.public_url).rstrip("/")
+
+
 # --- ingestion (the Segment-compatible API and the snippet) -------------------------------
 # --- links, QR codes, promotion channels, UTM ----------------------------------------------
 # --- identity stitching, the timeline, activity reads -------------------------------------
@@ -78,6 +86,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "write_keys": write_keys,
         "tracking_sources": providers.Singleton(TrackingSources, tracking, write_keys),
         "source_stats": providers.Singleton(SourceStatsQueries, c.tracking_stats_view, c.clock),
+        "install_origin": providers.Singleton(_install_origin, c.settings),
         # links
         # timeline
         **_timeline_providers(c, tracking),
@@ -96,10 +105,16 @@ MANIFEST = Manifest(
     },
     grants=(TRACKING_GRANTS,),
     controllers=(TrackingSourceController, *TIMELINE_CONTROLLERS),
-    dependencies=("ingestion", "tracking_sources", "source_stats", *TIMELINE_DEPENDENCIES),
+    dependencies=(
+        "ingestion",
+        "tracking_sources",
+        "source_stats",
+        "install_origin",
+        *TIMELINE_DEPENDENCIES,
+    ),
     tags=(Tag(name="tracking", description="追踪 · tracking sources, timeline, links (TRK-1…5)"),),
     configuration_events={**SOURCE_EVENTS},
-    console=(),
-    console_nav=(),
+    console=(*source_pages.PAGES,),
+    console_nav=(*source_pages.NAV,),
     offers=_offers,
 )

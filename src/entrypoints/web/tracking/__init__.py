@@ -1,0 +1,1 @@
+"""Console pages of the tracking context (营销): sources, links and channels."""
