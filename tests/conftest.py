@@ -125,6 +125,11 @@ class Api:
         source = self.client.post(
             "/api/v1/tracking/sources", json={"name": "S", "kind": "website"}, headers=headers
         )
+        link = self.client.post(
+            "/api/v1/tracking/links",
+            json={"target_url": "https://acme.cn/", "title": "L", "channel": "C"},
+            headers=headers,
+        )
         return {
             "token": token,
             "tenant_id": tenant_id,
@@ -132,6 +137,7 @@ class Api:
             "employee_id": employee.json()["id"],
             "key_id": key.json()["id"],
             "source_id": source.json()["id"],
+            "link_id": link.json()["id"],
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),
         }

@@ -148,6 +148,18 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("PATCH", "/api/v1/tracking/sources/{source_id}"): {"name": "官网 H5"},
     ("POST", "/api/v1/tracking/sources/{source_id}/rotate-key"): NO_BODY,
     ("POST", "/api/v1/tracking/sources/{source_id}/revoke"): NO_BODY,
+    ("POST", "/api/v1/tracking/links"): {
+        "target_url": "https://www.acme.cn/spring",
+        "title": "春季发布会",
+        "channel": "朋友圈",
+    },
+    ("POST", "/api/v1/tracking/links/batch"): {
+        "target_url": "https://www.acme.cn/spring",
+        "title": "春季发布会",
+        "channels": ["朋友圈", "公众号"],
+    },
+    ("POST", "/api/v1/tracking/links/{link_id}/archive"): NO_BODY,
+    ("PUT", "/api/v1/tracking/settings"): {"auto_ad_campaigns": True},
 }
 
 
