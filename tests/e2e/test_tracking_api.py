@@ -85,7 +85,10 @@ def test_each_call_is_stored_as_a_behaviour_of_the_sources_tenant(api: Api, site
     assert all(row.source_id == source["id"] and row.channel == "web" for row in rows.values())
     assert all(row.request_id == f"req-{kind}" for kind, row in rows.items())
     assert rows["identify"].properties == {"email": "li@acme.cn", "name": "李雷"}
-    assert (rows["track"].name, rows["track"].properties) == ("下单 · Order Completed", {"金额": 99})
+    assert (rows["track"].name, rows["track"].properties) == (
+        "下单 · Order Completed",
+        {"金额": 99},
+    )
     assert (rows["page"].name, rows["page"].anonymous_id, rows["page"].user_id) == (
         "首页",
         "a-1",
@@ -109,8 +112,13 @@ def test_a_batch_with_the_key_in_the_body_as_text_plain_and_gzip(api: Api, site:
         "context": {"library": {"name": "analytics-python"}},
     }
 
-    plain = post(api, "/v1/batch", None, {**body, "batch": body["batch"][:1]},
-                 **{"Content-Type": "text/plain"})  # fmt: skip
+    plain = post(
+        api,
+        "/v1/batch",
+        None,
+        {**body, "batch": body["batch"][:1]},
+        **{"Content-Type": "text/plain"},
+    )
     zipped = post(
         api,
         "/v1/import",
@@ -121,7 +129,7 @@ def test_a_batch_with_the_key_in_the_body_as_text_plain_and_gzip(api: Api, site:
 
     assert plain.status_code == zipped.status_code == 200, (plain.text, zipped.text)
     rows = rows_of(api, tenant_id)
-    assert [(row.kind, row.message_id) for row in rows][0] == ("track", "m-1")
+    assert (rows[0].kind, rows[0].message_id) == ("track", "m-1")
     assert rows[1].kind == "identify" and rows[1].properties == {"mobile": "13800138000"}
     assert all(row.context["library"] == {"name": "analytics-python"} for row in rows)
 
@@ -157,13 +165,11 @@ def test_a_page_carries_its_page_details_and_utm(api: Api, site: Any) -> None:
     tenant_id, _, source = site
     url = "https://acme.cn/landing?utm_source=wechat&utm_medium=moments&utm_campaign=双十一"
     from_url = {"anonymousId": "a-3", "properties": {"url": url}}
+    page = {"url": url, "path": "/landing", "referrer": "https://baidu.com/", "title": "落地页"}
     from_context = {
         "anonymousId": "a-3",
-        "context": {
-            "page": {"url": url, "path": "/landing", "referrer": "https://baidu.com/", "title": "落地页"},
-            "campaign": {"source": "baidu", "name": "品牌词"},
-        },
-    }  # fmt: skip
+        "context": {"page": page, "campaign": {"source": "baidu", "name": "品牌词"}},
+    }
 
     for body in (from_url, from_context):
         assert post(api, "/v1/page", source["write_key"], body).status_code == 200
@@ -171,12 +177,7 @@ def test_a_page_carries_its_page_details_and_utm(api: Api, site: Any) -> None:
     first, second = rows_of(api, tenant_id)
     assert first.context["campaign"] == {"source": "wechat", "medium": "moments", "name": "双十一"}
     assert second.context["campaign"] == {"source": "baidu", "name": "品牌词"}
-    assert second.properties == {
-        "url": url,
-        "path": "/landing",
-        "referrer": "https://baidu.com/",
-        "title": "落地页",
-    }
+    assert second.properties == page
 
 
 def test_the_channel_follows_the_source_kind_unless_the_message_names_one(api: Api) -> None:
@@ -260,7 +261,9 @@ def test_oversized_bodies_and_messages_are_refused_naming_the_limit(api: Api, si
     big_message = {"type": "track", **track(), "properties": {"blob": "x" * 33_000}}
     filler = {"type": "track", **track(), "properties": {"blob": "y" * 20_000}}
 
-    one_too_big = post(api, "/v1/batch", key, {"batch": [{"type": "track", **track()}, big_message]})
+    one_too_big = post(
+        api, "/v1/batch", key, {"batch": [{"type": "track", **track()}, big_message]}
+    )
     batch_too_big = post(api, "/v1/batch", key, {"batch": [filler] * 30})
     call_too_big = post(api, "/v1/track", key, big_message)
     bomb = post(
@@ -288,7 +291,11 @@ def test_oversized_bodies_and_messages_are_refused_naming_the_limit(api: Api, si
     [
         (b'{"batch": [{"type": "track",', {}, "invalid_json"),
         # one message's string is not UTF-8: that message is named
-        (b'{"batch": [{"type": "track", "userId": "\xff\xfe", "event": "x"}]}', {}, "invalid_messages"),
+        (
+            b'{"batch": [{"type": "track", "userId": "\xff\xfe", "event": "x"}]}',
+            {},
+            "invalid_messages",
+        ),
         (b"\xff\xfe\x00", {}, "invalid_json"),
         (b'{"messages": []}', {}, "invalid_json"),
         (b"not gzip at all", {"Content-Encoding": "gzip"}, "invalid_gzip"),
@@ -339,8 +346,9 @@ def test_a_deeply_nested_compressed_body_is_refused_like_a_plain_one(api: Api, s
     )
 
     plain = post(api, "/v1/batch", source["write_key"], deep)
-    zipped = post(api, "/v1/batch", source["write_key"], gzip.compress(deep),
-                  **{"Content-Encoding": "gzip"})  # fmt: skip
+    zipped = post(
+        api, "/v1/batch", source["write_key"], gzip.compress(deep), **{"Content-Encoding": "gzip"}
+    )
 
     assert plain.status_code == zipped.status_code == 422
     assert plain.json()["code"] == zipped.json()["code"] == "json_too_deep"
@@ -407,8 +415,9 @@ def test_the_tracking_api_is_documented_as_atomic(api: Api) -> None:
     spec = api.client.get("/schema/openapi.json").json()
     batch = spec["paths"]["/v1/batch"]["post"]
 
-    assert "atomic" in batch["description"] and "nothing of the batch is stored" in (
-        batch["description"]
+    assert (
+        "atomic" in batch["description"]
+        and "nothing of the batch is stored" in (batch["description"])
     )
     assert {"400", "401", "429"} <= set(batch["responses"])
     assert "/t.js" not in spec["paths"]

@@ -96,13 +96,22 @@ def test_the_sdk_sends_identify_track_page_and_batches(api: Api) -> None:
         direct = sdk(key, url, errors, sync_mode=True)
         direct.identify("u-100", {"email": "li@acme.cn", "name": "李雷"}, message_id="id-1")
         direct.track("u-100", "下单", {"金额": 128}, message_id="tr-1")
-        direct.page("u-100", "文档", "安装", {"url": "https://acme.cn/docs?utm_source=baidu"},
-                    message_id="pg-1")  # fmt: skip
+        direct.page(
+            "u-100",
+            "文档",
+            "安装",
+            {"url": "https://acme.cn/docs?utm_source=baidu"},
+            message_id="pg-1",
+        )
         # Queued and sent in batches of up to 100, gzip-compressed.
         queued = sdk(key, url, errors, gzip=True)
         for n in range(250):
-            queued.track(anonymous_id=f"a-{n % 7}", event="浏览商品", properties={"n": n},
-                         message_id=f"bt-{n}")  # fmt: skip
+            queued.track(
+                anonymous_id=f"a-{n % 7}",
+                event="浏览商品",
+                properties={"n": n},
+                message_id=f"bt-{n}",
+            )
         queued.flush()
         queued.join()
 

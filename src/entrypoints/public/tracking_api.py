@@ -53,7 +53,7 @@ PREFLIGHT_HEADERS = {
 }
 WINDOW_SECONDS = 60
 # What each call's answers may be besides 200 (documented with the operation).
-_ERRORS = {"errors": [400, 401, 413, 429]}
+_ERRORS = {"errors": [400, 401, 413, 422, 429]}  # 422: nested too deeply
 
 
 class TrackingRateLimited(Busy):

@@ -19,7 +19,7 @@
   var YEAR = 365 * 24 * 3600;
   var userId = null;
   var shownAt = Date.now();
-  var pageSent = false;
+  var viewId = null; // the last page view's message id
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -108,8 +108,9 @@
     page: function (name, properties) {
       var props = page();
       for (var p in properties || {}) props[p] = properties[p];
-      pageSent = true;
-      send(message("page", { name: name || document.title, properties: props }));
+      var msg = message("page", { name: name || document.title, properties: props });
+      viewId = msg.messageId;
+      send(msg);
     },
     identify: function (id, traits) {
       if (id && typeof id === "object") { traits = id; id = null; }
@@ -137,20 +138,26 @@
   for (var j = 0; j < waiting.length; j++) call(waiting[j]);
   if (!pageQueued) api.page(); // the page view itself, unless the site sent its own
 
-  // Dwell time: how long the page was visible, sent when it is hidden or left.
+  // Dwell time: how long the page was visible, sent when it is hidden or left (the
+  // total so far, with the page view's message id: the largest per view is the dwell).
   var visibleFor = 0;
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") {
-      visibleFor += Date.now() - shownAt;
-      if (pageSent) {
-        var props = page();
-        props.dwell_ms = visibleFor;
-        queue.push(message("page", { name: document.title, properties: props }));
-      }
-      flush(true);
-    } else {
-      shownAt = Date.now();
+  var hidden = false;
+  function hide() {
+    if (hidden) return;
+    hidden = true;
+    visibleFor += Date.now() - shownAt;
+    if (viewId) {
+      var props = page();
+      props.dwell_ms = visibleFor;
+      props.view_id = viewId;
+      queue.push(message("page", { name: document.title, properties: props }));
     }
+    flush(true);
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") return hide();
+    hidden = false;
+    shownAt = Date.now();
   });
-  window.addEventListener("pagehide", function () { flush(true); });
+  window.addEventListener("pagehide", hide);
 })(window, document);
