@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from application.shared.context import Actor, ActorKind, RequestContext, acting
-from application.tenancy.commands import RegisterTenant
+from application.tenancy.commands import IssueApiKey, RegisterTenant
 from application.tracking.commands import CreateTrackingSource
 from entrypoints.container import Runtime
 from entrypoints.settings import Settings
@@ -119,7 +119,8 @@ def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
     sys.exit("huoke serve did not start:\n" + log.read_text()[-2000:])
 
 
-def _write_key(runtime: Runtime) -> tuple[uuid.UUID, str]:
+def _write_key(runtime: Runtime) -> tuple[uuid.UUID, str, str]:
+    """A tenant with a tracking source (its write key) and an admin API key."""
     with acting(BOOTSTRAP):
         tenant = runtime.container.tenancy().register_tenant(
             RegisterTenant(name="压测公司", owner_name="王", owner_contact="bench@acme.cn")
@@ -127,12 +128,81 @@ def _write_key(runtime: Runtime) -> tuple[uuid.UUID, str]:
         created = runtime.container.tracking_sources().create(
             tenant.id, CreateTrackingSource(name="bench", kind="server")
         )
+        key = runtime.container.tenancy().issue_api_key(
+            tenant.id, IssueApiKey(name="bench", roles=["tenant_admin"])
+        )
     assert created.write_key is not None
-    return tenant.id, created.write_key
+    assert key.token is not None
+    return tenant.id, created.write_key, key.token
+
+
+class Probes:
+    """While the load runs: ack -> on the lead's timeline, and short-link redirects."""
+
+    def __init__(self, url: str, write_key: str, api_key: str) -> None:
+        self.url = url
+        self.write_key = write_key
+        self.api = {"Authorization": f"Bearer {api_key}"}
+        self.visible: list[float] = []
+        self.redirects: list[float] = []
+        self.missed = 0
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._timeline),
+            threading.Thread(target=self._links),
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _timeline(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            member = f"probe-{uuid.uuid4().hex[:8]}"
+            lead = client.post(
+                "/api/v1/leads", json={"member_id": member, "name": "探针"}, headers=self.api
+            )
+            body = lead.json()
+            lead_id = body["lead"]["id"] if "lead" in body else body["id"]
+            while not self._stop.wait(0.1):
+                marker = f"https://acme.cn/p/{uuid.uuid4().hex}"
+                page = {"type": "page", "userId": member, "messageId": uuid.uuid4().hex,
+                        "properties": {"url": marker}}  # fmt: skip
+                sent = client.post("/v1/page", json=page, headers=_auth(self.write_key))
+                if sent.status_code != 200:
+                    continue
+                acknowledged = time.perf_counter()
+                while time.perf_counter() - acknowledged < 10:
+                    timeline = client.get(f"/api/v1/leads/{lead_id}/timeline", headers=self.api)
+                    if marker in timeline.text:
+                        self.visible.append(time.perf_counter() - acknowledged)
+                        break
+                    time.sleep(0.01)
+                else:
+                    self.missed += 1
+
+    def _links(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            link = client.post(
+                "/api/v1/tracking/links",
+                json={"target_url": "https://acme.cn/spring", "title": "春季", "channel": "朋友圈"},
+                headers=self.api,
+            )
+            path = link.json()["short_path"]
+            while not self._stop.wait(0.05):
+                started = time.perf_counter()
+                answer = client.get(path, headers={"User-Agent": "Mozilla/5.0 (iPhone) Safari"})
+                if answer.status_code in (302, 303, 307):
+                    self.redirects.append(time.perf_counter() - started)
 
 
 def run_http_cases(runtime: Runtime, settings: Settings, args: argparse.Namespace) -> None:
-    tenant_id, write_key = _write_key(runtime)
+    tenant_id, write_key, api_key = _write_key(runtime)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as logs:
@@ -146,11 +216,14 @@ def run_http_cases(runtime: Runtime, settings: Settings, args: argparse.Namespac
                 )
                 for _ in range(args.procs)
             ]
+            probes = Probes(url, write_key, api_key)
             started = time.perf_counter()
             for client in clients:
                 client.start()
+            probes.start()
             gathered = [results.get(timeout=args.seconds + 120) for _ in clients]
             elapsed = time.perf_counter() - started
+            probes.stop()
             for client in clients:
                 client.join()
         finally:
@@ -165,5 +238,16 @@ def run_http_cases(runtime: Runtime, settings: Settings, args: argparse.Namespac
         f"{accepted / elapsed:,.0f} events/s accepted, {refused} requests refused (429); "
         f"acknowledgement p50 {statistics.median(latencies) * 1000:.1f} ms, "
         f"p99 {_percentile(latencies, 0.99) * 1000:.1f} ms"
+    )
+    print(
+        f"ack -> on the lead's timeline (GET /api/v1/leads/{{id}}/timeline), under that load: "
+        f"p50 {statistics.median(probes.visible or [float('nan')]) * 1000:.0f} ms, "
+        f"p95 {_percentile(probes.visible, 0.95) * 1000:.0f} ms "
+        f"({len(probes.visible)} probes, {probes.missed} not seen within 10 s)"
+    )
+    print(
+        f"/s/{{code}} redirect under that load: "
+        f"p50 {statistics.median(probes.redirects or [float('nan')]) * 1000:.1f} ms, "
+        f"p95 {_percentile(probes.redirects, 0.95) * 1000:.1f} ms ({len(probes.redirects)} clicks)"
     )
     del tenant_id

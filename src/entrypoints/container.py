@@ -226,8 +226,7 @@ class Runtime:
             view = infrastructure.open_view(model)
             try:
                 upstreams = [
-                    self.container.providers[n]()
-                    for n in upstreams_of(model, self.upstream_names)
+                    self.container.providers[n]() for n in upstreams_of(model, self.upstream_names)
                 ]
                 view.ensure_version()  # type: ignore[attr-defined]
                 follower = self.make_follower(model, view)
