@@ -209,6 +209,21 @@ def with_key(world: World) -> Call:
     return Call(f"/api/v1/api-keys/{key['id']}/revoke", None)
 
 
+def on_source(action: str) -> Prepare:
+    def prepare(world: World) -> Call:
+        source = world.post("/api/v1/tracking/sources", {"name": "官网", "kind": "website"})
+        return Call(f"/api/v1/tracking/sources/{source['id']}/{action}", None)
+
+    return prepare
+
+
+def on_link(world: World) -> Call:
+    link = world.post("/api/v1/tracking/links", sample("/api/v1/tracking/links"))
+    return Call(
+        f"/api/v1/tracking/links/{link['id']}/archive", None, {"If-Match": f'"{link["version"]}"'}
+    )
+
+
 def leaving(world: World) -> Call:
     employee = world.employee()
     headers = {"If-Match": f'"{employee["version"]}"'}
@@ -360,6 +375,12 @@ PREPARE: dict[str, Prepare] = {
     "/api/v1/lead-settings/tag-groups": plain("/api/v1/lead-settings/tag-groups"),
     "/api/v1/lead-settings/tags": plain("/api/v1/lead-settings/tags"),
     "/api/v1/lead-settings/user-types": plain("/api/v1/lead-settings/user-types"),
+    "/api/v1/tracking/sources": plain("/api/v1/tracking/sources"),
+    "/api/v1/tracking/sources/{source_id}/rotate-key": on_source("rotate-key"),
+    "/api/v1/tracking/sources/{source_id}/revoke": on_source("revoke"),
+    "/api/v1/tracking/links": plain("/api/v1/tracking/links"),
+    "/api/v1/tracking/links/batch": plain("/api/v1/tracking/links/batch"),
+    "/api/v1/tracking/links/{link_id}/archive": on_link,
 }
 # What a careless client sends under the same key next (the rest: an extra field).
 OTHER_BODY: dict[str, dict[str, Any]] = {
@@ -382,9 +403,15 @@ def other_body(call: Call, path: str) -> dict[str, Any]:
     return OTHER_BODY.get(path) or {**(call.body or {}), "another": "request"}
 
 
+# Secrets shown once (an API key's token, a tracking source's write key) are not replayed.
+SECRET_FIELDS = ("token", "write_key")
+
+
 def without_secret(answer: Any) -> Any:
     body = answer.json()
-    return {**body, "token": None} if isinstance(body, dict) and "token" in body else body
+    if not isinstance(body, dict):
+        return body
+    return {**body, **{name: None for name in SECRET_FIELDS if name in body}}
 
 
 # --- every creating route ------------------------------------------------------------------
