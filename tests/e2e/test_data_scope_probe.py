@@ -35,9 +35,9 @@ NOT_LEADS = {
     # path parameters
     "key_id", "department_id", "employee_id", "tenant_id", "staff_id", "order_id",
     "refund_id", "branch_id", "subscription_id", "import_id", "field_key", "status_key",
-    "channel", "tag", "level1", "level2", "group_id", "user_type",
+    "channel", "tag", "level1", "level2", "group_id", "user_type", "source_id", "link_id",
     # body fields
-    "parent_id", "member_id", "owner_id", "to_employee_id",
+    "parent_id", "member_id", "owner_id", "to_employee_id", "employee_ids",
 }  # fmt: skip
 
 

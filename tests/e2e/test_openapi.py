@@ -442,6 +442,11 @@ class World:
     def make_source_id(self) -> str:
         return str(self.post("/api/v1/tracking/sources", {"name": "官网", "kind": "website"})["id"])
 
+    def make_link_id(self) -> str:
+        return str(
+            self.post("/api/v1/tracking/links", REQUEST_EXAMPLES["createPromotionLink"])["id"]
+        )
+
 
 def _documentation_runs_once(api: Api) -> None:
     # The documentation is the same for both stores and the routes' behaviour on

@@ -130,4 +130,20 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     # tracking sources
     "createTrackingSource": {"name": "官网", "kind": "website", "honour_do_not_track": True},
     "reviseTrackingSource": {"name": "官网（新版）", "honour_do_not_track": False},
+    # promotion links
+    "createPromotionLink": {
+        "target_url": "https://www.example.cn/events/2026-spring",
+        "title": "春季发布会报名页",
+        "channel": "朋友圈",
+        "utm_source": "wechat",
+        "utm_medium": "moments",
+        "utm_campaign": "2026-spring",
+    },
+    "createPromotionLinkSet": {
+        "target_url": "https://www.example.cn/events/2026-spring",
+        "title": "春季发布会报名页",
+        "channels": ["朋友圈", "公众号", "短信"],
+        "utm_campaign": "2026-spring",
+    },
+    "changeTrackingSettings": {"auto_ad_campaigns": True},
 }

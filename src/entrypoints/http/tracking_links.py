@@ -226,6 +226,7 @@ class AdCampaignController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[AdCampaignDetails]:
-        """The ad campaigns recorded per utm_campaign, newest first, with how many
-        behaviours arrived with each and when the last did."""
+        """The ad campaigns recorded per utm_campaign, newest first.
+
+        Each with how many behaviours arrived with it and when the last did."""
         return page_of(ad_campaign_queries.campaigns(caller.tenant_id, cursor=cursor, limit=limit))

@@ -144,7 +144,9 @@ class TrackingSourceController(Controller):
         caller: TenantCaller,
         days: Days = 30,
     ) -> SourceStatsDetails:
-        """Behaviours received from the source per UTC day and kind, and when the last
-        one arrived (counted by a follower of the behaviour log, so a moment behind)."""
+        """Behaviours received from the source per UTC day and kind.
+
+        Also when the last one arrived; counted by a follower of the behaviour log, so a
+        moment behind."""
         tracking_sources.source(caller.tenant_id, source_id)  # 404 for another tenant's
         return source_stats.of_source(caller.tenant_id, source_id, days=days)
