@@ -18,8 +18,8 @@ from application.leads.queries import LeadFilter
 from application.leads.scope import LeadScope
 from application.shared.behaviours import BEHAVIOURS, Behaviour
 from application.shared.context import RequestContext, acting
+from application.shared.lead_behaviours import stitched_indexes, stitched_tables
 from application.shared.tenant_rows import RecordTenants
-from application.tracking.lead_behaviours import stitched_indexes, stitched_tables
 from application.tracking.stitching import Stitching
 from application.tracking.timeline import COLUMNS, BehaviourTimeline
 from entrypoints.container import Runtime
@@ -342,3 +342,12 @@ def test_the_timeline_ends_the_same_whichever_upstream_comes_first(system: Runti
         for entry in live.activity(tenant_id, lead_id, before=None, limit=10)
     ]
     assert sorted(on_leads) == [(row[0], row[1]) for row in behaviours_first]
+
+
+def test_the_shared_base_recognises_the_visitor_events_by_their_topics() -> None:
+    from eventsourcing.utils import get_topic
+
+    from application.shared.lead_behaviours import VISITOR_EVENTS
+    from domain.tracking.visitor import Visitor
+
+    assert {get_topic(Visitor.Identified), get_topic(Visitor.Reidentified)} == VISITOR_EVENTS

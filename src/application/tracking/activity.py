@@ -19,9 +19,9 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from application.shared.behaviours import Behaviour
+from application.shared.lead_behaviours import LeadBehaviours, stitched_indexes, stitched_tables
 from application.shared.tenant_rows import RecordTenants
 from application.shared.views import Statement, View, iso, parse_iso
-from application.tracking.lead_behaviours import LeadBehaviours, stitched_indexes, stitched_tables
 
 PREFIX = "tracking_activity"
 COUNTS = f"{PREFIX}_counts"

@@ -23,9 +23,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from application.shared.behaviours import Behaviour, BehaviourKind
+from application.shared.lead_behaviours import LeadBehaviours, stitched_indexes, stitched_tables
 from application.shared.tenant_rows import RecordTenants
 from application.shared.views import View, iso, parse_iso
-from application.tracking.lead_behaviours import LeadBehaviours, stitched_indexes, stitched_tables
 
 SOURCE = "tracking"  # this source's name in the lead timeline's order and cursor
 PREFIX = "tracking_timeline"

@@ -10,26 +10,17 @@ that changes (its lead was merged into another, or someone else identified on it
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, AggregateEvent, event
 
 from domain.shared.errors import InvalidValue
+from domain.shared.visitors import VisitorKind, visitor_id
+
+__all__ = ["MAX_KEY_LENGTH", "Visitor", "VisitorKind", "visitor_id"]
 
 MAX_KEY_LENGTH = 200  # as the behaviour log keeps anonymous and user ids
-
-
-class VisitorKind(StrEnum):
-    ANONYMOUS = "anonymous"  # Segment's anonymousId
-    USER = "user"  # Segment's userId: the tenant's member id
-
-
-def visitor_id(tenant_id: UUID, kind: str, key: str) -> UUID:
-    """The id of the visitor `key` of `kind` in the tenant (read models key rows by it,
-    so they never keep the key itself)."""
-    return uuid5(NAMESPACE_URL, f"/huoke/tenants/{tenant_id}/visitors/{kind}/{key}")
 
 
 class Visitor(Aggregate):

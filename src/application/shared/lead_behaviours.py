@@ -1,6 +1,6 @@
-"""Behaviours by lead: what the tracking read models share (the timeline, the activity
-reads). Each keeps, per tenant, every behaviour of the log with the lead it belongs to,
-and moves it when that changes.
+"""Behaviours by lead: what the read models over the behaviour log share (tracking's
+timeline and activity reads, the segments' profiles). Each keeps, per tenant, every
+behaviour of the log with the lead it belongs to, and moves it when that changes.
 
 A behaviour belongs to a lead by, first to last: the lead its appender named
 (`Behaviour.lead_id`, e.g. an e-mail click of a recipient), its user id's visitor, its
@@ -29,12 +29,12 @@ from application.shared.behaviours import BEHAVIOURS, Behaviour
 from application.shared.stamping import tenant_of
 from application.shared.tenant_rows import RecordTenants, insert
 from application.shared.views import ReadModel, Statement, iso
-from domain.tracking.visitor import Visitor, VisitorKind, visitor_id
+from domain.shared.visitors import VisitorKind, visitor_id
 
-# The leads' events, by topic (the tracking context does not import the leads).
+# The leads' and the tracking context's events, by topic (shared code imports no context).
 LEAD_REGISTERED = "leads.Lead.Registered"
 LEAD_MERGED_INTO = "leads.Lead.MergedInto"
-VISITOR_EVENTS = frozenset({get_topic(Visitor.Identified), get_topic(Visitor.Reidentified)})
+VISITOR_EVENTS = frozenset({"tracking.Visitor.Identified", "tracking.Visitor.Reidentified"})
 
 BY_LEAD, BY_USER, BY_ANONYMOUS = "lead", "user", "anonymous"
 # Which placements a visitor's link may replace: a user id's beats an anonymous id's,
