@@ -139,6 +139,8 @@ class SQLiteView(BatchingView, SQLiteTrackingRecorder):
 class PostgresView(BatchingView, PostgresTrackingRecorder):
     """A read model's tables beside its `<name>_tracking` table in PostgreSQL."""
 
+    dialect = "postgres"
+
     def _round_trips_saved(self, cursor: Any) -> AbstractContextManager[Any]:
         # Pipeline mode sends a batch's statements without waiting for each answer; a
         # query (`rows`) or the end of the batch waits for all of them.

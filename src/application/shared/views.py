@@ -25,6 +25,9 @@ class View(TrackingRecorder, ABC):
     """Where one read model lives: its tables and its tracking position, in one database."""
 
     read_model: ClassVar[type[ReadModel]]
+    # Which SQL the database speaks beyond the portable core ("sqlite" or "postgres"):
+    # queries that need JSON or full-text operators choose their spelling by it.
+    dialect: ClassVar[str] = "sqlite"
 
     @abstractmethod
     def write(self, tracking: Tracking, statements: Sequence[Statement]) -> None:
