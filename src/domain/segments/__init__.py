@@ -1,0 +1,1 @@
+"""Segments (SEG): groups, memberships and saved searches over the filter language."""
