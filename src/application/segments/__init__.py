@@ -1,2 +1,1 @@
-"""Segments: the filter language at work, saved searches, groups and their members
-(SEG-1…4)."""
+"""Segments (SEG-1…4): the filter language over lead profiles, saved searches, groups."""
