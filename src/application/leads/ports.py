@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -59,4 +59,26 @@ class LeadActivitySource(Protocol):
         """Up to `limit` entries of the tenant's lead, newest first, each strictly after
         `before` in the timeline's order, an (at, source, position) of any source (None:
         from the newest)."""
+        ...
+
+
+class LeadFinder(Protocol):
+    """The leads a filter tree or a saved search selects (SEG-2), for the lead list: the
+    segments context keeps what filters read (custom fields, behaviours, scores) and
+    answers; the leads context shows the leads it names."""
+
+    def find(
+        self,
+        tenant_id: UUID,
+        *,
+        tree: Mapping[str, Any] | None,
+        saved_search_id: UUID | None,
+        owners: Collection[UUID] | None,
+        after: tuple[str, str] | None,
+        limit: int,
+    ) -> list[tuple[str, UUID]]:
+        """Up to `limit` (created_at, lead id) pairs of the tenant's live leads that match,
+        newest first, strictly after the pair `after`; `owners` (when given) narrows to
+        those owners' leads (the caller's data scope). An invalid tree raises naming the
+        path of its bad node (`filter.all[2].value`); an unknown saved search NotFound."""
         ...

@@ -4,8 +4,8 @@ always inside the caller's data scope (ORG-2)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -13,7 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from application.leads.identities import normalise_email, normalise_mobile
-from application.leads.ports import LeadActivitySource
+from application.leads.ports import LeadActivitySource, LeadFinder
 from application.leads.scope import CallerOrScope, LeadScope, ScopedLeads
 from application.shared.errors import InvalidInput
 from application.shared.pages import MAX_LIMIT, Page, decode_cursor, encode_cursor, fetch_page
@@ -73,6 +73,9 @@ class LeadFilter:
     created_to: datetime | None = None
 
 
+_FILTER_NAMES = tuple(LeadFilter.__dataclass_fields__)
+
+
 class LeadQueries:
     """Reads of the leads read model, inside the caller's data scope."""
 
@@ -82,12 +85,15 @@ class LeadQueries:
         leads: ScopedLeads,
         counted: View,
         activity: Sequence[LeadActivitySource] = (),
+        finders: Sequence[LeadFinder] = (),
     ) -> None:
         self.view = view
         self.leads = leads
         self.counted = counted  # the lead_counts read model (application.leads.counts)
         # Other contexts' timeline entries (tracking's behaviours…), merged in (ADR 0006).
         self.activity = tuple(activity)
+        # Who answers filter trees and saved searches (the segments context), if any.
+        self.finder = finders[0] if finders else None
 
     def search(
         self,
@@ -97,9 +103,14 @@ class LeadQueries:
         sort: SortKey = "created_at",
         cursor: str | None = None,
         limit: int = 20,
+        tree: Mapping[str, Any] | None = None,
+        saved_search_id: UUID | None = None,
     ) -> Page[LeadSummary]:
         """Live leads matching `found` inside the caller's data scope, newest first (a
-        filter never widens the scope)."""
+        filter never widens the scope). A filter `tree` or a saved search instead selects
+        through the segments context's profiles (custom fields, OR, ranges, behaviours)."""
+        if tree is not None or saved_search_id is not None:
+            return self._found_by_tree(who, found, sort, cursor, limit, tree, saved_search_id)
         where, params = where_clause(self.leads.scope_of(who), found)
         page = fetch_page(
             self.view,
@@ -112,6 +123,59 @@ class LeadQueries:
             limit=limit,
         )
         return Page([summary(row) for row in page.items], page.next_cursor)
+
+    def _found_by_tree(
+        self,
+        who: CallerOrScope,
+        found: LeadFilter,
+        sort: SortKey,
+        cursor: str | None,
+        limit: int,
+        tree: Mapping[str, Any] | None,
+        saved_search_id: UUID | None,
+    ) -> Page[LeadSummary]:
+        if tree is not None and saved_search_id is not None:
+            raise InvalidInput("give a filter or a saved search, not both", field="filter")
+        given = [name for name, value in zip(_FILTER_NAMES, astuple(found), strict=True) if value]
+        if given:  # one language per request: the tree can say all the list's filters say
+            raise InvalidInput(
+                f"{given[0]} cannot be combined with a filter tree; put it in the tree",
+                field=given[0],
+            )
+        if sort != "created_at":
+            raise InvalidInput("a filter tree lists newest first (sort=created_at)", field="sort")
+        if self.finder is None:
+            raise InvalidInput("filter trees need the segments context", field="filter")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+        scope = self.leads.scope_of(who)
+        after = None
+        if cursor is not None:
+            created_at, lead_id = decode_cursor(cursor, width=2)
+            after = (str(created_at), str(lead_id))
+        pairs = self.finder.find(
+            scope.tenant_id,
+            tree=tree,
+            saved_search_id=saved_search_id,
+            owners=scope.owners,
+            after=after,
+            limit=limit + 1,
+        )
+        shown, more = pairs[:limit], len(pairs) > limit
+        rows: dict[str, dict[str, Any]] = {}
+        ids = [str(lead_id) for _, lead_id in shown]
+        if ids:
+            marks = ", ".join("?" for _ in ids)
+            for row in self.view.rows(
+                f"SELECT * FROM leads_leads WHERE tenant_id = ? AND lead_id IN ({marks}) "
+                "AND live = 1",
+                [str(scope.tenant_id), *ids],
+            ):
+                rows[row["lead_id"]] = row
+        # The profiles may be a moment ahead of the list (a lead just deleted): skip it.
+        items = [summary(rows[lead_id]) for lead_id in ids if lead_id in rows]
+        next_cursor = encode_cursor([shown[-1][0], str(shown[-1][1])]) if more else None
+        return Page(items, next_cursor)
 
     def timeline(
         self, who: CallerOrScope, lead_id: UUID, *, cursor: str | None, limit: int

@@ -60,7 +60,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         teams=c.org_queries,
     )
     lead_queries = providers.Singleton(
-        LeadQueries, c.lead_view, leads, c.lead_counts_view, c.lead_activity
+        LeadQueries, c.lead_view, leads, c.lead_counts_view, c.lead_activity, c.lead_finders
     )
     lead_selection = providers.Singleton(LeadSelection, c.lead_view)
     lead_cleaning = providers.Singleton(
@@ -159,6 +159,7 @@ MANIFEST = Manifest(
     },
     console=(*lead_pages.PAGES, *lead_data_pages.PAGES),
     console_nav=(*lead_pages.NAV, *lead_data_pages.NAV),
-    # Other contexts' entries of the lead timeline (LeadActivitySource, ADR 0006).
-    needs=("lead_activity",),
+    # Other contexts' entries of the lead timeline (LeadActivitySource, ADR 0006), and
+    # who answers the list's filter trees and saved searches (LeadFinder, SEG-2).
+    needs=("lead_activity", "lead_finders"),
 )

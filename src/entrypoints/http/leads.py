@@ -4,11 +4,14 @@ outside it answers 404 from them, like another tenant's."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Response
 from litestar.openapi import ResponseSpec
+from litestar.params import Parameter
 from pydantic import Field
 
 from application.leads.commands import (
@@ -72,13 +75,28 @@ class LeadController(Controller):
         sort: SortKey = "created_at",
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
+        filter: FilterParameter = None,
+        saved_search_id: Annotated[
+            UUID | None, Parameter(description="list what a saved search (SEG-2) selects")
+        ] = None,
     ) -> ListOf[LeadSummary]:
         """Live leads in the caller's data scope, newest first.
 
         Filter by text (`q`), identity, tag, owner, status, pool state, source, user type
-        and creation time; `sort` orders by another key."""
+        and creation time; `sort` orders by another key. Or give `filter`, a filter tree
+        as JSON (custom fields, AND/OR, ranges, tags, scores, behaviours: see
+        `POST /api/v1/saved-searches`), or `saved_search_id`; then the other filters are
+        part of the tree and the list is newest first."""
         return page_of(
-            lead_queries.search(caller, lead_filter, sort=sort, cursor=cursor, limit=limit)
+            lead_queries.search(
+                caller,
+                lead_filter,
+                sort=sort,
+                cursor=cursor,
+                limit=limit,
+                tree=filter_tree(filter),
+                saved_search_id=saved_search_id,
+            )
         )
 
     @post(
@@ -271,6 +289,30 @@ class LeadActionController(Controller):
 
         The same as `DELETE /api/v1/leads/{lead_id}` with `X-Reason`."""
         return with_etag(leads.delete(caller, lead_id, data.reason))
+
+
+FilterParameter = Annotated[
+    str | None,
+    Parameter(
+        max_length=8000,
+        description='a filter tree as JSON, e.g. {"all": [{"field": "custom.industry", '
+        '"op": "equals", "value": "制造业"}, {"field": "score", "op": "range", '
+        '"value": {"from": 60}}]}',
+    ),
+]
+
+
+def filter_tree(text: str | None) -> dict[str, Any] | None:
+    """The `filter` query parameter as a JSON object (its nodes are checked downstream)."""
+    if text is None or not text.strip():
+        return None
+    try:
+        tree = json.loads(text)
+    except ValueError as error:
+        raise InvalidInput(f"filter is not JSON: {error}", field="filter") from None
+    if not isinstance(tree, dict):
+        raise InvalidInput("filter must be a JSON object", field="filter")
+    return tree
 
 
 def lead_filter_from_query(
