@@ -89,6 +89,10 @@ class LeadBehaviours(ReadModel):
         """What else changes after behaviours moved from or to these leads."""
         return []
 
+    def merged(self, tenant_id: str, merged_id: str, survivor_id: str) -> list[Statement]:
+        """What else changes when a lead is merged into another (after the moves)."""
+        return []
+
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if isinstance(domain_event, Behaviour):
             self._behaviour(domain_event, tracking)
@@ -204,6 +208,7 @@ class LeadBehaviours(ReadModel):
                 (survivor, tenant_id, merged),
             ),
             *self.moved(tenant_id, [merged, survivor]),
+            *self.merged(tenant_id, merged, survivor),
         ]
         self.view.write(tracking, statements)
 
