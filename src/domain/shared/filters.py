@@ -20,9 +20,9 @@ Semantics shared with the SQL compilation (application/segments/filter_sql.py):
   false except `empty` (true) and `not_equals` (true: `not_equals` is `not equals`);
 - `equals`/`in` compare text exactly; `contains`/`prefix` fold ASCII letters only
   (A-Z to a-z, what SQLite's LOWER does), so every database agrees on every string;
-- custom fields hold text or a number: a number bound (`equals`, `in`, `range`) compares
-  numerically and matches numbers only; a text bound compares the text (a number's text
-  is `number_text`), `range` by code point;
+- custom fields hold text; a text that reads as a number (`number_of`) is a number too:
+  a number bound (`equals`, `in`, `range`) compares numerically and matches numbers
+  only; a text bound compares the text, `range` by code point;
 - time fields and bounds are UTC instants as fixed-width ISO text (text order = time order);
   `within_days N` means at or after `now - N days`;
 - behaviour properties are typed JSON scalars: a text bound matches text properties, a
@@ -161,26 +161,23 @@ def fold(text: str) -> str:
     return text.translate(_ASCII_LOWER)
 
 
-def number_text(number: int | float) -> str:
-    """A number's text form: integral values without a fraction ("30", never "30.0")."""
-    if isinstance(number, int):
-        return str(number)
-    if math.isfinite(number) and number.is_integer() and abs(number) < MAX_NUMBER:
-        return str(int(number))
-    return repr(number)
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
+def number_of(text: str | None) -> float | None:
+    """A custom field's number: its text read as a decimal number (optional sign, fraction
+    and exponent, finite), else None; the same rule as the profile tables' `number_value`."""
+    if text is None or not _NUMBER.fullmatch(text.strip()):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None
 
 
 def custom_field_columns(value: Any) -> tuple[str | None, float | None]:
-    """How a custom field's value is stored (`segments_fields.text_value, number_value`),
-    so SQL and in-memory evaluation agree: text always (a number's `number_text`, a
-    boolean's "true"/"false"), the number too when it is one."""
-    if value is None:
-        return None, None
-    if isinstance(value, bool):
-        return ("true" if value else "false"), None
-    if isinstance(value, int | float):
-        return number_text(value), float(value)
-    return str(value), None
+    """How a custom field's value is stored (`segments_fields.text_value, number_value`):
+    the text (a number's Python `str`, a boolean's "true"/"false") and `number_of` it."""
+    text = _text_of(value)
+    return text, number_of(text)
 
 
 def _is_number(value: Any) -> bool:
@@ -192,8 +189,6 @@ def _text_of(value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return number_text(value)
     return str(value)
 
 
@@ -361,6 +356,8 @@ class FieldCondition(Node):
         raw = facts.fields.get(self.field)
         text = _text_of(raw)
         number = float(raw) if _is_number(raw) else None  # type: ignore[arg-type]
+        if kind == "custom":
+            number = number_of(text)
         if kind == "time" and self.op == "within_days":
             assert isinstance(self.value, int)
             start = iso_text(now - timedelta(days=self.value))
