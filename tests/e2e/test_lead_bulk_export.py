@@ -170,6 +170,10 @@ def test_sales_keys_act_only_on_their_own_leads_and_may_not_delete(api: Api) -> 
     sales = api.new_key(tenant_id, "sales", employee_id=employee["id"])
     own = _lead(api, admin, email="own@s.cn", owner_id=employee["id"])["id"]
     pool = _lead(api, admin, email="pool@s.cn")["id"]
+    catalogued = api.client.post(  # sales tag with the tenant's tags (SEG-4)
+        "/api/v1/lead-settings/tags", json={"name": "t"}, headers={**api.key(admin), **WRITE}
+    )
+    assert catalogued.status_code == 201, catalogued.text
 
     answer = _bulk(api, sales, action="add_tags", lead_ids=[own, pool], arguments={"tags": ["t"]})
     refused = _bulk(api, sales, action="delete", lead_ids=[own], arguments={"reason": "x"})

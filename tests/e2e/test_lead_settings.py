@@ -14,6 +14,8 @@ from domain.leads.lead_settings import SYSTEM_TAGS
 from tests.conftest import Api
 
 SETTINGS = "/api/v1/lead-settings"
+_FRESH = {"Prefer": "read-your-writes"}
+_STATUS = {"key": "won_back", "name": "挽回"}
 
 
 class Tenant:
@@ -288,6 +290,59 @@ def test_tags_live_in_groups_and_new_ones_arrive_ungrouped(tenant: Tenant) -> No
     _problem(tenant.post(f"/api/v1/leads/{lead['id']}/tags", {"tags": ["a,b"]}), 422, "tags")
 
 
+def test_marketers_manage_tags_and_others_tag_with_the_catalogues(api: Api, tenant: Tenant) -> None:
+    marketer = {**api.key(api.new_key(tenant.tenant_id, "marketer")), **_FRESH}
+    mine = tenant.employee("销售小李")
+    sales = {**api.key(api.new_key(tenant.tenant_id, "sales", employee_id=mine)), **_FRESH}
+    lead = tenant.lead(mobile="13800138045", owner_id=mine).json()["lead"]
+    client = api.client
+
+    group = client.post(f"{SETTINGS}/tag-groups", json={"name": "行业"}, headers=marketer)
+    assert group.status_code == 201, group.text
+    group_id = _group(group.json(), "行业")["id"]
+    added = client.post(f"{SETTINGS}/tags", json={"name": "制造业", "group_id": group_id},
+                        headers=marketer)  # fmt: skip
+    assert added.status_code == 201, added.text
+    etag = {"If-Match": added.headers["ETag"]}
+    moved = client.patch(f"{SETTINGS}/tags/制造业", json={"group_id": "ungrouped"},
+                         headers={**marketer, **etag})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+
+    # Sales read the catalogue and may not change it.
+    assert client.get(SETTINGS, headers=sales).status_code == 200
+    version = {"If-Match": moved.headers["ETag"]}
+    for method, url, body in [
+        ("POST", f"{SETTINGS}/tags", {"name": "偷偷加的"}),
+        ("POST", f"{SETTINGS}/tag-groups", {"name": "偷偷加的"}),
+        ("PATCH", f"{SETTINGS}/tags/制造业", {"group_id": group_id}),
+        ("DELETE", f"{SETTINGS}/tags/制造业", None),
+        ("PATCH", f"{SETTINGS}/tag-groups/{group_id}", {"name": "x"}),
+        ("DELETE", f"{SETTINGS}/tag-groups/{group_id}", None),
+    ]:
+        refused = client.request(method, url, json=body, headers={**sales, **version})
+        _problem(refused, 403)
+
+    # Sales tag with the catalogue's tags; a tag the tenant lacks is a marketer's to add.
+    url = f"/api/v1/leads/{lead['id']}/tags"
+    unknown = _problem(client.post(url, json={"tags": ["制造业", "随手"]}, headers=sales), 422,
+                       "tags")  # fmt: skip
+    assert "'随手' is not one of the tenant's tags" in unknown["detail"]
+    known = client.post(url, json={"tags": ["制造业", "扫码"]}, headers=sales)
+    assert known.status_code == 200 and known.json()["tags"] == ["制造业", "扫码"]
+    bulk = {"action": "add_tags", "lead_ids": [lead["id"]], "arguments": {"tags": ["批量"]}}
+    _problem(client.post("/api/v1/leads/bulk", json=bulk, headers=sales), 422, "arguments.tags")
+    tags = [t["name"] for g in tenant.get().json()["tag_groups"] for t in g["tags"]]
+    assert "随手" not in tags and "批量" not in tags
+
+    # A marketer's tagging still adds the tag, ungrouped.
+    bulk_added = client.post("/api/v1/leads/bulk", json=bulk, headers=marketer)
+    assert bulk_added.status_code == 200 and bulk_added.json()["ok"] == 1, bulk_added.text
+    one = client.post(url, json={"tags": ["随手"]}, headers=marketer)
+    assert one.status_code == 200, one.text
+    ungrouped = [t["name"] for t in _group(tenant.get().json(), "未分组")["tags"]]
+    assert ungrouped == ["制造业", "批量", "随手"]
+
+
 # --- custom marketing user types (LEAD-11) ---------------------------------------------------
 
 
@@ -338,7 +393,7 @@ def test_changes_need_the_current_version_and_the_admin(api: Api, tenant: Tenant
 
     marketer = api.key(api.new_key(tenant.tenant_id, "marketer"))
     assert api.client.get(SETTINGS, headers=marketer).status_code == 200
-    _problem(api.client.post(f"{SETTINGS}/tags", json={"name": "t"}, headers=marketer), 403)
+    _problem(api.client.post(f"{SETTINGS}/statuses", json=_STATUS, headers=marketer), 403)
     assert tenant.get().json()["statuses"][-1] == {
         "key": "won_back",
         "name": "挽回",

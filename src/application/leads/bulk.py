@@ -21,6 +21,7 @@ from application.leads.leads import Leads
 from application.leads.queries import LeadFilter
 from application.leads.scope import CallerOrScope, LeadScope
 from application.leads.selection import LeadSelection
+from application.leads.settings import may_add_tags
 from application.shared.commands import Command
 from application.shared.errors import InvalidInput, NotFound, VersionConflict
 from domain.leads.groups import GroupMembership
@@ -122,7 +123,7 @@ class BulkLeadActions:
         """Run `command` on each chosen lead inside the caller's data scope and answer
         per lead; a lead outside the scope is not found, like another tenant's."""
         scope = self.leads.scope_of(who)
-        act = self._action(scope, command)
+        act = self._action(scope, command, may_add=may_add_tags(who))
         lead_ids, next_cursor = self._chosen(scope, command)
 
         def one(lead_id: UUID) -> LeadOutcome:
@@ -179,7 +180,9 @@ class BulkLeadActions:
             lead_id=lead_id, result="refused", reason="the lead kept changing; retry"
         )
 
-    def _action(self, scope: LeadScope, command: BulkLeadAction) -> Callable[[Lead], int | None]:
+    def _action(
+        self, scope: LeadScope, command: BulkLeadAction, *, may_add: bool
+    ) -> Callable[[Lead], int | None]:
         """The change to make on one loaded lead; it commits and answers the version."""
         args, needed = command.arguments, _NEEDS[command.action]
         if getattr(args, needed) is None:
@@ -188,7 +191,7 @@ class BulkLeadActions:
             )
         leads = self.leads
         tags = _clean_tags(args.tags or [])
-        self._check_against_settings(scope.tenant_id, command)
+        self._check_against_settings(scope.tenant_id, command, tags, may_add=may_add)
         source: dict[str, Value] = dict(args.source or {})
         unknown = sorted(set(source) - set(SOURCE_FIELDS))
         if unknown:  # refuse the request once rather than every lead alike
@@ -201,7 +204,7 @@ class BulkLeadActions:
             # change teaches them something (a tag the tenant never had).
             rules = leads.rules.for_tenant(lead.tenant_id)
             if command.action == "add_tags":
-                lead.tag(rules.check_tags(tags))
+                lead.tag(rules.check_tags(tags, may_add=may_add))
             elif command.action == "remove_tags":
                 lead.untag(tags)
             elif command.action == "change_source":
@@ -228,16 +231,21 @@ class BulkLeadActions:
             return add_to_group
         return change
 
-    def _check_against_settings(self, tenant_id: UUID, command: BulkLeadAction) -> None:
-        """Refuse once, before any lead, a status or source the tenant does not have."""
+    def _check_against_settings(
+        self, tenant_id: UUID, command: BulkLeadAction, tags: list[Tag], *, may_add: bool
+    ) -> None:
+        """Refuse once, before any lead, a status, source or (unless the caller may
+        create tags) a tag the tenant does not have."""
         rules = self.leads.rules.for_tenant(tenant_id)
         args = command.arguments
         try:
-            if command.action == "change_status":
+            if command.action == "add_tags":
+                rules.check_tags(tags, may_add=may_add)  # a private copy learns new ones
+            elif command.action == "change_status":
                 rules.check_status(args.status or "")
             elif command.action == "change_source":
                 rules.check_source(dict(args.source or {}))
-        except DomainError as refusal:
+        except (DomainError, InvalidInput) as refusal:
             field = f"arguments.{refusal.field or _NEEDS[command.action]}"
             raise InvalidInput(refusal.message, field=field) from None
 

@@ -139,5 +139,5 @@ class DemoLeads:
             if outcome == "created":
                 created += 1
                 if tags := demo_tags(index):
-                    lead.tag(rules.check_tags(tags))
+                    lead.tag(rules.check_tags(tags, may_add=True))  # the system's own seed
         return created, self.leads.commit(*batch.aggregates())

@@ -24,7 +24,7 @@ from application.leads.identities import normalise
 from application.leads.intake import IntakeBatch, OnMatch, offer_from
 from application.leads.ports import EmployeeRoster, OwnerNotifier
 from application.leads.scope import CallerOrScope, LeadScope, TeamDirectory, scope_of
-from application.leads.settings import TenantLeadSettings
+from application.leads.settings import TenantLeadSettings, may_add_tags
 from application.shared.callers import TenantCaller
 from application.shared.clock import Clock
 from application.shared.errors import AlreadyExists, InvalidInput, NotFound, VersionConflict
@@ -223,8 +223,8 @@ class Leads(EventSourcedContext):
     def tag(self, who: CallerOrScope, lead_id: UUID, tags: list[str], *, add: bool) -> LeadDetails:
         lead = self.lead_in_scope(who, lead_id)
         rules = self.rules.for_tenant(lead.tenant_id)
-        if add:
-            lead.tag(rules.check_tags(tags))  # a new tag joins the tenant's tags, ungrouped
+        if add:  # a new tag joins the tenant's tags, ungrouped, if `who` may create tags
+            lead.tag(rules.check_tags(tags, may_add=may_add_tags(who)))
         else:
             lead.untag(tags)
         self.commit(lead, *rules.pending())

@@ -36,8 +36,9 @@ class Ruleset(Protocol):
 
     def check_status(self, status: str) -> str: ...
 
-    def check_tags(self, tags: list[str]) -> list[str]:
-        """Tags to put on a lead; ones the tenant never had join its ungrouped tags."""
+    def check_tags(self, tags: list[str], *, may_add: bool) -> list[str]:
+        """Tags to put on a lead; ones the tenant never had join its ungrouped tags when
+        `may_add` (the caller may create tags), else are refused naming `tags`."""
         ...
 
     def pending(self) -> list[Aggregate]:

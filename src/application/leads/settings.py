@@ -27,13 +27,15 @@ from pydantic import BaseModel, Field
 
 from application.leads.ports import EmployeeRoster
 from application.leads.queries import LeadFilter, where_clause
-from application.leads.scope import CallerOrScope, ScopedLeads
+from application.leads.scope import CallerOrScope, LeadScope, ScopedLeads
 from application.shared.commands import Command
-from application.shared.errors import NotFound, VersionConflict
+from application.shared.errors import InvalidInput, NotFound, VersionConflict
 from application.shared.pages import Page, fetch_page
 from application.shared.views import View
 from domain.leads.lead import Value
 from domain.leads.lead_settings import UNGROUPED, LeadSettings
+from domain.leads.permissions import TAGS
+from domain.shared.access import Action
 
 if TYPE_CHECKING:
     from application.leads.intake import Offer
@@ -217,6 +219,13 @@ def settings_details(settings: LeadSettings) -> LeadSettingsDetails:
 # --- the rules lead writes are checked with -----------------------------------------------
 
 
+def may_add_tags(who: CallerOrScope) -> bool:
+    """Whether tagging on behalf of `who` may add tags the tenant lacks (SEG-4): the
+    system's own work (a `LeadScope`: demo seed, policies) may; a caller only when its
+    roles may create tags, the rule the tag catalogue's routes follow."""
+    return isinstance(who, LeadScope) or who.may(TAGS, Action.CREATE)
+
+
 class SettingsRuleset:
     """One tenant's settings as a command found them. Checks never change the shared
     snapshot: what a write teaches the settings goes to a private copy at the same
@@ -257,10 +266,16 @@ class SettingsRuleset:
     def check_status(self, status: str) -> str:
         return self.rules.check_status(status)
 
-    def check_tags(self, tags: list[str]) -> list[str]:
-        """Tags the tenant never had are created, ungrouped (未分组), rather than refused:
-        people tag as they work and sort the tags into groups later."""
+    def check_tags(self, tags: list[str], *, may_add: bool) -> list[str]:
+        """Tags the tenant never had are created, ungrouped (未分组), when `may_add` (the
+        caller may create tags, or it is the system's own work): people tag as they work
+        and sort the tags into groups later. Anyone else tags with the catalogue's tags."""
         unknown = self.rules.unknown_tags(tags)
+        if unknown and not may_add:
+            raise InvalidInput(
+                f"{unknown[0]!r} is not one of the tenant's tags; a marketer can add it",
+                field="tags",
+            )
         if unknown:
             self._writable().add_tags(unknown, UNGROUPED)
         return list(dict.fromkeys(tag.strip() for tag in tags))

@@ -4,7 +4,8 @@ fields, sources and default owners, statuses, tags and user types.
 Every answer is the whole settings with their version as ETag; changing or removing
 an entry takes If-Match with that version, adding one does not (adding what is there
 already changes nothing). Reading needs `leads` read; changing is the tenant admin's
-(`tenant` update), since it changes what every lead write accepts.
+(`tenant` update), since it changes what every lead write accepts, except the tag
+catalogue, which those who may manage `tags` change (marketers, sales managers: SEG-4).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from application.leads.settings import (
 )
 from application.shared.callers import TenantCaller
 from application.shared.pages import DEFAULT_LIMIT
+from domain.leads.permissions import TAGS
 from domain.shared.access import Action
 from entrypoints.http.conventions import (
     IF_MATCH,
@@ -48,6 +50,9 @@ from entrypoints.http.tenant import Cursor, Limit
 
 READ = tenant_may("leads", Action.READ)
 CONFIGURE = tenant_may("tenant", Action.UPDATE)
+ADD_TAGS = tenant_may(TAGS, Action.CREATE)
+CHANGE_TAGS = tenant_may(TAGS, Action.UPDATE)
+REMOVE_TAGS = tenant_may(TAGS, Action.DELETE)
 Answer = Response[LeadSettingsDetails]
 
 
@@ -249,14 +254,14 @@ class LeadSettingsController(Controller):
 
     # --- tags ----------------------------------------------------------------------------
 
-    @post("/tag-groups", operation_id="addTagGroup", guards=[CONFIGURE])
+    @post("/tag-groups", operation_id="addTagGroup", guards=[ADD_TAGS])
     def add_tag_group(
         self, data: AddTagGroup, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
         """Add a tag group, a category of tags."""
         return with_etag(lead_settings.add_tag_group(caller.tenant_id, data), 201)
 
-    @patch("/tag-groups/{group_id:str}", operation_id="renameTagGroup", guards=[CONFIGURE])
+    @patch("/tag-groups/{group_id:str}", operation_id="renameTagGroup", guards=[CHANGE_TAGS])
     def rename_tag_group(
         self,
         group_id: str,
@@ -276,7 +281,7 @@ class LeadSettingsController(Controller):
         "/tag-groups/{group_id:str}",
         operation_id="removeTagGroup",
         status_code=200,
-        guards=[CONFIGURE],
+        guards=[REMOVE_TAGS],
     )
     def remove_tag_group(
         self,
@@ -292,14 +297,14 @@ class LeadSettingsController(Controller):
             )
         )
 
-    @post("/tags", operation_id="addTag", guards=[CONFIGURE])
+    @post("/tags", operation_id="addTag", guards=[ADD_TAGS])
     def add_tag(
         self, data: AddTag, lead_settings: TenantLeadSettings, caller: TenantCaller
     ) -> Answer:
         """Add a tag to the catalogue, in a group (未分组 when none is named)."""
         return with_etag(lead_settings.add_tag(caller.tenant_id, data), 201)
 
-    @patch("/tags/{tag:str}", operation_id="moveTag", guards=[CONFIGURE])
+    @patch("/tags/{tag:str}", operation_id="moveTag", guards=[CHANGE_TAGS])
     def move_tag(
         self,
         tag: str,
@@ -313,7 +318,7 @@ class LeadSettingsController(Controller):
             lead_settings.move_tag(caller.tenant_id, tag, data, expected_version=expected_version)
         )
 
-    @delete("/tags/{tag:str}", operation_id="removeTag", status_code=200, guards=[CONFIGURE])
+    @delete("/tags/{tag:str}", operation_id="removeTag", status_code=200, guards=[REMOVE_TAGS])
     def remove_tag(
         self,
         tag: str,
