@@ -1,0 +1,1 @@
+"""Adapters of the segments context: other contexts' applications as its ports."""
