@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.response import Template
 
-from application.leads.queries import LeadQueries, LeadSummary
+from application.leads.queries import LeadFilter, LeadQueries, LeadSummary
 from application.leads.settings import TenantLeadSettings
 from application.org.directory import OrgQueries
 from domain.shared.access import Action
@@ -18,6 +18,7 @@ from entrypoints.web.leads.lead_filters import (
     QUERY_NAMES,
     lead_filter_of,
     list_filters,
+    saved_search_of,
     sort_of,
 )
 from entrypoints.web.leads.lead_support import (
@@ -50,13 +51,24 @@ class LeadListController(Controller):
         may_create = caller.may("leads", Action.CREATE)
         query = query_of(request, QUERY_NAMES)
         sort = sort_of(query)
-        found = lead_queries.search(
-            caller,
-            lead_filter_of(query, timezone),
-            sort=sort,
-            cursor=query["cursor"] or None,
-            limit=PAGE_SIZE,
-        )
+        saved_search_id = saved_search_of(query)
+        if saved_search_id is not None:  # a saved search says everything the filters say
+            sort = "created_at"
+            found = lead_queries.search(
+                caller,
+                LeadFilter(),
+                cursor=query["cursor"] or None,
+                limit=PAGE_SIZE,
+                saved_search_id=saved_search_id,
+            )
+        else:
+            found = lead_queries.search(
+                caller,
+                lead_filter_of(query, timezone),
+                sort=sort,
+                cursor=query["cursor"] or None,
+                limit=PAGE_SIZE,
+            )
         settings = lead_settings.settings(caller.tenant_id)
         employees = employee_choices(org_queries, caller.tenant_id)
         names = owner_names(org_queries, caller.tenant_id, {lead.owner_id for lead in found.items})
@@ -96,6 +108,7 @@ class LeadListController(Controller):
             title=_("线索列表"),
             table=table,
             may_create=may_create,
+            saved_search_id=saved_search_id,
         )
 
 

@@ -1,0 +1,1 @@
+"""Console pages of the segments context (groups, saved searches)."""
