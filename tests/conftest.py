@@ -13,11 +13,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from litestar.testing import TestClient
 
 from entrypoints.container import Runtime
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+
+# No wall-clock limits on examples: the suite runs in parallel workers on a shared
+# machine, and a test never asserts how long something took (bench/ measures that).
+hypothesis_settings.register_profile("huoke", deadline=None)
+hypothesis_settings.load_profile("huoke")
 
 PG_URL = os.environ.get("HUOKE_TEST_DATABASE_URL")
 REQUIRE_PG = os.environ.get("HUOKE_REQUIRE_POSTGRES", "") not in ("", "0")
