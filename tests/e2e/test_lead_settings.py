@@ -315,6 +315,7 @@ def test_marketers_manage_tags_and_others_tag_with_the_catalogues(api: Api, tena
         ("POST", f"{SETTINGS}/tags", {"name": "偷偷加的"}),
         ("POST", f"{SETTINGS}/tag-groups", {"name": "偷偷加的"}),
         ("PATCH", f"{SETTINGS}/tags/制造业", {"group_id": group_id}),
+        ("POST", f"{SETTINGS}/tags/制造业/rename", {"name": "工业"}),
         ("DELETE", f"{SETTINGS}/tags/制造业", None),
         ("PATCH", f"{SETTINGS}/tag-groups/{group_id}", {"name": "x"}),
         ("DELETE", f"{SETTINGS}/tag-groups/{group_id}", None),
@@ -341,6 +342,46 @@ def test_marketers_manage_tags_and_others_tag_with_the_catalogues(api: Api, tena
     assert one.status_code == 200, one.text
     ungrouped = [t["name"] for t in _group(tenant.get().json(), "未分组")["tags"]]
     assert ungrouped == ["制造业", "批量", "随手"]
+
+
+def test_renaming_a_tag_relabels_the_leads_that_carry_it(api: Api, tenant: Tenant) -> None:
+    tenant.post(f"{SETTINGS}/tags", {"name": "展会"})
+    carrying = [tenant.lead(mobile=f"1380013807{i}").json()["lead"]["id"] for i in range(3)]
+    other = tenant.lead(mobile="13800138079").json()["lead"]["id"]
+    for lead_id in carrying:
+        tenant.post(f"/api/v1/leads/{lead_id}/tags", {"tags": ["展会", "扫码"]})
+    tenant.post(f"/api/v1/leads/{other}/tags", {"tags": ["扫码"]})
+    merged = tenant.lead(mobile="13800138078").json()["lead"]["id"]
+    tenant.post(f"/api/v1/leads/{merged}/tags", {"tags": ["展会"]})
+    tenant.post(f"/api/v1/leads/{carrying[0]}/merge", {"merged_id": merged})
+    marketer = {**api.key(api.new_key(tenant.tenant_id, "marketer")), **_FRESH}
+    url = f"{SETTINGS}/tags/展会/rename"
+
+    _problem(api.client.post(url, json={"name": "展会客户"}, headers=marketer), 428)
+    stale = {**marketer, "If-Match": '"1"'}
+    _problem(api.client.post(url, json={"name": "展会客户"}, headers=stale), 409)
+    current = {**marketer, "If-Match": tenant.get().headers["ETag"]}
+    _problem(api.client.post(url, json={"name": "扫码"}, headers=current), 409)  # in use
+    _problem(api.client.post(f"{SETTINGS}/tags/扫码/rename", json={"name": "扫"}, headers=current),
+             409)  # fmt: skip
+    _problem(api.client.post(f"{SETTINGS}/tags/没有/rename", json={"name": "x"}, headers=current),
+             404)  # fmt: skip
+    renamed = api.client.post(url, json={"name": "展会客户"}, headers=current)
+
+    assert renamed.status_code == 200, renamed.text
+    answer = renamed.json()
+    assert answer["relabelled"] == 3  # the merged-away lead no longer counts
+    assert renamed.headers["ETag"] == f'"{answer["version"]}"'
+    names = [t["name"] for t in _group(answer, "未分组")["tags"]]
+    assert "展会客户" in names and "展会" not in names
+    for lead_id in carrying:
+        assert tenant.get(f"/api/v1/leads/{lead_id}").json()["tags"] == ["展会客户", "扫码"]
+    assert tenant.get(f"/api/v1/leads/{other}").json()["tags"] == ["扫码"]
+    listed = tenant.get("/api/v1/leads?tag=展会客户").json()["items"]
+    assert sorted(lead["id"] for lead in listed) == sorted(carrying)
+    assert tenant.get("/api/v1/leads?tag=展会").json()["items"] == []
+    again = {**marketer, "If-Match": renamed.headers["ETag"]}
+    _problem(api.client.post(url, json={"name": "再改"}, headers=again), 404)  # gone by that name
 
 
 # --- custom marketing user types (LEAD-11) ---------------------------------------------------

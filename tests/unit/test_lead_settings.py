@@ -232,6 +232,33 @@ def test_removing_a_group_leaves_its_tags_ungrouped() -> None:
     assert settings.unknown_tags([" 展会", "新", "新", "扫码"]) == ["新"]
 
 
+def test_renaming_a_tag_keeps_its_group_and_place_and_needs_a_free_name() -> None:
+    settings = fresh()
+    settings.add_tag_group("g1", "意向")
+    settings.add_tags(["高意向", "低意向"], "g1")
+    settings.collect_events()
+    settings.rename_tag("高意向", " 强意向 ")
+    renamed = settings.collect_events()
+    assert topics(renamed) == ["leads.LeadSettings.TagRenamed"]
+    assert (renamed[0].tag, renamed[0].name) == ("高意向", "强意向")
+    custom = [n for n, t in settings.tags.items() if not t["system"]]
+    assert custom == ["强意向", "低意向"] and settings.tags["强意向"]["group_id"] == "g1"
+    assert settings.unknown_tags(["高意向"]) == ["高意向"]
+
+    settings.rename_tag("强意向", "强意向")  # the same name: nothing to record
+    assert settings.collect_events() == []
+    for taken in ("低意向", "扫码"):
+        with pytest.raises(StateConflict):
+            settings.rename_tag("强意向", taken)
+    with pytest.raises(StateConflict):  # a system tag keeps its name
+        settings.rename_tag("扫码", "扫一扫")
+    for bad in ("", "a,b", "x" * 51):
+        with pytest.raises(InvalidValue):
+            settings.rename_tag("强意向", bad)
+    with pytest.raises(InvalidValue):
+        settings.rename_tag("没有", "新")
+
+
 # --- properties of any command sequence ------------------------------------------------------
 
 keys = st.sampled_from(["a", "b", "c", "Bad"])
@@ -323,6 +350,14 @@ class SettingsCommands(RuleBasedStateMachine):
     @rule(tag=tag_names, group_id=group_ids)
     def move_tag(self, tag: str, group_id: str) -> None:
         self.attempt(lambda: self.settings.move_tag(tag, group_id))
+
+    @rule(tag=tag_names, name=tag_names)
+    def rename_tag(self, tag: str, name: str) -> None:
+        before = dict(self.settings.tags)
+        if self.attempt(lambda: self.settings.rename_tag(tag, name)):
+            assert len(self.settings.tags) == len(before)  # a rename never merges two tags
+            assert self.settings.tags[name] == before[tag]
+            assert tag == name or tag not in self.settings.tags
 
     @rule(tag=tag_names)
     def remove_tag(self, tag: str) -> None:

@@ -12,9 +12,12 @@ event; a change made by another process is therefore seen by the next write.
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from dataclasses import replace
 from datetime import datetime
@@ -28,6 +31,7 @@ from pydantic import BaseModel, Field
 from application.leads.ports import EmployeeRoster
 from application.leads.queries import LeadFilter, where_clause
 from application.leads.scope import CallerOrScope, LeadScope, ScopedLeads
+from application.leads.selection import LeadSelection
 from application.shared.commands import Command
 from application.shared.errors import InvalidInput, NotFound, VersionConflict
 from application.shared.pages import Page, fetch_page
@@ -43,6 +47,9 @@ if TYPE_CHECKING:
 
 CACHED_TENANTS = 2000
 CONFLICT_RETRIES = 5
+RELABEL_BATCH = 500  # leads read from the list at a time when a tag is renamed
+RELABEL_WORKERS = 8  # concurrent per-lead commits: enough to fill the writer's batches
+log = logging.getLogger("huoke.leads")
 FieldType = Literal["text", "number", "date", "single_select"]
 
 # --- commands ------------------------------------------------------------------------------
@@ -100,6 +107,10 @@ class AddTag(Command):
 
 class MoveTag(Command):
     group_id: str = Field(min_length=1, max_length=64)
+
+
+class RenameTag(Command):
+    name: str = Field(min_length=1, max_length=50, examples=["强意向"])
 
 
 class AddUserType(Command):
@@ -167,6 +178,12 @@ class LeadSettingsDetails(BaseModel):
     user_types: list[UserTypeDetails] = Field(description="besides the built-in person")
     version: int
     updated_at: datetime
+
+
+class RenamedTag(LeadSettingsDetails):
+    """The settings after a rename, and how many leads it relabelled."""
+
+    relabelled: int = Field(description="live leads that carried the old name and now the new")
 
 
 class MarketingTarget(BaseModel):
@@ -521,6 +538,16 @@ class TenantLeadSettings:
             lambda s: s.move_tag(tag, command.group_id),
         )
 
+    def rename_tag(
+        self, tenant_id: UUID, tag: str, command: RenameTag, *, expected_version: int
+    ) -> LeadSettingsDetails:
+        """Rename a tag in the catalogue (system tags cannot be, nor to a name in use: 409).
+        The leads that carry it are `TagRenames`' to relabel."""
+        return self._change(
+            tenant_id, expected_version, lambda s: s.has_tag(tag), f"no tag {tag}",
+            lambda s: s.rename_tag(tag, command.name),
+        )  # fmt: skip
+
     def remove_tag(
         self, tenant_id: UUID, tag: str, *, expected_version: int
     ) -> LeadSettingsDetails:
@@ -599,7 +626,71 @@ class TenantLeadSettings:
         return settings_details(self._remember(settings))
 
 
-# --- who a custom user type reaches (LEAD-11) ---------------------------------------------
+# --- renaming a tag on the leads that carry it (SEG-4) ------------------------------------
+
+
+class TagRenames:
+    """Renames a tag: in the catalogue first, then on each live lead that carries it,
+    which loses the old name and gets the new in one commit of its own, a few at a time
+    through the group-commit writer, as bulk actions change leads."""
+
+    def __init__(self, leads: Leads, selection: LeadSelection) -> None:
+        self.leads = leads
+        self.selection = selection
+
+    def rename(
+        self, tenant_id: UUID, tag: str, command: RenameTag, *, expected_version: int
+    ) -> RenamedTag:
+        """Rename `tag` to `command.name` and relabel the leads that carry it; the answer
+        says how many were. A lead tagged with the old name while this runs is not seen
+        (only those allowed to create tags can still do that: it is no longer listed)."""
+        settings = self.leads.rules.rename_tag(
+            tenant_id, tag, command, expected_version=expected_version
+        )
+        new = command.name.strip()  # as the catalogue stores it
+        relabelled = self.relabel(LeadScope.whole_company(tenant_id), tag, new) if new != tag else 0
+        return RenamedTag(**settings.model_dump(), relabelled=relabelled)
+
+    def relabel(self, scope: LeadScope, old: str, new: str) -> int:
+        """Every live lead in `scope` carrying `old` carries `new` instead; how many did.
+        The lead list is first brought up to every lead change committed so far."""
+        self.leads.wait_for_views(self.leads.recorder.max_notification_id() or 0)
+        relabelled = 0
+        after: str | None = None
+        with ThreadPoolExecutor(max_workers=RELABEL_WORKERS, thread_name_prefix="relabel") as pool:
+            while True:
+                rows, after = self.selection.batch(
+                    scope, LeadFilter(tag=old), after=after, limit=RELABEL_BATCH
+                )
+                # Each lead in a copy of the request context: its events name this actor.
+                futures = [
+                    pool.submit(
+                        contextvars.copy_context().run, self._relabel_one, scope,
+                        UUID(row["lead_id"]), old, new,
+                    )
+                    for row in rows
+                ]  # fmt: skip
+                relabelled += sum(future.result() for future in futures)
+                if after is None:
+                    return relabelled
+
+    def _relabel_one(self, scope: LeadScope, lead_id: UUID, old: str, new: str) -> bool:
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                lead = self.leads.lead_in_scope(scope, lead_id)
+            except NotFound:
+                return False
+            if not lead.is_live or old not in lead.tags:
+                return False  # merged, deleted or untagged since the list showed it
+            lead.untag([old])
+            lead.tag([new])
+            try:
+                self.leads.commit(lead)
+            except VersionConflict:
+                continue  # changed meanwhile: load it again
+            return True
+        log.warning("lead %s kept changing: still tagged %r, not %r", lead_id, old, new)
+        return False
 
 
 class MarketingTargets:

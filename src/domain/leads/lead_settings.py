@@ -80,6 +80,13 @@ def _name(value: str, *, field: str = "name") -> str:
     return required_text(value, field=field, max_length=MAX_NAME)
 
 
+def _tag_name(value: str, *, field: str = "name") -> str:
+    name = required_text(value, field=field, max_length=MAX_NAME)
+    if "," in name:  # the lead list keeps a lead's tags as comma-separated text
+        raise InvalidValue("a tag cannot contain a comma", field=field)
+    return name
+
+
 def _options(options: list[str]) -> list[str]:
     cleaned = [_name(option, field="options") for option in options]
     if not cleaned:
@@ -157,6 +164,7 @@ class LeadSettings(Aggregate):
         TagGroupRemoved: ClassVar[type[AggregateEvent]]
         TagsAdded: ClassVar[type[AggregateEvent]]
         TagMoved: ClassVar[type[AggregateEvent]]
+        TagRenamed: ClassVar[type[AggregateEvent]]
         TagRemoved: ClassVar[type[AggregateEvent]]
         UserTypeAdded: ClassVar[type[AggregateEvent]]
         UserTypeRenamed: ClassVar[type[AggregateEvent]]
@@ -532,9 +540,7 @@ class LeadSettings(Aggregate):
             raise StateConflict("the interaction tags are the system's own")
         new: list[str] = []
         for raw in names:
-            name = required_text(raw, field="tags", max_length=MAX_NAME)
-            if "," in name:
-                raise InvalidValue("a tag cannot contain a comma", field="tags")
+            name = _tag_name(raw, field="tags")
             if name in self.tags:
                 if self.tags[name]["group_id"] != group_id:
                     raise StateConflict(f"tag {name!r} is in another group; move it instead")
@@ -565,6 +571,23 @@ class LeadSettings(Aggregate):
     @event("TagMoved", topic="leads.LeadSettings.TagMoved")
     def _tag_moved(self, tag: str, group_id: str) -> None:
         self.tags[tag]["group_id"] = group_id
+
+    def rename_tag(self, name: str, new_name: str) -> None:
+        """The tag goes by `new_name` from now on, in the same group; system tags keep
+        theirs and the new name must be free (409). Renaming to the same name changes
+        nothing. The leads that carry it are relabelled by the caller, each in its own
+        commit: the catalogue cannot change a million leads in one."""
+        self._editable_tag(name)
+        renamed = _tag_name(new_name)
+        if renamed == name:
+            return
+        if renamed in self.tags:
+            raise StateConflict(f"a tag {renamed!r} exists already")
+        self._tag_renamed(tag=name, name=renamed)
+
+    @event("TagRenamed", topic="leads.LeadSettings.TagRenamed")
+    def _tag_renamed(self, tag: str, name: str) -> None:
+        self.tags = {(name if key == tag else key): v for key, v in self.tags.items()}
 
     def remove_tag(self, name: str) -> None:
         """The tag leaves the catalogue; leads that carry it keep it until untagged."""

@@ -28,7 +28,7 @@ from application.leads.imports import LeadImports
 from application.leads.leads import Leads
 from application.leads.queries import LeadQueries
 from application.leads.selection import LeadSelection
-from application.leads.settings import MarketingTargets, TenantLeadSettings
+from application.leads.settings import MarketingTargets, TagRenames, TenantLeadSettings
 from domain.leads.permissions import LEADS_GRANTS
 from entrypoints.http.lead_cleaning import DuplicateCaseController, MergeRulesController
 from entrypoints.http.lead_handover import LeadHandoverController
@@ -79,7 +79,8 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "consent_queries": providers.Singleton(ConsentQueries, c.lead_view),
         "lead_selection": lead_selection,
         "lead_demo": providers.Singleton(DemoLeads, leads, lead_queries),
-        "lead_bulk": providers.Singleton(BulkLeadActions, leads, lead_selection),
+        "lead_bulk": providers.Singleton(BulkLeadActions, leads, lead_selection, c.lead_groups),
+        "tag_renames": providers.Singleton(TagRenames, leads, lead_selection),
         "lead_export": providers.Singleton(
             LeadExport, leads, lead_selection, providers.Singleton(XlsxSheetWriter), c.clock
         ),
@@ -123,6 +124,7 @@ MANIFEST = Manifest(
         "lead_handover",
         "lead_consent",
         "lead_bulk",
+        "tag_renames",
         "lead_export",
         "lead_imports",
         "lead_import_queries",
@@ -150,6 +152,7 @@ MANIFEST = Manifest(
         "leads.LeadSettings.TagGroupRemoved": "删除标签组 · tag group removed",
         "leads.LeadSettings.TagsAdded": "新增标签 · tags added",
         "leads.LeadSettings.TagMoved": "标签移组 · tag moved",
+        "leads.LeadSettings.TagRenamed": "标签更名 · tag renamed",
         "leads.LeadSettings.TagRemoved": "删除标签 · tag removed",
         "leads.LeadSettings.UserTypeAdded": "新增用户类型 · user type added",
         "leads.LeadSettings.UserTypeRenamed": "用户类型更名 · user type renamed",
@@ -161,5 +164,6 @@ MANIFEST = Manifest(
     console_nav=(*lead_pages.NAV, *lead_data_pages.NAV),
     # Other contexts' entries of the lead timeline (LeadActivitySource, ADR 0006), and
     # who answers the list's filter trees and saved searches (LeadFinder, SEG-2).
-    needs=("lead_activity", "lead_finders"),
+    # Static groups for the bulk action "add to group" (LeadGroups, SEG-1).
+    needs=("lead_activity", "lead_finders", "lead_groups"),
 )

@@ -125,6 +125,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "renameTagGroup": {"name": "所属行业"},
     "addTag": {"name": "高意向"},
     "moveTag": {"group_id": "ungrouped"},
+    "renameTag": {"name": "强意向"},
     "addUserType": {"key": "supplier", "name": "供应商"},
     "renameUserType": {"name": "一级供应商"},
     # tracking sources

@@ -25,9 +25,12 @@ from application.leads.settings import (
     MarketingTarget,
     MarketingTargets,
     MoveTag,
+    RenamedTag,
+    RenameTag,
     RenameTagGroup,
     RenameUserType,
     SetDefaultOwner,
+    TagRenames,
     TenantLeadSettings,
 )
 from application.shared.callers import TenantCaller
@@ -316,6 +319,28 @@ class LeadSettingsController(Controller):
         """Move a tag into another group (system tags: 409)."""
         return with_etag(
             lead_settings.move_tag(caller.tenant_id, tag, data, expected_version=expected_version)
+        )
+
+    @post(
+        "/tags/{tag:str}/rename",
+        operation_id="renameTag",
+        status_code=200,
+        guards=[CHANGE_TAGS],
+    )
+    def rename_tag(
+        self,
+        tag: str,
+        data: RenameTag,
+        tag_renames: TagRenames,
+        caller: TenantCaller,
+        expected_version: int,
+    ) -> Response[RenamedTag]:
+        """Rename a tag, on the leads that carry it too.
+
+        System tags keep their names, and the new name must not be in use (409). Each
+        live lead with the old name gets the new one; `relabelled` says how many."""
+        return with_etag(
+            tag_renames.rename(caller.tenant_id, tag, data, expected_version=expected_version)
         )
 
     @delete("/tags/{tag:str}", operation_id="removeTag", status_code=200, guards=[REMOVE_TAGS])
