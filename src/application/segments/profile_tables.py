@@ -7,13 +7,13 @@ and `ProfileQueries.facts_of` builds a lead's in-memory facts from the same rows
 both ways of evaluating see the same data. Every table is tenant-first; ids are text,
 times iso() text (text order is time order).
 
-- Custom fields: `text_value` always (text as given; numbers as Python's `str`, so
-  `5` -> "5", `2.5` -> "2.5"; booleans "true"/"false"); `number_value` is
-  `number_of(text_value)`: the text read as a number when it is one (decimal, optional
-  sign, fraction and exponent, finite), else NULL. In-memory facts carry the text
+- Custom fields: `text_value, number_value` = `custom_field_columns(value)` of the
+  filter language (text always: numbers as Python's `str`, booleans "true"/"false";
+  the number when the text reads as one, `number_of`). In-memory facts carry the text
   (`custom.<key>` -> text_value) and read numbers from it with the same rule.
-- Consent states are the filter language's: `granted` (subscribed) or `withdrawn`
-  (unsubscribed, suppressed); no row: nothing said (`unknown`).
+- Consent: the leads' state per channel as stored (subscribed, unsubscribed,
+  suppressed); the filter language maps granted/withdrawn onto them; no row: nothing
+  said (`unknown`).
 - Behaviour `properties`: a JSON object of the behaviour's scalar, non-personal
   properties (NULL for identify and alias: traits and previous ids are personal).
 - `changed` on a lead row is a position, increasing across the whole view, of the
@@ -26,10 +26,10 @@ the real one is "segments" (`LEADS` = "segments_leads", …), which filter SQL n
 
 from __future__ import annotations
 
-import math
-import re
-
 from application.shared.lead_behaviours import stitched_indexes, stitched_tables
+from domain.shared.filters import custom_field_columns, number_of
+
+__all__ = ["custom_field_columns", "number_of", "profile_indexes", "profile_tables"]
 
 PREFIX = "segments"
 LEADS = f"{PREFIX}_leads"
@@ -42,16 +42,6 @@ BEHAVIOURS_TABLE = f"{PREFIX}_behaviours"
 BEHAVIOUR_COLUMNS = (
     "kind TEXT NOT NULL, name TEXT NOT NULL, channel TEXT NOT NULL, properties TEXT,"
 )
-
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
-
-
-def number_of(text: str | None) -> float | None:
-    """A custom field's number: its text read as a decimal number, else None."""
-    if text is None or not _NUMBER.fullmatch(text.strip()):
-        return None
-    number = float(text)
-    return number if math.isfinite(number) else None
 
 
 def profile_tables(prefix: str = PREFIX) -> dict[str, str]:

@@ -74,7 +74,7 @@ class LeadBehaviours(ReadModel):
     """Base of the read models that keep behaviours by lead (see the module)."""
 
     prefix: ClassVar[str]
-    follows = (BEHAVIOURS, "tracking", "leads")
+    follows: ClassVar[tuple[str, ...]] = (BEHAVIOURS, "tracking", "leads")
     tenants: ClassVar[RecordTenants]
 
     def row_of(self, behaviour: Behaviour) -> dict[str, Any]:
