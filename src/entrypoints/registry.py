@@ -3,7 +3,7 @@ those before it). Adding a context: its own files, and one line here."""
 
 from __future__ import annotations
 
-from entrypoints.contexts import audit, leads, logins, org, tenancy, tracking
+from entrypoints.contexts import audit, leads, logins, org, scoring, tenancy, tracking
 from entrypoints.manifest import Manifest
 
 CONTEXTS: tuple[Manifest, ...] = (
@@ -12,5 +12,6 @@ CONTEXTS: tuple[Manifest, ...] = (
     logins.MANIFEST,
     leads.MANIFEST,
     tracking.MANIFEST,
+    scoring.MANIFEST,
     audit.MANIFEST,
 )
