@@ -48,7 +48,10 @@ def profiles_model(prefix: str) -> type[SegmentProfiles]:
             "tenants": tenants,
             "tables": {**profile_tables(prefix), **tenants.definition},
             "indexes": profile_indexes(prefix),
-            "platform_wide": {tenants.table: "test"},
+            "platform_wide": {
+                tenants.table: "whose record an id is",
+                f"{prefix}_leads_changed": "the change feed, across tenants",
+            },
         },
     )
 

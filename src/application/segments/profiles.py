@@ -82,7 +82,11 @@ class SegmentProfiles(LeadBehaviours):
     tenants: ClassVar[RecordTenants] = RecordTenants(f"{PREFIX}_record_tenants")
     tables = {**profile_tables(PREFIX), **tenants.definition}
     indexes = profile_indexes(PREFIX)
-    platform_wide = {tenants.table: "whose record an id is, for events stored unstamped"}
+    platform_wide = {
+        tenants.table: "whose record an id is, for events stored unstamped",
+        f"{PREFIX}_leads_changed": "the change feed group maintenance reads by position, "
+        "across tenants (changed_after)",
+    }
 
     _changes: int | None = None  # the last `changed` position given out
 
