@@ -372,8 +372,8 @@ def test_renaming_a_tag_relabels_the_leads_that_carry_it(api: Api, tenant: Tenan
     answer = renamed.json()
     assert answer["relabelled"] == 3  # the merged-away lead no longer counts
     assert renamed.headers["ETag"] == f'"{answer["version"]}"'
-    names = [t["name"] for t in _group(answer, "未分组")["tags"]]
-    assert "展会客户" in names and "展会" not in names
+    usage = {t["name"]: t["leads"] for t in _group(answer, "未分组")["tags"]}
+    assert usage["展会客户"] == 3 and "展会" not in usage
     for lead_id in carrying:
         assert tenant.get(f"/api/v1/leads/{lead_id}").json()["tags"] == ["展会客户", "扫码"]
     assert tenant.get(f"/api/v1/leads/{other}").json()["tags"] == ["扫码"]
@@ -382,6 +382,32 @@ def test_renaming_a_tag_relabels_the_leads_that_carry_it(api: Api, tenant: Tenan
     assert tenant.get("/api/v1/leads?tag=展会").json()["items"] == []
     again = {**marketer, "If-Match": renamed.headers["ETag"]}
     _problem(api.client.post(url, json={"name": "再改"}, headers=again), 404)  # gone by that name
+
+
+def test_each_tag_shows_how_many_live_leads_carry_it(tenant: Tenant) -> None:
+    leads = [tenant.lead(mobile=f"1380013809{i}").json()["lead"]["id"] for i in range(4)]
+    for lead_id in leads:
+        tenant.post(f"/api/v1/leads/{lead_id}/tags", {"tags": ["甲", "乙"]})
+    tenant.post(f"/api/v1/leads/{leads[0]}/tags/remove", {"tags": ["乙"]})
+    assert _usage(tenant) == {"甲": 4, "乙": 3}
+
+    tenant.post(f"/api/v1/leads/{leads[0]}/tags", {"tags": ["丙"]})
+    # merging: the survivor takes the duplicate's other tags, the duplicate stops counting
+    merged = tenant.post(f"/api/v1/leads/{leads[0]}/merge", {"merged_id": leads[1]})
+    assert merged.status_code == 200 and merged.json()["tags"] == ["丙", "乙", "甲"]
+    assert _usage(tenant) == {"甲": 3, "乙": 3, "丙": 1}
+    deleted = tenant.api.client.request(
+        "DELETE", f"/api/v1/leads/{leads[2]}", headers={**tenant.headers, "X-Reason": "test"}
+    )
+    assert deleted.status_code in (200, 204), deleted.text
+    assert _usage(tenant) == {"甲": 2, "乙": 2, "丙": 1}
+    assert all(t["leads"] == 0 for t in _group(tenant.get().json(), "互动标签")["tags"])
+
+
+def _usage(tenant: Tenant) -> dict[str, int]:
+    """Live leads per custom tag, as the settings show them."""
+    groups = tenant.get().json()["tag_groups"]
+    return {t["name"]: t["leads"] for g in groups for t in g["tags"] if not t["system"]}
 
 
 # --- custom marketing user types (LEAD-11) ---------------------------------------------------

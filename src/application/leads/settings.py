@@ -16,7 +16,7 @@ import contextvars
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from dataclasses import replace
@@ -32,6 +32,7 @@ from application.leads.ports import EmployeeRoster
 from application.leads.queries import LeadFilter, where_clause
 from application.leads.scope import CallerOrScope, LeadScope, ScopedLeads
 from application.leads.selection import LeadSelection
+from application.leads.tag_usage import TagUsageCounts
 from application.shared.commands import Command
 from application.shared.errors import InvalidInput, NotFound, VersionConflict
 from application.shared.pages import Page, fetch_page
@@ -153,6 +154,7 @@ class StatusDetails(BaseModel):
 class TagDetails(BaseModel):
     name: str
     system: bool
+    leads: int = Field(default=0, description="live leads that carry it (kept as events arrive)")
 
 
 class TagGroupDetails(BaseModel):
@@ -193,7 +195,11 @@ class MarketingTarget(BaseModel):
     email: str | None
 
 
-def settings_details(settings: LeadSettings) -> LeadSettingsDetails:
+def settings_details(
+    settings: LeadSettings, usage: Mapping[str, int] | None = None
+) -> LeadSettingsDetails:
+    """The settings as answered; `usage` is how many live leads carry each tag."""
+    usage = usage or {}
     return LeadSettingsDetails(
         tenant_id=settings.tenant_id,
         custom_fields=[
@@ -220,7 +226,7 @@ def settings_details(settings: LeadSettings) -> LeadSettingsDetails:
                 name=group["name"],
                 system=group["system"],
                 tags=[
-                    TagDetails(name=name, system=tag["system"])
+                    TagDetails(name=name, system=tag["system"], leads=usage.get(name, 0))
                     for name, tag in settings.tags.items()
                     if tag["group_id"] == group_id
                 ],
@@ -323,12 +329,19 @@ class TenantLeadSettings:
         self.roster = roster
         self._cache: OrderedDict[UUID, LeadSettings] = OrderedDict()
         self._lock = threading.Lock()
+        self.usage: TagUsageCounts | None = None
+
+    def count_usage_with(self, usage: TagUsageCounts) -> None:
+        """Answer with how many live leads carry each tag, as `usage` counts them (the
+        wiring gives the read model; without it every tag shows 0)."""
+        self.usage = usage
 
     # --- reading ---------------------------------------------------------------------------
 
     def settings(self, tenant_id: UUID) -> LeadSettingsDetails:
-        """The tenant's settings (the defaults until it changes any)."""
-        return settings_details(self.current(tenant_id))
+        """The tenant's settings (the defaults until it changes any), each tag with how
+        many live leads carry it."""
+        return self._details(self.current(tenant_id))
 
     def for_tenant(self, tenant_id: UUID) -> SettingsRuleset:
         """The rules one lead command (or one intake batch) is checked with."""
@@ -601,7 +614,7 @@ class TenantLeadSettings:
                 self.leads.commit(settings)
             except VersionConflict:
                 continue
-            return settings_details(self._remember(settings))
+            return self._details(self._remember(settings))
         raise VersionConflict("the lead settings are busy; retry")
 
     def _change(
@@ -623,7 +636,11 @@ class TenantLeadSettings:
             )
         change(settings)
         self.leads.commit(settings)
-        return settings_details(self._remember(settings))
+        return self._details(self._remember(settings))
+
+    def _details(self, settings: LeadSettings) -> LeadSettingsDetails:
+        usage = self.usage.leads_per_tag(settings.tenant_id) if self.usage else None
+        return settings_details(settings, usage)
 
 
 # --- renaming a tag on the leads that carry it (SEG-4) ------------------------------------
@@ -634,9 +651,12 @@ class TagRenames:
     which loses the old name and gets the new in one commit of its own, a few at a time
     through the group-commit writer, as bulk actions change leads."""
 
-    def __init__(self, leads: Leads, selection: LeadSelection) -> None:
+    def __init__(
+        self, leads: Leads, selection: LeadSelection, settings: TenantLeadSettings
+    ) -> None:
         self.leads = leads
         self.selection = selection
+        self.settings = settings
 
     def rename(
         self, tenant_id: UUID, tag: str, command: RenameTag, *, expected_version: int
@@ -644,11 +664,12 @@ class TagRenames:
         """Rename `tag` to `command.name` and relabel the leads that carry it; the answer
         says how many were. A lead tagged with the old name while this runs is not seen
         (only those allowed to create tags can still do that: it is no longer listed)."""
-        settings = self.leads.rules.rename_tag(
-            tenant_id, tag, command, expected_version=expected_version
-        )
+        self.settings.rename_tag(tenant_id, tag, command, expected_version=expected_version)
         new = command.name.strip()  # as the catalogue stores it
         relabelled = self.relabel(LeadScope.whole_company(tenant_id), tag, new) if new != tag else 0
+        # The answer counts the relabelled leads under the new name.
+        self.leads.wait_for_views(self.leads.recorder.max_notification_id() or 0)
+        settings = self.settings.settings(tenant_id)
         return RenamedTag(**settings.model_dump(), relabelled=relabelled)
 
     def relabel(self, scope: LeadScope, old: str, new: str) -> int:

@@ -29,6 +29,7 @@ from application.leads.leads import Leads
 from application.leads.queries import LeadQueries
 from application.leads.selection import LeadSelection
 from application.leads.settings import MarketingTargets, TagRenames, TenantLeadSettings
+from application.leads.tag_usage import TagUsage, TagUsageQueries
 from domain.leads.permissions import LEADS_GRANTS
 from entrypoints.http.lead_cleaning import DuplicateCaseController, MergeRulesController
 from entrypoints.http.lead_handover import LeadHandoverController
@@ -45,7 +46,9 @@ def build_notifier(settings: Settings) -> OutboxNotifier:
     return OutboxNotifier(settings.var_dir / "outbox")
 
 
-def lead_settings_of(leads: Leads) -> TenantLeadSettings:
+def lead_settings_of(leads: Leads, usage: TagUsageQueries) -> TenantLeadSettings:
+    """The settings every lead write is checked with, answering with tag usage counts."""
+    leads.rules.count_usage_with(usage)
     return leads.rules
 
 
@@ -63,6 +66,9 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         LeadQueries, c.lead_view, leads, c.lead_counts_view, c.lead_activity, c.lead_finders
     )
     lead_selection = providers.Singleton(LeadSelection, c.lead_view)
+    lead_settings = providers.Singleton(
+        lead_settings_of, leads, providers.Singleton(TagUsageQueries, c.tag_usage_view)
+    )
     lead_cleaning = providers.Singleton(
         DuplicateCases, leads, providers.Singleton(LeadCandidatesView, c.lead_view)
     )
@@ -70,7 +76,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "notifier": notifier,
         "leads": leads,
         "lead_queries": lead_queries,
-        "lead_settings": providers.Singleton(lead_settings_of, leads),
+        "lead_settings": lead_settings,
         "lead_targets": providers.Singleton(MarketingTargets, c.lead_view, leads),
         "duplicate_queries": providers.Singleton(DuplicateQueries, c.duplicate_view, leads),
         "lead_cleaning": lead_cleaning,
@@ -80,7 +86,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "lead_selection": lead_selection,
         "lead_demo": providers.Singleton(DemoLeads, leads, lead_queries),
         "lead_bulk": providers.Singleton(BulkLeadActions, leads, lead_selection),
-        "tag_renames": providers.Singleton(TagRenames, leads, lead_selection),
+        "tag_renames": providers.Singleton(TagRenames, leads, lead_selection, lead_settings),
         "lead_export": providers.Singleton(
             LeadExport, leads, lead_selection, providers.Singleton(XlsxSheetWriter), c.clock
         ),
@@ -95,12 +101,13 @@ MANIFEST = Manifest(
     name="leads",
     providers=wire,
     applications=("leads",),
-    followers=(LeadDirectory, DuplicateQueue, LeadImportList, LeadCounts),
+    followers=(LeadDirectory, DuplicateQueue, LeadImportList, LeadCounts, TagUsage),
     views={
         "lead_view": LeadDirectory,
         "duplicate_view": DuplicateQueue,
         "import_view": LeadImportList,
         "lead_counts_view": LeadCounts,
+        "tag_usage_view": TagUsage,
     },
     grants=(LEADS_GRANTS,),
     controllers=(
