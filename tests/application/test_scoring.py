@@ -12,12 +12,19 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from adapters.persistence.infrastructure import close_view
+from adapters.persistence.runners import rebuild
 from application.leads.commands import CreateLead, UpdateLead
 from application.leads.scope import LeadScope
 from application.scoring.commands import AddRule, AdjustScore, ChangeSettings
+from application.scoring.keeping import COLUMNS as KEEPING_COLUMNS
+from application.scoring.keeping import PREFIX as KEEPING
+from application.scoring.keeping import ScoreKeeping
 from application.scoring.restating import ScoreExpiry
-from application.shared.behaviours import Behaviour
+from application.shared.behaviours import BEHAVIOURS, Behaviour
 from application.shared.context import RequestContext, acting
+from application.shared.lead_behaviours import stitched_indexes, stitched_tables
+from application.shared.tenant_rows import RecordTenants
 from entrypoints.container import Runtime
 from tests.settling import settle
 
@@ -207,3 +214,62 @@ def _only_lead(runtime: Runtime, tenant_id: UUID) -> UUID:
     )
     [lead] = found.items
     return lead.id
+
+
+@pytest.mark.parametrize(
+    "follows", [(BEHAVIOURS, "tracking", "leads"), ("leads", "tracking", BEHAVIOURS)]
+)
+def test_a_replay_of_every_upstream_in_either_order_scores_nothing_twice(
+    system: Runtime, follows: tuple[str, ...]
+) -> None:
+    tenant_id = uuid4()
+    rule(system, tenant_id, title="浏览", category="website", points=2, behaviour={"kind": "page"})
+    rule(system, tenant_id, title="总监", category="profile", points=30,
+         attribute={"field": "title", "value": "总监"})  # fmt: skip
+    known = new_lead(system, tenant_id, "13800138301", title="总监")
+    take(system, *(seen(tenant_id, "page", m, lead_id=known) for m in range(3)))
+    take(system, seen(tenant_id, "page", 4, anonymous_id="anon-r"))
+    take(
+        system,
+        seen(tenant_id, "identify", 5, anonymous_id="anon-r", properties={"mobile": "13800138302"}),
+    )
+    leads = [known, *(lead for lead in _leads(system, tenant_id) if lead != known)]
+    before = [score_of(system, tenant_id, lead) for lead in leads]
+    assert [(s.behaviour_score, s.profile_score) for s in before] == [(6, 30), (2, 0)]
+    prefix = f"test_keeping_{'_'.join(name[:3] for name in follows)}"
+    tenants = RecordTenants(f"{prefix}_record_tenants")
+    model = type(
+        "Replayed",
+        (ScoreKeeping,),
+        {
+            "name": prefix,
+            "prefix": prefix,
+            "follows": follows,
+            "tenants": tenants,
+            "tables": {
+                **stitched_tables(prefix, KEEPING_COLUMNS),
+                f"{prefix}_leads": ScoreKeeping.tables[f"{KEEPING}_leads"],
+                **tenants.definition,
+            },
+            "indexes": stitched_indexes(prefix),
+        },
+    )
+    infrastructure = system.container.infrastructure()
+    view = infrastructure.open_view(model, create_table=True)
+    try:
+        upstreams = [system.container.providers[name]() for name in follows]
+        rebuild(model(view=view, scoring=system.container.scoring()), view, upstreams)
+    finally:
+        close_view(view)
+    settle(system)
+    after = [score_of(system, tenant_id, lead) for lead in leads]
+    assert [(s.version, s.score) for s in after] == [(s.version, s.score) for s in before]
+
+
+def _leads(runtime: Runtime, tenant_id: UUID) -> list[UUID]:
+    from application.leads.queries import LeadFilter
+
+    found = runtime.container.lead_queries().search(
+        LeadScope.whole_company(tenant_id), LeadFilter(), limit=100
+    )
+    return [lead.id for lead in found.items]

@@ -125,13 +125,13 @@ class ScoreKeeping(LeadBehaviours):
         visitor = str(event.originator_id)
         if kind is None:
             rows = self.view.rows(
-                f"SELECT kind FROM {PREFIX}_visitors WHERE tenant_id = ? AND visitor_id = ?",
+                f"SELECT kind FROM {self.prefix}_visitors WHERE tenant_id = ? AND visitor_id = ?",
                 (tenant_id, visitor),
             )
             kind = rows[0]["kind"] if rows else None
         column = "user_visitor" if kind == VisitorKind.USER else "anonymous_visitor"
         rows = self.view.rows(
-            f"SELECT position, at, kind, name, channel, properties FROM {PREFIX}_behaviours "
+            f"SELECT position, at, kind, name, channel, properties FROM {self.prefix}_behaviours "
             f"WHERE tenant_id = ? AND {column} = ? AND lead_id IS NULL ORDER BY position",
             (tenant_id, visitor),
         )
@@ -141,7 +141,7 @@ class ScoreKeeping(LeadBehaviours):
         self.scoring.score_behaviours(
             _uuid(tenant_id),
             _uuid(lead_id),
-            [_fact(row) for row in rows],
+            [_fact(row, covers=f"{BEHAVIOURS}:{row['position']}") for row in rows],
             cause=f"{tracking.application_name}:{tracking.notification_id}",
         )
 
@@ -154,11 +154,11 @@ class ScoreKeeping(LeadBehaviours):
         statements = [
             *self.tenants.remember(self.view, event, event.tenant_id),
             (
-                f"DELETE FROM {LEADS} WHERE tenant_id = ? AND lead_id = ?",
+                f"DELETE FROM {self.prefix}_leads WHERE tenant_id = ? AND lead_id = ?",
                 (tenant_id, str(event.originator_id)),
             ),
             insert(
-                LEADS,
+                f"{self.prefix}_leads",
                 {
                     "tenant_id": tenant_id,
                     "lead_id": str(event.originator_id),
@@ -173,7 +173,7 @@ class ScoreKeeping(LeadBehaviours):
         tenant_id = self.tenants.of(self.view, event)
         lead_id = str(event.originator_id)
         rows = self.view.rows(
-            f"SELECT attributes FROM {LEADS} WHERE tenant_id = ? AND lead_id = ?",
+            f"SELECT attributes FROM {self.prefix}_leads WHERE tenant_id = ? AND lead_id = ?",
             (tenant_id, lead_id),
         )
         if not rows:  # registered before this follower existed? never: it reads from 0
@@ -186,7 +186,8 @@ class ScoreKeeping(LeadBehaviours):
             tracking,
             [
                 (
-                    f"UPDATE {LEADS} SET attributes = ? WHERE tenant_id = ? AND lead_id = ?",
+                    f"UPDATE {self.prefix}_leads SET attributes = ? "
+                    "WHERE tenant_id = ? AND lead_id = ?",
                     (json.dumps(attributes, ensure_ascii=False), tenant_id, lead_id),
                 )
             ],
@@ -259,8 +260,9 @@ def _apply_change(topic: str, event: Any, attributes: dict[str, Any]) -> None:
         attributes["tags"] = [t for t in attributes["tags"] if t not in gone]
 
 
-def _fact(row: Mapping[str, Any]) -> BehaviourFact:
+def _fact(row: Mapping[str, Any], *, covers: str | None = None) -> BehaviourFact:
     return BehaviourFact(
+        covers=covers,
         kind=row["kind"],
         name=row["name"],
         channel=row["channel"],

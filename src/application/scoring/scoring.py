@@ -51,6 +51,7 @@ class BehaviourFact:
     channel: str
     properties: Mapping[str, Any]
     at: datetime
+    covers: str | None = None  # its own position, when scored for another cause
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,8 @@ class Scoring(EventSourcedContext):
         self, tenant_id: UUID, lead_id: UUID, facts: Sequence[BehaviourFact], *, cause: str
     ) -> int:
         """Apply the behaviour rules to behaviours of one lead, in one commit (the policy
-        calls it; `cause` makes a replay score nothing twice). Answers the awards made."""
+        calls it; `cause`, and each fact's own position, make a replay score nothing
+        twice). Answers the awards made."""
         book = self.rulebook(tenant_id)
         matched = [(fact, book.matching(fact)) for fact in facts]
         if not any(rules for _, rules in matched):
@@ -266,7 +268,9 @@ class Scoring(EventSourcedContext):
             nonlocal awarded
             awarded = len(
                 score.score_behaviours(
-                    [(rules, fact.at) for fact, rules in matched], book.scheme, cause=cause
+                    [(rules, fact.at, fact.covers) for fact, rules in matched],
+                    book.scheme,
+                    cause=cause,
                 )
             )
 

@@ -92,6 +92,7 @@ class LeadScore(Aggregate):
         at: str
         expires_at: str | None
         cause: str | None  # "<upstream>:<position>" of what scored
+        covers: str | None  # the behaviour's own position, when the cause is another
 
         def change(self, aggregate: Any) -> None:
             aggregate.entries.append(
@@ -108,6 +109,7 @@ class LeadScore(Aggregate):
             if self.part == Part.PROFILE:
                 aggregate.held.append(self.rule_id)
             _cause_seen(aggregate, self.cause)
+            _cause_seen(aggregate, self.covers)
 
     class PointsWithdrawn(ScoreChange):
         """An attribute rule the lead no longer matches gives its points back."""
@@ -237,27 +239,29 @@ class LeadScore(Aggregate):
     ) -> list[str]:
         """Award every rule (they matched one behaviour at `at`) that may score now;
         answers the rule ids that scored."""
-        return self.score_behaviours([(rules, at)], scheme, cause=cause)
+        return self.score_behaviours([(rules, at, None)], scheme, cause=cause)
 
     def score_behaviours(
         self,
-        matches: Iterable[tuple[Iterable[ScoreRule], datetime]],
+        matches: Iterable[tuple[Iterable[ScoreRule], datetime, str | None]],
         scheme: Scheme,
         *,
         cause: str | None,
     ) -> list[str]:
         """`score_behaviour` for several behaviours of one cause (a visitor's earlier
-        behaviours, scored when it is identified), nothing if the cause was seen."""
+        behaviours, scored when it is identified), nothing if the cause was seen. Each
+        may name its own position (`covers`), remembered too: a replay in which that
+        behaviour reaches the lead directly scores it no more."""
         if cause is not None and self.has_seen(cause):
             return []
         scored = []
-        for rules, at in matches:
+        for rules, at, covers in matches:
             for rule in rules:
                 if rule.attribute is not None:
                     continue
                 points = self._allowed(rule, scheme, at)
                 if points:
-                    self._award(rule, points, scheme, at=at, cause=cause)
+                    self._award(rule, points, scheme, at=at, cause=cause, covers=covers)
                     scored.append(rule.rule_id)
         return scored
 
@@ -373,7 +377,14 @@ class LeadScore(Aggregate):
         return points
 
     def _award(
-        self, rule: ScoreRule, points: int, scheme: Scheme, *, at: datetime, cause: str | None
+        self,
+        rule: ScoreRule,
+        points: int,
+        scheme: Scheme,
+        *,
+        at: datetime,
+        cause: str | None,
+        covers: str | None = None,
     ) -> None:
         expires = (
             moment_text(at + timedelta(days=rule.validity_days)) if rule.validity_days else None
@@ -393,6 +404,7 @@ class LeadScore(Aggregate):
             at=moment_text(at),
             expires_at=expires,
             cause=cause,
+            covers=covers,
         )
         self._stage_after(before, placement, rule_id=rule.rule_id, reason=None, at=at)
 
