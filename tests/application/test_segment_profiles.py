@@ -24,6 +24,7 @@ from adapters.persistence.runners import catch_up, rebuild
 from application.leads.commands import ChangeConsent, CreateLead, UpdateLead
 from application.leads.scope import LeadScope
 from application.leads.settings import DefineCustomField
+from application.scoring.commands import AdjustScore
 from application.segments.profile_tables import profile_indexes, profile_tables
 from application.segments.profiles import ProfileQueries, SegmentProfiles
 from application.shared.behaviours import Behaviour
@@ -442,3 +443,22 @@ def test_the_profiles_end_the_same_whichever_upstream_comes_first(
         str(first),
         "x",
     ) in leads_first
+
+
+def test_a_manual_score_adjustment_of_the_scoring_context_reaches_the_profile(
+    system: Runtime, profiles: Profiles
+) -> None:
+    if "scoring" not in system.upstream_names:
+        pytest.skip("the scoring context is not wired")
+    tenant_id = uuid4()
+    company = LeadScope.whole_company(tenant_id)
+    lead_id = (
+        system.container.leads().create_lead(company, CreateLead(mobile="13300133000")).lead.id
+    )
+    system.container.scoring().adjust(tenant_id, lead_id, AdjustScore(points=60, reason="展会"))
+    facts = profiles.sync().facts_of(tenant_id, lead_id)
+    assert facts is not None
+    assert (facts.fields["score"], facts.fields["behaviour_score"]) == (60, 60)
+    assert facts.fields["profile_score"] == 0
+    assert facts.fields["behaviour_band"] and facts.fields["profile_band"]
+    assert facts.fields["stage"] and facts.fields["temperature"]
