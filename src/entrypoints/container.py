@@ -207,6 +207,9 @@ class Runtime:
             retention=container.behaviour_retention()
             if "behaviour_retention" in container.providers
             else None,
+            score_expiry=container.score_expiry()
+            if "score_expiry" in container.providers
+            else None,
         )
         self.scheduler.start()
         return self.scheduler

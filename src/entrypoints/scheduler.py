@@ -1,6 +1,7 @@
 """Durable background duties: expire subscriptions whose period has ended, send
-refunds that were approved but never answered by the provider (BIL-3, BIL-5), and once
-a day forget behaviours older than each tenant's plan keeps (ADR 0013).
+refunds that were approved but never answered by the provider (BIL-3, BIL-5), once
+a day forget behaviours older than each tenant's plan keeps (ADR 0013), and expire
+score points whose validity has ended (SCORE-1).
 
 Every round derives its work from recorded state (the billing read model), so a
 restart loses nothing and a repeated round changes nothing. One process at a time
@@ -14,6 +15,7 @@ import threading
 from datetime import timedelta
 
 from adapters.persistence.runners import NamedGuard as Guard
+from application.scoring.restating import ScoreExpiry
 from application.shared.clock import Clock
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 from application.tenancy.billing import Billing
@@ -36,8 +38,10 @@ class Scheduler:
         guard: Guard,
         interval: float,
         retention: BehaviourRetention | None = None,
+        score_expiry: ScoreExpiry | None = None,
     ) -> None:
         self.retention = retention
+        self.score_expiry = score_expiry
         self._retention_swept_on: object = None  # the UTC day of the last sweep
         self.billing = billing
         self.queries = queries
@@ -65,7 +69,15 @@ class Scheduler:
             if self.retention is not None and self._retention_swept_on != today:
                 forgotten = self.retention.sweep()
                 self._retention_swept_on = today
-        return {"expired": expired, "refunds_sent": refunds, "behaviours_forgotten": forgotten}
+            # Every round: the board says which leads have points due, so an idle round
+            # is one indexed query.
+            points = self.score_expiry.sweep() if self.score_expiry is not None else 0
+        return {
+            "expired": expired,
+            "refunds_sent": refunds,
+            "behaviours_forgotten": forgotten,
+            "points_expired": points,
+        }
 
     def start(self) -> None:
         self._thread.start()

@@ -85,12 +85,18 @@ def test_an_ended_period_expires_durably_and_stops_consumption_but_not_reading(
             "expired": 0,
             "refunds_sent": 0,
             "behaviours_forgotten": 0,
+            "points_expired": 0,
         }  # still running
         quotas = api.runtime.container.billing().quotas
         quotas.consume_quota(UUID(tenant_id), "campaigns_per_month", 1, "campaign:before")
 
         clock.move(days=40)
-        assert scheduler.run_once() == {"expired": 1, "refunds_sent": 0, "behaviours_forgotten": 0}
+        assert scheduler.run_once() == {
+            "expired": 1,
+            "refunds_sent": 0,
+            "behaviours_forgotten": 0,
+            "points_expired": 0,
+        }
 
         assert expired_in_view(api, tenant_id) == [bought["id"]]
         read = api.client.get("/api/v1/subscription", headers=api.key(token))
@@ -101,7 +107,12 @@ def test_an_ended_period_expires_durably_and_stops_consumption_but_not_reading(
         renewal = place(api, token, "renew", edition="qs_micro_entry", units=1)
         assert renewal.status_code == 403 and renewal.json()["code"] == "subscription_inactive"
         positions = api.event_positions()
-        assert scheduler.run_once() == {"expired": 0, "refunds_sent": 0, "behaviours_forgotten": 0}
+        assert scheduler.run_once() == {
+            "expired": 0,
+            "refunds_sent": 0,
+            "behaviours_forgotten": 0,
+            "points_expired": 0,
+        }
         assert api.event_positions() == positions
         history = api.client.get(f"/api/v1/history/{bought['id']}", headers=api.key(token))
         expiry = history.json()[-1]
