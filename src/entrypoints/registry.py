@@ -3,7 +3,7 @@ those before it). Adding a context: its own files, and one line here."""
 
 from __future__ import annotations
 
-from entrypoints.contexts import audit, leads, logins, org, scoring, tenancy, tracking
+from entrypoints.contexts import audit, leads, logins, org, scoring, segments, tenancy, tracking
 from entrypoints.manifest import Manifest
 
 CONTEXTS: tuple[Manifest, ...] = (
@@ -13,5 +13,6 @@ CONTEXTS: tuple[Manifest, ...] = (
     leads.MANIFEST,
     tracking.MANIFEST,
     scoring.MANIFEST,
+    segments.MANIFEST,
     audit.MANIFEST,
 )

@@ -110,13 +110,19 @@ def test_source_changes_and_group_listing_are_idempotent(api: Api) -> None:
     )
     assert [item["id"] for item in listed.json()["items"]] == [lead_id]
 
-    group = {"group_id": str(uuid.uuid4())}
+    unknown = _bulk(
+        api, token, action="add_to_group", lead_ids=[lead_id],
+        arguments={"group_id": str(uuid.uuid4())},
+    )  # fmt: skip
+    assert unknown.status_code == 422 and unknown.json()["field"] == "arguments.group_id"
+    formed = api.client.post("/api/v1/groups", json={"name": "展会"}, headers=api.key(token))
+    group = {"group_id": formed.json()["id"]}
     before = api.event_positions()
     first = _bulk(api, token, action="add_to_group", lead_ids=[lead_id], arguments=group)
     middle = api.event_positions()
     second = _bulk(api, token, action="add_to_group", lead_ids=[lead_id], arguments=group)
     assert _results(first) == _results(second) == {lead_id: "ok"}
-    assert middle["leads"] == before["leads"] + 1  # one membership recorded, once
+    assert middle["segments"] == before["segments"] + 2  # one membership opened and joined
     assert api.event_positions() == middle
 
 

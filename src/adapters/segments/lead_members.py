@@ -3,7 +3,7 @@ caller's scope, and the lead list's bulk actions applied to members (SEG-3)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -27,8 +27,9 @@ NEEDS = {
 class LeadsAsMembers:
     """Asks the leads context, with the caller's rights and data scope."""
 
-    def __init__(self, leads: Leads, bulk: BulkLeadActions) -> None:
+    def __init__(self, leads: Leads, bulk: Callable[[], BulkLeadActions]) -> None:
         self.leads = leads
+        # The bulk actions use the groups too (LeadGroups): asked for when first needed.
         self.bulk = bulk
 
     def live(self, who: TenantCaller, lead_ids: Sequence[UUID]) -> set[UUID]:
@@ -52,7 +53,7 @@ class LeadsAsMembers:
         who.require(RESOURCE, NEEDS[action])
         if not lead_ids:
             return LeadsChanged(0, 0, 0)
-        result = self.bulk.apply(
+        result = self.bulk().apply(
             who,
             BulkLeadAction(
                 action=action,  # type: ignore[arg-type]  # one of NEEDS, checked above

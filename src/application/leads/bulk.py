@@ -9,7 +9,7 @@ half-changed and the writer still commits many leads per transaction.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Literal
@@ -18,15 +18,15 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from application.leads.leads import Leads
+from application.leads.ports import LeadGroups
 from application.leads.queries import LeadFilter
 from application.leads.scope import CallerOrScope, LeadScope
 from application.leads.selection import LeadSelection
 from application.leads.settings import may_add_tags
 from application.shared.commands import Command
 from application.shared.errors import InvalidInput, NotFound, VersionConflict
-from domain.leads.groups import GroupMembership
 from domain.leads.lead import SOURCE_FIELDS, Lead, Value
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, StateConflict
 
 MAX_BULK = 500  # as many as the list's "paste up to 500" intake (seed 003 §1.2)
 WORKERS = 8  # concurrent per-lead commands: enough to fill the writer's batches
@@ -115,9 +115,12 @@ _NEEDS: dict[str, str] = {
 class BulkLeadActions:
     """Applies one action to many leads, each in its own command."""
 
-    def __init__(self, leads: Leads, selection: LeadSelection) -> None:
+    def __init__(
+        self, leads: Leads, selection: LeadSelection, groups: Sequence[LeadGroups]
+    ) -> None:
         self.leads = leads
         self.selection = selection
+        self.groups = groups  # who keeps static groups (the segments context), if any
 
     def apply(self, who: CallerOrScope, command: BulkLeadAction) -> BulkResult:
         """Run `command` on each chosen lead inside the caller's data scope and answer
@@ -219,11 +222,18 @@ class BulkLeadActions:
             return leads.delete(scope, lead.id, args.reason or "").version
 
         def add_to_group(lead: Lead) -> int:
-            assert args.group_id is not None
-            membership_id = GroupMembership.create_id(lead.tenant_id, args.group_id, lead.id)
-            if membership_id not in leads.repository:  # listed before: nothing to do
-                leads.commit(GroupMembership.record(group_id=args.group_id, lead=lead))
+            assert args.group_id is not None and groups
+            if not lead.is_live:
+                raise StateConflict("the lead was merged or deleted")
+            groups[0].list_lead(lead.tenant_id, args.group_id, lead.id)  # again: no change
             return lead.version
+
+        groups = self.groups
+        if command.action == "add_to_group":
+            if not groups:
+                raise InvalidInput("groups are not available", field="arguments.group_id")
+            assert args.group_id is not None
+            groups[0].check_static(scope.tenant_id, args.group_id)  # once, before any lead
 
         if command.action == "delete":
             return delete

@@ -82,3 +82,17 @@ class LeadFinder(Protocol):
         those owners' leads (the caller's data scope). An invalid tree raises naming the
         path of its bad node (`filter.all[2].value`); an unknown saved search NotFound."""
         ...
+
+
+class LeadGroups(Protocol):
+    """Static groups the bulk action "add to group" lists leads in (the segments context
+    keeps groups, SEG-1)."""
+
+    def check_static(self, tenant_id: UUID, group_id: UUID) -> None:
+        """Refuse (InvalidInput on `arguments.group_id`) a group the tenant has not, or
+        a smart one (its filter decides its members)."""
+        ...
+
+    def list_lead(self, tenant_id: UUID, group_id: UUID, lead_id: UUID) -> bool:
+        """List a live lead in the static group; False when it is listed already."""
+        ...

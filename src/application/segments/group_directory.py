@@ -32,7 +32,7 @@ MEMBERS = "segments_members"
 class GroupDirectory(ReadModel):
     """Keeps groups and their members listable and countable."""
 
-    name = "segment_groups"
+    name = "segment_group_directory"
     follows = ("segments",)
     tables = {
         GROUPS: "tenant_id TEXT NOT NULL, group_id TEXT NOT NULL, name TEXT NOT NULL, "

@@ -85,7 +85,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "consent_queries": providers.Singleton(ConsentQueries, c.lead_view),
         "lead_selection": lead_selection,
         "lead_demo": providers.Singleton(DemoLeads, leads, lead_queries),
-        "lead_bulk": providers.Singleton(BulkLeadActions, leads, lead_selection),
+        "lead_bulk": providers.Singleton(BulkLeadActions, leads, lead_selection, c.lead_groups),
         "tag_renames": providers.Singleton(TagRenames, leads, lead_selection, lead_settings),
         "lead_export": providers.Singleton(
             LeadExport, leads, lead_selection, providers.Singleton(XlsxSheetWriter), c.clock
@@ -171,5 +171,6 @@ MANIFEST = Manifest(
     console_nav=(*lead_pages.NAV, *lead_data_pages.NAV),
     # Other contexts' entries of the lead timeline (LeadActivitySource, ADR 0006), and
     # who answers the list's filter trees and saved searches (LeadFinder, SEG-2).
-    needs=("lead_activity", "lead_finders"),
+    # Static groups for the bulk action "add to group" (LeadGroups, SEG-1).
+    needs=("lead_activity", "lead_finders", "lead_groups"),
 )
