@@ -16,9 +16,10 @@ times iso() text (text order is time order).
   said (`unknown`).
 - Behaviour `properties`: a JSON object of the behaviour's scalar, non-personal
   properties (NULL for identify and alias: traits and previous ids are personal).
-- `changed` on a lead row is a position, increasing across the whole view, of the
-  lead's latest change (any field, tag, consent, score or behaviour): group maintenance
-  reads the leads changed after the position it has seen (`ProfileQueries.changed_after`).
+- `changed` on a lead row is a position (BIGINT: microseconds, made strictly
+  increasing across the whole view and across rebuilds) of the lead's latest change
+  (any field, tag, consent, score or behaviour): group maintenance reads the leads
+  changed after the position it has seen (`ProfileQueries.changed_after`).
 
 The table names take a prefix so a test can keep a second copy next to the real one;
 the real one is "segments" (`LEADS` = "segments_leads", …), which filter SQL names.
@@ -54,7 +55,7 @@ def profile_tables(prefix: str = PREFIX) -> dict[str, str]:
         "score INTEGER NOT NULL DEFAULT 0, behaviour_score INTEGER NOT NULL DEFAULT 0, "
         "profile_score INTEGER NOT NULL DEFAULT 0, behaviour_band TEXT, profile_band TEXT, "
         "stage TEXT, temperature TEXT, created_at TEXT NOT NULL, last_seen_at TEXT, "
-        "changed INTEGER NOT NULL DEFAULT 0, "
+        "changed BIGINT NOT NULL DEFAULT 0, "
         "PRIMARY KEY (tenant_id, lead_id)",
         # Custom fields, `key` without "custom."
         f"{prefix}_fields": "tenant_id TEXT NOT NULL, lead_id TEXT NOT NULL, key TEXT NOT NULL, "

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -417,12 +418,15 @@ class SegmentProfiles(LeadBehaviours):
         )
 
     def _next_change(self) -> int:
-        """A new `changed` position: one more than any given out (the view has one writer;
-        positions of a rolled-back batch are skipped, never reused out of order)."""
+        """A new `changed` position, above any given out before: the current time in
+        microseconds, or one more than the last when that is later. The view has one
+        writer; positions of a rolled-back batch are skipped, never reused out of order;
+        and a rebuilt view's positions come after the old ones, so a reader's cursor
+        (`changed_after`) still sees every lead again."""
         if self._changes is None:
             rows = self.view.rows(f"SELECT MAX(changed) AS last FROM {self.prefix}_leads")
             self._changes = int(rows[0]["last"] or 0) if rows else 0
-        self._changes += 1
+        self._changes = max(self._changes + 1, time.time_ns() // 1000)
         return self._changes
 
 
