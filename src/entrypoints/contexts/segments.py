@@ -17,13 +17,19 @@ from adapters.segments.lead_members import LeadsAsMembers
 from application.segments.adoption import InterimListings
 from application.segments.group_directory import GroupDirectory, GroupQueries
 from application.segments.groups import Groups
+from application.segments.lead_search import FilteredLeads
 from application.segments.profiles import ProfileQueries, SegmentProfiles
+from application.segments.saved_search_directory import SavedSearchDirectory, SavedSearchQueries
+from application.segments.saved_searches import SavedSearches
 from application.segments.segments import Segments
 from application.segments.selection import FilterSelection
 from application.segments.smart_groups import SmartGroups
 from domain.segments.group_permissions import GROUP_GRANTS
+from domain.segments.saved_search_permissions import SAVED_SEARCH_GRANTS
+from entrypoints.http.saved_searches import SavedSearchController
 from entrypoints.http.segment_groups import GroupController
 from entrypoints.manifest import Manifest
+from entrypoints.web.segments import saved_search_pages
 
 # --- profiles: what filters read -----------------------------------------------------------
 PROFILE_FOLLOWERS = (SegmentProfiles,)
@@ -81,9 +87,34 @@ def _group_providers(
     }
 
 
+# --- saved searches (SEG-2) and the lead list's filter trees -----------------------------
+SEARCH_EVENTS = {
+    "segments.SavedSearch.Saved": "新建常用搜索 · search saved",
+    "segments.SavedSearch.Revised": "修改常用搜索 · saved search revised",
+    "segments.SavedSearch.Deleted": "删除常用搜索 · saved search deleted",
+}
+SEARCH_FOLLOWERS = (SavedSearchDirectory,)
+SEARCH_VIEWS = {"saved_search_view": SavedSearchDirectory}
+
+
+def _search_providers(
+    c: containers.DynamicContainer, segments: providers.Provider[Any]
+) -> dict[str, providers.Provider[Any]]:
+    searches = providers.Singleton(
+        SavedSearches, segments, providers.Singleton(SavedSearchQueries, c.saved_search_view)
+    )
+    return {
+        "saved_searches": searches,
+        "filtered_leads": providers.Singleton(
+            FilteredLeads, c.segment_profile_view, searches, c.clock
+        ),
+    }
+
+
 def _offers(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
-    # The lead list's bulk action "add to group" lists leads in static groups.
-    return {"lead_groups": c.segment_groups}
+    # The lead list's bulk action "add to group" lists leads in static groups; its
+    # filter trees and saved searches are answered from the profiles.
+    return {"lead_groups": c.segment_groups, "lead_finders": c.filtered_leads}
 
 
 def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
@@ -93,6 +124,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "segments": segments,
         **profiles,
         **_group_providers(c, segments, profiles),
+        **_search_providers(c, segments),
     }
 
 
@@ -100,12 +132,14 @@ MANIFEST = Manifest(
     name="segments",
     providers=wire,
     applications=("segments",),
-    followers=(*PROFILE_FOLLOWERS, *GROUP_FOLLOWERS),
-    views={**PROFILE_VIEWS, **GROUP_VIEWS},
-    grants=(GROUP_GRANTS,),
-    controllers=(*GROUP_CONTROLLERS,),
-    dependencies=(*GROUP_DEPENDENCIES,),
+    followers=(*PROFILE_FOLLOWERS, *GROUP_FOLLOWERS, *SEARCH_FOLLOWERS),
+    views={**PROFILE_VIEWS, **GROUP_VIEWS, **SEARCH_VIEWS},
+    grants=(GROUP_GRANTS, SAVED_SEARCH_GRANTS),
+    controllers=(*GROUP_CONTROLLERS, SavedSearchController),
+    dependencies=(*GROUP_DEPENDENCIES, "saved_searches"),
     tags=(Tag(name="segments", description="分群 · groups, saved searches, filters (SEG-1…4)"),),
-    configuration_events={**GROUP_EVENTS},
+    configuration_events={**GROUP_EVENTS, **SEARCH_EVENTS},
+    console=(*saved_search_pages.PAGES,),
+    console_nav=(*saved_search_pages.NAV,),
     offers=_offers,
 )

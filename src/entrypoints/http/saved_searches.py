@@ -33,7 +33,7 @@ from entrypoints.http.tenant import Cursor, Limit
 class SavedSearchController(Controller):
     path = "/api/v1/saved-searches"
     tags = ["segments"]
-    guards = [tenant_may("segments")]
+    guards = [tenant_may("saved_searches")]
     dependencies = IF_MATCH
 
     @get("/", operation_id="listSavedSearches")

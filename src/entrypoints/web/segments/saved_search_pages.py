@@ -58,7 +58,7 @@ class SavedSearchPages(Controller):
         saved_searches: SavedSearches,
         cursor: str | None = None,
     ) -> Response[Any]:
-        caller = tenant_may(request, "segments", Action.READ)
+        caller = tenant_may(request, "saved_searches", Action.READ)
         timezone = signed_in_viewer(request).timezone
         listed = saved_searches.searches(caller.tenant_id, cursor=cursor or None, limit=PAGE_SIZE)
         rows = [
@@ -72,7 +72,7 @@ class SavedSearchPages(Controller):
             )
             for search in listed.items
         ]
-        may_create = caller.may("segments", Action.CREATE)
+        may_create = caller.may("saved_searches", Action.CREATE)
         table = Table(
             id="saved-searches",
             url=BASE,
@@ -98,14 +98,14 @@ class SavedSearchPages(Controller):
 
     @get("/new", sync_to_thread=True)
     def new_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        tenant_may(request, "segments", Action.CREATE)
+        tenant_may(request, "saved_searches", Action.CREATE)
         return _form(request, None, {"filter": json.dumps(EXAMPLE, ensure_ascii=False)}, {})
 
     @post("/new")
     async def create(
         self, request: Request[Any, Any, Any], saved_searches: SavedSearches
     ) -> Response[Any]:
-        caller = tenant_may(request, "segments", Action.CREATE)
+        caller = tenant_may(request, "saved_searches", Action.CREATE)
         data = await form_data(request)
         try:
             command = parse_form(SaveSearch, {"name": data.get("name"), "filter": _tree(data)})
@@ -122,7 +122,7 @@ class SavedSearchPages(Controller):
         saved_searches: SavedSearches,
         history: RecordHistory,
     ) -> Response[Any]:
-        caller = tenant_may(request, "segments", Action.READ)
+        caller = tenant_may(request, "saved_searches", Action.READ)
         search = saved_searches.search(caller.tenant_id, saved_search_id)
         return page(
             request,
@@ -131,8 +131,8 @@ class SavedSearchPages(Controller):
             search=search,
             tree=json.dumps(search.filter, ensure_ascii=False, indent=2),
             leads_url=f"{LEADS}?saved_search_id={search.id}",
-            may_update=caller.may("segments", Action.UPDATE),
-            may_delete=caller.may("segments", Action.DELETE),
+            may_update=caller.may("saved_searches", Action.UPDATE),
+            may_delete=caller.may("saved_searches", Action.DELETE),
             history=history_for(history, caller, search.id),
         )
 
@@ -140,7 +140,7 @@ class SavedSearchPages(Controller):
     def edit_form(
         self, request: Request[Any, Any, Any], saved_search_id: UUID, saved_searches: SavedSearches
     ) -> Response[Any]:
-        caller = tenant_may(request, "segments", Action.UPDATE)
+        caller = tenant_may(request, "saved_searches", Action.UPDATE)
         search = saved_searches.search(caller.tenant_id, saved_search_id)
         values = {
             "name": search.name,
@@ -153,7 +153,7 @@ class SavedSearchPages(Controller):
     async def revise(
         self, request: Request[Any, Any, Any], saved_search_id: UUID, saved_searches: SavedSearches
     ) -> Response[Any]:
-        caller = tenant_may(request, "segments", Action.UPDATE)
+        caller = tenant_may(request, "saved_searches", Action.UPDATE)
         current = await in_thread(lambda: saved_searches.search(caller.tenant_id, saved_search_id))
         data = await form_data(request)
         try:
@@ -172,14 +172,14 @@ class SavedSearchPages(Controller):
     def delete_confirmation(
         self, request: Request[Any, Any, Any], saved_search_id: UUID, saved_searches: SavedSearches
     ) -> Response[Any]:
-        caller = tenant_may(request, "segments", Action.DELETE)
+        caller = tenant_may(request, "saved_searches", Action.DELETE)
         return _delete_page(request, saved_searches.search(caller.tenant_id, saved_search_id), {})
 
     @post("/{saved_search_id:uuid}/delete")
     async def delete(
         self, request: Request[Any, Any, Any], saved_search_id: UUID, saved_searches: SavedSearches
     ) -> Response[Any]:
-        caller = tenant_may(request, "segments", Action.DELETE)
+        caller = tenant_may(request, "saved_searches", Action.DELETE)
         search = await in_thread(lambda: saved_searches.search(caller.tenant_id, saved_search_id))
         data = await form_data(request)
         try:
@@ -261,7 +261,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(
         label="常用搜索",
         path=BASE,
-        resource="segments",
+        resource="saved_searches",
         audience=Audience.TENANT,
         section="线索",
         action=Action.READ,
