@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from litestar import Litestar, post
+from litestar.testing import TestClient
 
+from application.segments.filter_model import FilterTree
+from application.shared.commands import Command
 from domain.shared.errors import InvalidValue
 from domain.shared.filters import (
     MAX_CONDITIONS,
@@ -22,6 +26,7 @@ from domain.shared.filters import (
     iso_text,
     number_of,
 )
+from entrypoints.http.problems import EXCEPTION_HANDLERS
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 
@@ -480,3 +485,46 @@ def test_not_is_the_negation_of_a_tree(tree: dict[str, Any], tags: list[str]) ->
         return
     facts = LeadFacts(fields={"name": "x", "score": 3}, tags=frozenset(tags))
     assert parsed.matches(facts, now=NOW) != Filter.parse(tree).matches(facts, now=NOW)
+
+
+# --- at the edge: pydantic and problem+json ---------------------------------------------
+
+
+class SaveTree(Command):
+    filter: FilterTree
+
+
+@post("/trees", sync_to_thread=False)
+def save_tree(data: SaveTree) -> dict[str, Any]:
+    return data.filter
+
+
+def test_the_edge_type_keeps_the_normalised_tree() -> None:
+    tree = {"field": "created_at", "op": "range", "value": {"from": "2026-06-01T08:00+08:00"}}
+    saved = SaveTree.model_validate({"filter": tree})
+    assert saved.filter["value"] == {"from": "2026-06-01T00:00:00.000000Z"}
+    with pytest.raises(InvalidValue) as raised:
+        SaveTree.model_validate({"filter": did("pageview")})  # not a behaviour kind
+    assert raised.value.field == "filter.behaviour.kind"
+
+
+@pytest.mark.parametrize(
+    ("tree", "path"),
+    [
+        (
+            {"all": [cond("name", "equals", "a"), cond("name'--", "equals", "a")]},
+            "filter.all[1].field",
+        ),
+        ({"any": [cond("custom.x; DROP TABLE t", "equals", "a")]}, "filter.any[0].field"),
+        ({"any": [cond("name", "equals' OR 1=1", "a")]}, "filter.any[0].op"),
+        ({"any": [did("page", within_days=-1)]}, "filter.any[0].behaviour.within_days"),
+        ({"not": cond("score", "equals", "1; --")}, "filter.not.value"),
+    ],
+)
+def test_an_invalid_tree_answers_422_naming_the_bad_node(tree: dict[str, Any], path: str) -> None:
+    app = Litestar([save_tree], exception_handlers=EXCEPTION_HANDLERS)
+    with TestClient(app) as client:
+        answer = client.post("/trees", json={"filter": tree})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "invalid_value"
+    assert answer.json()["field"] == path
