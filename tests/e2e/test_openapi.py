@@ -298,6 +298,8 @@ class World:
             examples.ORDER_ID: "delivered_order_id",
             examples.LEAD_ID: "lead_id",
             examples.DUPLICATE_LEAD_ID: "duplicate_id",
+            examples.LEAD_GROUP_ID: "lead_group_id",
+            examples.OTHER_LEAD_GROUP_ID: "other_lead_group_id",
         }
         text = json.dumps(example, ensure_ascii=False)
         for placeholder, name in placeholders.items():
@@ -441,6 +443,12 @@ class World:
 
     def make_source_id(self) -> str:
         return str(self.post("/api/v1/tracking/sources", {"name": "官网", "kind": "website"})["id"])
+
+    def make_lead_group_id(self) -> str:
+        return str(self.post("/api/v1/groups", {"name": "春季展会名单"})["id"])
+
+    def make_other_lead_group_id(self) -> str:
+        return str(self.post("/api/v1/groups", {"name": "展会补录"})["id"])
 
     def make_link_id(self) -> str:
         return str(

@@ -15,6 +15,8 @@ DEPARTMENT_ID = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
 ORDER_ID = "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a"
 LEAD_ID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
 DUPLICATE_LEAD_ID = "2a3b4c5d-6e7f-4081-9223-34455667788a"
+LEAD_GROUP_ID = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
+OTHER_LEAD_GROUP_ID = "4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a"
 
 # 手机,姓名,公司 / one row: what a sales team exports from a spreadsheet.
 SAMPLE_CSV = base64.b64encode(
@@ -147,4 +149,20 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "utm_campaign": "2026-spring",
     },
     "changeTrackingSettings": {"auto_ad_campaigns": True},
+    # groups (SEG-1, SEG-3)
+    "formGroup": {
+        "name": "近30天活跃的高意向客户",
+        "kind": "smart",
+        "filter": {
+            "all": [
+                {"field": "tags", "op": "equals", "value": "高意向"},
+                {"behaviour": {"kind": "*", "within_days": 30}, "did": True},
+            ]
+        },
+    },
+    "reviseGroup": {"name": "春季展会名单（复核）"},
+    "mergeGroups": {"source_ids": [OTHER_LEAD_GROUP_ID], "target_id": LEAD_GROUP_ID},
+    "addGroupMembers": {"lead_ids": [LEAD_ID]},
+    "removeGroupMembers": {"lead_ids": [LEAD_ID]},
+    "actOnGroupMembers": {"action": "add_tags", "tags": ["春季展会"]},
 }
