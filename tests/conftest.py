@@ -136,6 +136,7 @@ class Api:
             json={"target_url": "https://acme.cn/", "title": "L", "channel": "C"},
             headers=headers,
         )
+        group = self.client.post("/api/v1/groups", json={"name": "G"}, headers=headers)
         return {
             "token": token,
             "tenant_id": tenant_id,
@@ -144,6 +145,7 @@ class Api:
             "key_id": key.json()["id"],
             "source_id": source.json()["id"],
             "link_id": link.json()["id"],
+            "lead_group_id": group.json()["id"],
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),
         }

@@ -160,6 +160,23 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("POST", "/api/v1/tracking/links/{link_id}/archive"): NO_BODY,
     ("PUT", "/api/v1/tracking/settings"): {"auto_ad_campaigns": True},
+    ("POST", "/api/v1/groups"): {"name": "展会名单"},
+    ("POST", "/api/v1/groups/merge"): {
+        "source_ids": ["00000000-0000-0000-0000-000000000001"],
+        "target_id": "00000000-0000-0000-0000-000000000000",
+    },
+    ("PATCH", "/api/v1/groups/{lead_group_id}"): {"name": "展会名单（复核）"},
+    ("DELETE", "/api/v1/groups/{lead_group_id}"): NO_BODY,
+    ("POST", "/api/v1/groups/{lead_group_id}/members"): {
+        "lead_ids": ["00000000-0000-0000-0000-000000000000"]
+    },
+    ("POST", "/api/v1/groups/{lead_group_id}/members/remove"): {
+        "lead_ids": ["00000000-0000-0000-0000-000000000000"]
+    },
+    ("POST", "/api/v1/groups/{lead_group_id}/members/actions"): {
+        "action": "add_tags",
+        "tags": ["展会"],
+    },
 }
 
 

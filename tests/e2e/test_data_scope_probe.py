@@ -36,8 +36,10 @@ NOT_LEADS = {
     "key_id", "department_id", "employee_id", "tenant_id", "staff_id", "order_id",
     "refund_id", "branch_id", "subscription_id", "import_id", "field_key", "status_key",
     "channel", "tag", "level1", "level2", "group_id", "user_type", "source_id", "link_id",
+    "lead_group_id",
     # body fields
     "parent_id", "member_id", "owner_id", "to_employee_id", "employee_ids",
+    "source_ids", "target_id",  # groups merged into a group
 }  # fmt: skip
 
 
@@ -96,6 +98,7 @@ def floor(api: Api) -> Floor:
     cases = api.client.get("/api/v1/lead-duplicates", headers=api.key(admin)).json()["items"]
     for side in (floor.mine, floor.theirs):
         [side["case"]] = [c["id"] for c in cases if set(c["lead_ids"]) == set(side["case_leads"])]
+    floor.mine["group"] = _post(api, admin, "/api/v1/groups", {"name": "展会"})["id"]
     claim = normalise("mobile", "13800138002")
     floor.theirs["claim"] = str(LeadIdentity.create_id(uuid.UUID(tenant_id), **claim))
     return floor
@@ -161,6 +164,7 @@ def _probes(api: Api, floor: Floor) -> list[Probe]:
                     "case_id": floor.mine["case"],
                     "aggregate_id": floor.mine["lead"],
                     "employee_id": floor.employees["B"],
+                    "lead_group_id": floor.mine["group"],
                 }
                 body = copy.deepcopy(route.body()) if route.is_write else None
                 if body is not None:
@@ -243,6 +247,11 @@ def test_a_narrow_key_cannot_reach_another_owners_lead_through_any_route(
     # Only the role's own limits stop a probe before the scope does (sales never delete;
     # handing leads over is the tenant admin's, see the next test): not vacuous.
     handover = ("POST", "/api/v1/employees/{employee_id}/lead-handover")
+    # Groups are the marketers' (SEG-1): no group route for a narrow data scope.
+    groups = {
+        ("POST", "/api/v1/groups/{lead_group_id}/members"),
+        ("POST", "/api/v1/groups/{lead_group_id}/members/remove"),
+    }
     assert (
         refused
         == {
@@ -251,8 +260,9 @@ def test_a_narrow_key_cannot_reach_another_owners_lead_through_any_route(
                 ("DELETE", "/api/v1/leads/{lead_id}"),
                 ("POST", "/api/v1/lead-duplicates/{case_id}/delete"),
                 handover,
+                *groups,
             },
-            "manager": {handover},
+            "manager": {handover, *groups},
         }[key]
     )
 

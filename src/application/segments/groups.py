@@ -132,13 +132,13 @@ class Groups:
     def merge(self, tenant_id: UUID, command: MergeGroups) -> GroupDetails:
         """Merge groups into a static group: their members join it (`merged`), and the
         merged groups are deleted."""
-        target = self.live_group(tenant_id, command.target_id, field="target_id")
+        target = self.live_group(tenant_id, command.target_id)  # another tenant's: 404
         target.require_static(field="target_id")
         sources = []
         for source_id in dict.fromkeys(command.source_ids):
             if source_id == target.id:
                 raise InvalidInput("a group cannot be merged into itself", field="source_ids")
-            sources.append(self.live_group(tenant_id, source_id, field="source_ids"))
+            sources.append(self.live_group(tenant_id, source_id))
         for source in sources:
             members = sorted(self.queries.member_ids(tenant_id, source.id))
             self._change(tenant_id, target.id, members, join=True, reason="merged")
