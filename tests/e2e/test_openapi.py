@@ -455,6 +455,9 @@ class World:
             self.post("/api/v1/tracking/links", REQUEST_EXAMPLES["createPromotionLink"])["id"]
         )
 
+    def make_rule_id(self) -> str:
+        return str(self.post("/api/v1/scoring/rules", REQUEST_EXAMPLES["createScoreRule"])["id"])
+
 
 def _documentation_runs_once(api: Api) -> None:
     # The documentation is the same for both stores and the routes' behaviour on

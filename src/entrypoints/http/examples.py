@@ -165,4 +165,21 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "addGroupMembers": {"lead_ids": [LEAD_ID]},
     "removeGroupMembers": {"lead_ids": [LEAD_ID]},
     "actOnGroupMembers": {"action": "add_tags", "tags": ["春季展会"]},
+    # scoring
+    "createScoreRule": {
+        "title": "下载白皮书",
+        "category": "content",
+        "points": 10,
+        "frequency": "per_day",
+        "validity_days": 90,
+        "cap": 30,
+        "behaviour": {"kind": "track", "name": "download_whitepaper"},
+    },
+    "changeScoreRule": {"points": 15, "validity_days": 60},
+    "changeScoringSettings": {
+        "behaviour_bands": [0, 26, 51, 76],
+        "temperature": {"hot": 90, "warm": 60},
+        "categories": [{"key": "email", "enabled": True, "cap": 40}],
+    },
+    "adjustLeadScore": {"points": 10, "reason": "展会现场深入交流", "part": "behaviour"},
 }

@@ -59,15 +59,16 @@ class ScoreRuleController(Controller):
 
     @get("/", operation_id="listScoreRules")
     def list_rules(self, scoring: Scoring, caller: TenantCaller) -> ListOf[RuleDetails]:
-        """Every score rule of the tenant: attribute rules (静态评分) first, then
-        behaviour rules (动态评分), by title."""
+        """The tenant's score rules.
+
+        Attribute rules (静态评分) first, then behaviour rules (动态评分), by title."""
         return ListOf[RuleDetails](items=scoring.rules(caller.tenant_id), next_cursor=None)
 
     @post("/", operation_id="createScoreRule", may=Action.CREATE)
     def create(
         self, data: AddRule, scoring: Scoring, caller: TenantCaller
     ) -> Response[RuleDetails]:
-        """Add a rule on an attribute or on a behaviour.
+        """Add a score rule on an attribute or a behaviour.
 
         ± points, optionally a validity in days after which they expire, how often it
         scores (`once`, `per_day`, `unlimited`; attribute rules score once while the
@@ -78,7 +79,9 @@ class ScoreRuleController(Controller):
     def get_rule(
         self, rule_id: UUID, scoring: Scoring, caller: TenantCaller
     ) -> Response[RuleDetails]:
-        """One rule; its ETag is the version of the tenant's scoring settings."""
+        """One score rule.
+
+        Its ETag is the version of the tenant's scoring settings."""
         return with_etag(scoring.rule(caller.tenant_id, rule_id))
 
     @patch("/{rule_id:uuid}", operation_id="changeScoreRule", dependencies=OPTIONAL_IF_MATCH)
@@ -90,7 +93,9 @@ class ScoreRuleController(Controller):
         caller: TenantCaller,
         expected_version: int | None,
     ) -> Response[RuleDetails]:
-        """Change a rule; points already awarded keep what they were given."""
+        """Change a score rule.
+
+        Points already awarded keep what they were given."""
         return with_etag(
             scoring.change_rule(caller.tenant_id, rule_id, data, expected_version=expected_version)
         )
@@ -108,7 +113,9 @@ class ScoreRuleController(Controller):
         caller: TenantCaller,
         expected_version: int | None,
     ) -> Response[RuleDetails]:
-        """Retire a rule: it scores no more; an attribute rule's points are given back."""
+        """Retire a score rule.
+
+        It scores no more; an attribute rule's points are given back."""
         return with_etag(
             scoring.remove_rule(caller.tenant_id, rule_id, expected_version=expected_version)
         )
@@ -121,7 +128,9 @@ class ScoringSettingsController(Controller):
 
     @get("/", operation_id="getScoringSettings")
     def get_settings(self, scoring: Scoring, caller: TenantCaller) -> Response[SettingsDetails]:
-        """The matrix bands, the stage of each cell, the temperature thresholds and the
+        """The scoring settings.
+
+        The matrix bands, the stage of each cell, the temperature thresholds and the
         behaviour catalogue's categories (switch and cap)."""
         return with_etag(scoring.settings(caller.tenant_id))
 
@@ -133,9 +142,10 @@ class ScoringSettingsController(Controller):
         caller: TenantCaller,
         expected_version: int | None,
     ) -> Response[SettingsDetails]:
-        """Change bands, stages, temperature or categories (parts omitted stay).
+        """Change the scoring settings.
 
-        The tenant's leads are placed anew a moment later."""
+        Bands, stages, temperature or categories (parts omitted stay). The tenant's
+        leads are placed anew a moment later."""
         return with_etag(
             scoring.change_settings(caller.tenant_id, data, expected_version=expected_version)
         )
@@ -150,7 +160,9 @@ class ScoreBoardController(Controller):
     def matrix(
         self, scoring: Scoring, score_board: BoardQueries, caller: TenantCaller
     ) -> MatrixDetails:
-        """The 16 cells (behaviour band A–D × profile band 1–4) with their leads, and the
+        """The score matrix.
+
+        The 16 cells (behaviour band A–D × profile band 1–4) with their leads, and the
         leads by temperature (hot, warm, cold)."""
         scheme = scoring.rulebook(caller.tenant_id).scheme
         return score_board.matrix(caller.tenant_id, scheme)
@@ -159,7 +171,9 @@ class ScoreBoardController(Controller):
     def funnel(
         self, scoring: Scoring, score_board: BoardQueries, caller: TenantCaller
     ) -> FunnelDetails:
-        """The leads in each marketing stage, in the stages' order."""
+        """The stage funnel.
+
+        The live leads in each marketing stage, in the stages' order."""
         scheme = scoring.rulebook(caller.tenant_id).scheme
         return score_board.funnel(caller.tenant_id, scheme)
 
@@ -171,14 +185,18 @@ class ScoreBoardController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[Conversion]:
-        """Recent conversions: leads' stage transitions, newest first."""
+        """Recent conversions.
+
+        Leads' marketing stage transitions, newest first."""
         return page_of(score_board.conversions(caller.tenant_id, cursor=cursor, limit=limit))
 
     @get("/value-groups", operation_id="getValueGroups")
     def value_groups(
         self, score_board: BoardQueries, caller: TenantCaller, width: Width = 10
     ) -> ValueGroups:
-        """The leads in score bands of 5, 10 or 20 points, each with the filter that
+        """Value groups by score.
+
+        The leads in score bands of 5, 10 or 20 points, each with the filter that
         selects it (save a band as a group with the segments API)."""
         if width not in (5, 10, 20):
             raise InvalidInput("width must be 5, 10 or 20", field="width")
@@ -193,7 +211,9 @@ class LeadScoreController(Controller):
     def score(
         self, lead_id: UUID, leads: Leads, scoring: Scoring, caller: TenantCaller
     ) -> LeadScoreDetails:
-        """The lead's behaviour and profile scores, total (at most 100), cell, stage,
+        """A lead's score.
+
+        Its behaviour and profile scores, total (at most 100), cell, stage,
         temperature and the points it holds (each with its rule and expiry)."""
         leads.lead(caller, lead_id)  # NotFound outside the caller's scope or tenant
         return scoring.lead_score(caller.tenant_id, lead_id)
@@ -204,7 +224,9 @@ class LeadScoreController(Controller):
     def history(
         self, lead_id: UUID, leads: Leads, score_board: BoardQueries, caller: TenantCaller
     ) -> list[ScoreHistoryEntry]:
-        """The lead's score changes, newest first, each naming its rule or reason."""
+        """A lead's score history.
+
+        Its score changes, newest first, each naming its rule or reason."""
         leads.lead(caller, lead_id)
         return score_board.history(caller.tenant_id, lead_id)
 
@@ -222,6 +244,8 @@ class LeadScoreController(Controller):
         scoring: Scoring,
         caller: TenantCaller,
     ) -> LeadScoreDetails:
-        """Add (or, with negative points, take) points by hand with the reason."""
+        """Adjust a lead's score by hand.
+
+        Add (or, with negative points, take) points, saying why."""
         leads.lead(caller, lead_id)
         return scoring.adjust(caller.tenant_id, lead_id, data)
