@@ -80,7 +80,7 @@ class RuleDetails(BaseModel):
     active: bool
     attribute: dict[str, Any] | None
     behaviour: dict[str, Any] | None
-    version: int  # the settings' version (the ETag of every rule)
+    version: int  # the rule's own version (ETag)
 
 
 class StageModel(Command):

@@ -102,7 +102,12 @@ class Scoring(EventSourcedContext):
     ) -> SettingsDetails:
         """Change the bands, stages, temperature or category switches and caps; leads are
         placed anew by the restating policy. Without If-Match the last change wins."""
-        settings = self._settings(tenant_id, expected_version=expected_version)
+        settings = self._settings(tenant_id)
+        if expected_version is not None and settings.settings_version != expected_version:
+            raise VersionConflict(
+                f"the scoring settings are at version {settings.settings_version}, "
+                f"not {expected_version}"
+            )
         if command.behaviour_bands is not None or command.profile_bands is not None:
             settings.change_bands(
                 command.behaviour_bands or settings.behaviour_bounds,
@@ -128,14 +133,14 @@ class Scoring(EventSourcedContext):
         """Every rule of the tenant, attribute rules first, then by title."""
         settings = self._settings(tenant_id)
         rules = sorted(settings.all_rules(), key=lambda r: (r.part != "profile", r.title))
-        return [rule_details(rule, settings.version) for rule in rules]
+        return [rule_details(rule, settings.revisions.get(rule.rule_id, 1)) for rule in rules]
 
     def rule(self, tenant_id: UUID, rule_id: UUID) -> RuleDetails:
         settings = self._settings(tenant_id)
         rule = settings.rule(str(rule_id))
         if rule is None:
             raise NotFound(f"no score rule {rule_id}")
-        return rule_details(rule, settings.version)
+        return rule_details(rule, settings.revisions.get(rule.rule_id, 1))
 
     def add_rule(self, tenant_id: UUID, command: AddRule) -> RuleDetails:
         """Add a rule; it scores what arrives from now on (attribute rules: every lead
@@ -144,7 +149,7 @@ class Scoring(EventSourcedContext):
         settings = self._settings(tenant_id)
         existing = settings.rule(rule_id)
         if existing is not None:  # the same request again (Idempotency-Key)
-            return rule_details(existing, settings.version)
+            return rule_details(existing, settings.revisions.get(rule_id, 1))
         rule = ScoreRule.define(
             rule_id=rule_id,
             title=command.title,
@@ -163,7 +168,7 @@ class Scoring(EventSourcedContext):
         )
         settings.add_rule(rule)
         self._save(settings)
-        return rule_details(rule, settings.version)
+        return rule_details(rule, settings.revisions[rule_id])
 
     def change_rule(
         self,
@@ -174,10 +179,8 @@ class Scoring(EventSourcedContext):
         expected_version: int | None,
     ) -> RuleDetails:
         """Change a rule's fields; points already awarded keep what they were given."""
-        settings = self._settings(tenant_id, expected_version=expected_version)
-        current = settings.rule(str(rule_id))
-        if current is None:
-            raise NotFound(f"no score rule {rule_id}")
+        settings = self._settings(tenant_id)
+        current = self._rule_at(settings, rule_id, expected_version)
         changes = {
             key: getattr(command, key)
             for key in command.model_fields_set
@@ -193,19 +196,18 @@ class Scoring(EventSourcedContext):
         rule = ScoreRule.define(**fields)
         settings.change_rule(rule)
         self._save(settings)
-        return rule_details(rule, settings.version)
+        return rule_details(rule, settings.revisions[rule.rule_id])
 
     def remove_rule(
         self, tenant_id: UUID, rule_id: UUID, *, expected_version: int | None
     ) -> RuleDetails:
         """Retire a rule: it scores no more (an attribute rule's points are given back)."""
-        settings = self._settings(tenant_id, expected_version=expected_version)
-        current = settings.rule(str(rule_id))
-        if current is None:
-            raise NotFound(f"no score rule {rule_id}")
+        settings = self._settings(tenant_id)
+        current = self._rule_at(settings, rule_id, expected_version)
+        revision = settings.revisions.get(current.rule_id, 1)
         settings.remove_rule(str(rule_id))
         self._save(settings)
-        return rule_details(current, settings.version)
+        return rule_details(current, revision + 1)
 
     def rulebook(self, tenant_id: UUID) -> Rulebook:
         """The tenant's rules and scheme, remembered briefly (the policies ask often)."""
@@ -327,6 +329,18 @@ class Scoring(EventSourcedContext):
             )
         return found
 
+    @staticmethod
+    def _rule_at(
+        settings: ScoringSettings, rule_id: UUID, expected_version: int | None
+    ) -> ScoreRule:
+        current = settings.rule(str(rule_id))
+        if current is None:
+            raise NotFound(f"no score rule {rule_id}")
+        revision = settings.revisions.get(current.rule_id, 1)
+        if expected_version is not None and revision != expected_version:
+            raise VersionConflict(f"the rule is at version {revision}, not {expected_version}")
+        return current
+
     def _save(self, settings: ScoringSettings) -> None:
         self.commit(settings)
         self.forget_rulebook(settings.tenant_id)
@@ -377,7 +391,7 @@ def settings_details(settings: ScoringSettings) -> SettingsDetails:
             for key, v in settings.categories.items()
         ],
         rules=len(settings.rules),
-        version=settings.version,
+        version=settings.settings_version,
     )
 
 

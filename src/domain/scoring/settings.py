@@ -67,6 +67,10 @@ class ScoringSettings(Aggregate):
         ]
         self.hot, self.warm = DEFAULT_HOT, DEFAULT_WARM
         self.utc_offset_minutes = DEFAULT_UTC_OFFSET_MINUTES
+        # Versions callers see (ETag): the matrix settings' and each rule's own, so that
+        # editing one rule never conflicts with another rule or the settings.
+        self.settings_version = 1
+        self.revisions: dict[str, int] = {}
 
     # --- reading ------------------------------------------------------------------------
 
@@ -100,6 +104,7 @@ class ScoringSettings(Aggregate):
     @event("RuleAdded", topic="scoring.Settings.RuleAdded")
     def _rule_added(self, rule: dict[str, Any]) -> None:
         self.rules[rule["rule_id"]] = dict(rule)
+        self.revisions[rule["rule_id"]] = 1
 
     def change_rule(self, rule: ScoreRule) -> None:
         """Replace a rule (points already awarded keep what they were given)."""
@@ -116,6 +121,7 @@ class ScoringSettings(Aggregate):
     @event("RuleChanged", topic="scoring.Settings.RuleChanged")
     def _rule_changed(self, rule: dict[str, Any]) -> None:
         self.rules[rule["rule_id"]] = dict(rule)
+        self.revisions[rule["rule_id"]] = self.revisions.get(rule["rule_id"], 1) + 1
 
     def remove_rule(self, rule_id: str) -> None:
         """Retire a rule: it scores no more; an attribute rule's points are given back."""
@@ -126,6 +132,7 @@ class ScoringSettings(Aggregate):
     @event("RuleRemoved", topic="scoring.Settings.RuleRemoved")
     def _rule_removed(self, rule_id: str) -> None:
         del self.rules[rule_id]
+        self.revisions.pop(rule_id, None)
 
     # --- the catalogue, the matrix, stages, temperature ---------------------------------
 
@@ -142,6 +149,7 @@ class ScoringSettings(Aggregate):
     @event("CategoryChanged", topic="scoring.Settings.CategoryChanged")
     def _category_changed(self, key: str, enabled: bool, cap: int | None) -> None:
         self.categories[key] = {"enabled": enabled, "cap": cap}
+        self.settings_version += 1
 
     def change_bands(self, behaviour: Sequence[int], profile: Sequence[int]) -> None:
         """The lower bounds of the behaviour bands A–D and profile bands 1–4."""
@@ -153,6 +161,7 @@ class ScoringSettings(Aggregate):
     @event("BandsChanged", topic="scoring.Settings.BandsChanged")
     def _bands_changed(self, behaviour: list[int], profile: list[int]) -> None:
         self.behaviour_bounds, self.profile_bounds = list(behaviour), list(profile)
+        self.settings_version += 1
 
     def change_stages(self, stages: Sequence[Mapping[str, Any]]) -> None:
         """The marketing stages in funnel order, each with its cells (all 16, once each)."""
@@ -163,6 +172,7 @@ class ScoringSettings(Aggregate):
     @event("StagesChanged", topic="scoring.Settings.StagesChanged")
     def _stages_changed(self, stages: list[dict[str, Any]]) -> None:
         self.stages = [dict(s) for s in stages]
+        self.settings_version += 1
 
     def change_temperature(self, *, hot: int, warm: int) -> None:
         hot, warm = check_temperature(hot, warm)
@@ -172,3 +182,4 @@ class ScoringSettings(Aggregate):
     @event("TemperatureChanged", topic="scoring.Settings.TemperatureChanged")
     def _temperature_changed(self, hot: int, warm: int) -> None:
         self.hot, self.warm = hot, warm
+        self.settings_version += 1

@@ -81,7 +81,7 @@ class ScoreRuleController(Controller):
     ) -> Response[RuleDetails]:
         """One score rule.
 
-        Its ETag is the version of the tenant's scoring settings."""
+        Its ETag is the rule's own version (send it as If-Match to change it)."""
         return with_etag(scoring.rule(caller.tenant_id, rule_id))
 
     @patch("/{rule_id:uuid}", operation_id="changeScoreRule", dependencies=OPTIONAL_IF_MATCH)
