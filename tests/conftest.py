@@ -137,6 +137,11 @@ class Api:
             headers=headers,
         )
         group = self.client.post("/api/v1/groups", json={"name": "G"}, headers=headers)
+        rule = self.client.post(
+            "/api/v1/scoring/rules",
+            json={"title": "R", "category": "website", "points": 1, "behaviour": {"kind": "page"}},
+            headers=headers,
+        )
         return {
             "token": token,
             "tenant_id": tenant_id,
@@ -146,6 +151,7 @@ class Api:
             "source_id": source.json()["id"],
             "link_id": link.json()["id"],
             "lead_group_id": group.json()["id"],
+            "rule_id": rule.json()["id"],
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),
         }

@@ -160,6 +160,17 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("POST", "/api/v1/tracking/links/{link_id}/archive"): NO_BODY,
     ("PUT", "/api/v1/tracking/settings"): {"auto_ad_campaigns": True},
+    ("POST", "/api/v1/scoring/rules"): {
+        "title": "浏览官网",
+        "category": "website",
+        "points": 2,
+        "frequency": "per_day",
+        "behaviour": {"kind": "page"},
+    },
+    ("PATCH", "/api/v1/scoring/rules/{rule_id}"): {"points": 3},
+    ("DELETE", "/api/v1/scoring/rules/{rule_id}"): NO_BODY,
+    ("PUT", "/api/v1/scoring/settings"): {"temperature": {"hot": 85, "warm": 55}},
+    ("POST", "/api/v1/leads/{lead_id}/score/adjustments"): {"points": 5, "reason": "电话沟通"},
     ("POST", "/api/v1/groups"): {"name": "展会名单"},
     ("POST", "/api/v1/groups/merge"): {
         "source_ids": ["00000000-0000-0000-0000-000000000001"],
