@@ -36,6 +36,7 @@ NOT_LEADS = {
     "key_id", "department_id", "employee_id", "tenant_id", "staff_id", "order_id",
     "refund_id", "branch_id", "subscription_id", "import_id", "field_key", "status_key",
     "channel", "tag", "level1", "level2", "group_id", "user_type", "source_id", "link_id",
+    "rule_id",
     "lead_group_id",
     # body fields
     "parent_id", "member_id", "owner_id", "to_employee_id", "employee_ids",
@@ -252,6 +253,8 @@ def test_a_narrow_key_cannot_reach_another_owners_lead_through_any_route(
         ("POST", "/api/v1/groups/{lead_group_id}/members"),
         ("POST", "/api/v1/groups/{lead_group_id}/members/remove"),
     }
+    # Adjusting scores by hand is the marketers' (SCORE-2), like the rules.
+    scores = {("POST", "/api/v1/leads/{lead_id}/score/adjustments")}
     assert (
         refused
         == {
@@ -261,8 +264,9 @@ def test_a_narrow_key_cannot_reach_another_owners_lead_through_any_route(
                 ("POST", "/api/v1/lead-duplicates/{case_id}/delete"),
                 handover,
                 *groups,
+                *scores,
             },
-            "manager": {handover, *groups},
+            "manager": {handover, *groups, *scores},
         }[key]
     )
 
