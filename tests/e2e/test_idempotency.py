@@ -381,6 +381,8 @@ PREPARE: dict[str, Prepare] = {
     "/api/v1/tracking/links": plain("/api/v1/tracking/links"),
     "/api/v1/tracking/links/batch": plain("/api/v1/tracking/links/batch"),
     "/api/v1/tracking/links/{link_id}/archive": on_link,
+    "/api/v1/scoring/rules": plain("/api/v1/scoring/rules"),
+    "/api/v1/leads/{lead_id}/score/adjustments": on_lead("score/adjustments"),
 }
 # What a careless client sends under the same key next (the rest: an extra field).
 OTHER_BODY: dict[str, dict[str, Any]] = {
