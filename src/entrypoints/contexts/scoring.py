@@ -21,6 +21,7 @@ from entrypoints.http.scoring import (
     ScoringSettingsController,
 )
 from entrypoints.manifest import Manifest
+from entrypoints.web.scoring import pages
 
 
 def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
@@ -66,5 +67,7 @@ MANIFEST = Manifest(
         "scoring.Settings.StagesChanged": "营销阶段变更 · marketing stages changed",
         "scoring.Settings.TemperatureChanged": "线索温度阈值变更 · temperature thresholds changed",
     },
+    console=pages.PAGES,
+    console_nav=pages.NAV,
     offers=_offers,
 )

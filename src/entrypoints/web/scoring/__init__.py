@@ -1,0 +1,1 @@
+"""Scoring console pages (SCORE-1…5)."""
