@@ -6,12 +6,25 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from application.shared.commands import Command
 
 
-class AttributeConditionModel(Command):
+class Part(Command):
+    """A nested part of a command: an unknown key is named before any missing one."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(str(key) for key in data if key not in cls.model_fields)
+            if unknown:
+                raise ValueError(f"unknown field {unknown[0]!r}")
+        return data
+
+
+class AttributeConditionModel(Part):
     """The lead's `field` equals or contains `value` (`tags`: has the tag / a tag contains it)."""
 
     field: str = Field(
@@ -24,7 +37,7 @@ class AttributeConditionModel(Command):
     value: str = Field(min_length=1, max_length=200, examples=["总监"])
 
 
-class BehaviourConditionModel(Command):
+class BehaviourConditionModel(Part):
     """A behaviour of `kind` (`*`: any) with this name, channel and property, if given."""
 
     kind: str = Field(max_length=20, examples=["track"], description="a behaviour kind or *")
@@ -83,17 +96,17 @@ class RuleDetails(BaseModel):
     version: int  # the rule's own version (ETag)
 
 
-class StageModel(Command):
+class StageModel(Part):
     name: str = Field(min_length=1, max_length=40, examples=["孵化中"])
     cells: list[str] = Field(min_length=1, max_length=16, examples=[["A2", "B2", "B1"]])
 
 
-class TemperatureModel(Command):
+class TemperatureModel(Part):
     hot: int = Field(ge=1, le=100, examples=[90])
     warm: int = Field(ge=1, le=100, examples=[60])
 
 
-class CategoryModel(Command):
+class CategoryModel(Part):
     key: str = Field(max_length=20, examples=["email"])
     enabled: bool = True
     cap: int | None = Field(default=None, ge=1, le=1000, examples=[40])
