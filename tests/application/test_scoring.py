@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.utils import get_topic
 
 from adapters.persistence.infrastructure import close_view
 from adapters.persistence.runners import rebuild
@@ -25,9 +26,14 @@ from application.shared.behaviours import BEHAVIOURS, Behaviour
 from application.shared.context import RequestContext, acting
 from application.shared.lead_behaviours import stitched_indexes, stitched_tables
 from application.shared.tenant_rows import RecordTenants
+from domain.scoring.lead_score import LeadScore
 from entrypoints.container import Runtime
 from tests.settling import settle
 
+STATE_FIELDS = (
+    "tenant_id", "lead_id", "behaviour_score", "profile_score", "score", "behaviour_band",
+    "profile_band", "stage", "temperature",
+)  # fmt: skip
 EARLY = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in China
 
 
@@ -273,3 +279,26 @@ def _leads(runtime: Runtime, tenant_id: UUID) -> list[UUID]:
         LeadScope.whole_company(tenant_id), LeadFilter(), limit=100
     )
     return [lead.id for lead in found.items]
+
+
+def test_every_score_event_carries_the_leads_state_and_a_busy_score_loads_from_a_snapshot(
+    system: Runtime,
+) -> None:
+    from tests.integration.test_snapshots import assert_reloads_from_snapshot
+
+    tenant_id = uuid4()
+    lead_id = new_lead(system, tenant_id, "13800138401")
+    scoring = system.container.scoring()
+    rule(system, tenant_id, title="浏览", category="website", points=1, validity_days=1,
+         behaviour={"kind": "page"})  # fmt: skip
+    for n in range(60):
+        scoring.adjust(tenant_id, lead_id, AdjustScore(points=1 if n % 2 else -1, reason="测试"))
+    take(system, *(seen(tenant_id, "page", m, lead_id=lead_id) for m in range(5)))
+    score_id = LeadScore.create_id(tenant_id, lead_id)
+    loaded = assert_reloads_from_snapshot(scoring, score_id)
+    assert loaded.placement == scoring.repository.get(score_id).placement
+    for event in scoring.history(score_id):
+        topic = get_topic(type(event))
+        assert topic.startswith("scoring.LeadScore."), topic
+        assert all(hasattr(event, name) for name in STATE_FIELDS), topic
+        assert event.lead_id == lead_id and event.tenant_id == tenant_id

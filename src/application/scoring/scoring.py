@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -77,6 +77,8 @@ class Scoring(EventSourcedContext):
     """Keeps each tenant's score rules and matrix and each lead's points."""
 
     name = "scoring"
+    # A lead scored daily for years, or a tenant's many rule changes, load from a snapshot.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {LeadScore: 50, ScoringSettings: 50}
 
     def __init__(
         self,

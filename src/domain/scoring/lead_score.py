@@ -30,6 +30,15 @@ from domain.shared.errors import InvalidValue
 from domain.shared.text import required_text
 
 MAX_ADJUSTMENT = 100
+PLACEMENT_FIELDS = (
+    "behaviour_score",
+    "profile_score",
+    "score",
+    "behaviour_band",
+    "profile_band",
+    "stage",
+    "temperature",
+)
 
 
 def moment_text(moment: datetime) -> str:
@@ -57,15 +66,7 @@ class ScoreChange(Aggregate.Event):
 
     def apply(self, aggregate: Any) -> None:
         self.change(aggregate)
-        aggregate.placement = Placement(
-            behaviour_score=self.behaviour_score,
-            profile_score=self.profile_score,
-            score=self.score,
-            behaviour_band=self.behaviour_band,
-            profile_band=self.profile_band,
-            stage=self.stage,
-            temperature=self.temperature,
-        )
+        aggregate.standing = {name: getattr(self, name) for name in PLACEMENT_FIELDS}
 
     def change(self, aggregate: Any) -> None:
         """What the event does besides the placement."""
@@ -196,15 +197,20 @@ class LeadScore(Aggregate):
         self.fired: dict[str, str] = {}  # rule id -> when it last scored
         self.held: list[str] = []  # attribute rules scored while the lead still matches
         self.seen: dict[str, int] = {}  # upstream -> the last position that scored
-        self.placement = Placement(
-            behaviour_score=behaviour_score,
-            profile_score=profile_score,
-            score=score,
-            behaviour_band=behaviour_band,
-            profile_band=profile_band,
-            stage=stage,
-            temperature=temperature,
-        )
+        # The placement as primitives (snapshots store the aggregate's attributes).
+        self.standing: dict[str, Any] = {
+            "behaviour_score": behaviour_score,
+            "profile_score": profile_score,
+            "score": score,
+            "behaviour_band": behaviour_band,
+            "profile_band": profile_band,
+            "stage": stage,
+            "temperature": temperature,
+        }
+
+    @property
+    def placement(self) -> Placement:
+        return Placement(**self.standing)
 
     # --- reading ------------------------------------------------------------------------
 
