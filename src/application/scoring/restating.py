@@ -60,8 +60,8 @@ class Restating(Policy):
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         topic = get_topic(type(domain_event))
-        if topic in RULE_EVENTS or topic in SCHEME_EVENTS:
-            tenant_id = tenant_of(domain_event) or domain_event.originator_id
+        tenant_id = tenant_of(domain_event)  # settings are always committed stamped
+        if (topic in RULE_EVENTS or topic in SCHEME_EVENTS) and tenant_id is not None:
             self.scoring.forget_rulebook(tenant_id)
             self.reconsider(
                 tenant_id,
