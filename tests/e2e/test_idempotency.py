@@ -312,6 +312,24 @@ def new_staff(world: World) -> Call:
     return Call("/api/v1/admin/staff", body, staff=True)
 
 
+def merging_groups(world: World) -> Call:
+    source, target = (world.post("/api/v1/groups", {"name": n}) for n in ("甲", "乙"))
+    return Call("/api/v1/groups/merge", {"source_ids": [source["id"]], "target_id": target["id"]})
+
+
+def on_group(action: str, body: dict[str, Any] | None = None) -> Prepare:
+    """A static group with one member, and a call on its members (`lead_ids`: that lead)."""
+
+    def prepare(world: World) -> Call:
+        group = world.post("/api/v1/groups", {"name": "展会名单"})
+        lead = world.lead()
+        members = f"/api/v1/groups/{group['id']}/members"
+        world.post(members, {"lead_ids": [lead["id"]]})
+        return Call(f"{members}{action}", body or {"lead_ids": [lead["id"]]})
+
+    return prepare
+
+
 # Every POST route of the catalogue, with what makes it succeed on a fresh tenant.
 PREPARE: dict[str, Prepare] = {
     "/api/v1/api-keys": plain("/api/v1/api-keys"),
@@ -381,6 +399,13 @@ PREPARE: dict[str, Prepare] = {
     "/api/v1/tracking/links": plain("/api/v1/tracking/links"),
     "/api/v1/tracking/links/batch": plain("/api/v1/tracking/links/batch"),
     "/api/v1/tracking/links/{link_id}/archive": on_link,
+    "/api/v1/groups": plain("/api/v1/groups"),
+    "/api/v1/groups/merge": merging_groups,
+    "/api/v1/groups/{lead_group_id}/members": on_group(""),
+    "/api/v1/groups/{lead_group_id}/members/remove": on_group("/remove"),
+    "/api/v1/groups/{lead_group_id}/members/actions": on_group(
+        "/actions", {"action": "add_tags", "tags": ["展会"]}
+    ),
     "/api/v1/scoring/rules": plain("/api/v1/scoring/rules"),
     "/api/v1/leads/{lead_id}/score/adjustments": on_lead("score/adjustments"),
 }
