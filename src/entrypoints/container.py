@@ -210,6 +210,9 @@ class Runtime:
             score_expiry=container.score_expiry()
             if "score_expiry" in container.providers
             else None,
+            time_relative_groups=container.time_relative_groups()
+            if "time_relative_groups" in container.providers
+            else None,
         )
         self.scheduler.start()
         return self.scheduler

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from adapters.persistence.runners import NamedGuard as Guard
 from application.scoring.restating import ScoreExpiry
+from application.segments.smart_groups import TimeRelativePass
 from application.shared.clock import Clock
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 from application.tenancy.billing import Billing
@@ -39,7 +40,9 @@ class Scheduler:
         interval: float,
         retention: BehaviourRetention | None = None,
         score_expiry: ScoreExpiry | None = None,
+        time_relative_groups: TimeRelativePass | None = None,
     ) -> None:
+        self.time_relative_groups = time_relative_groups
         self.retention = retention
         self.score_expiry = score_expiry
         self._retention_swept_on: object = None  # the UTC day of the last sweep
@@ -72,11 +75,15 @@ class Scheduler:
             # Every round: the board says which leads have points due, so an idle round
             # is one indexed query.
             points = self.score_expiry.sweep() if self.score_expiry is not None else 0
+            # Smart groups on "active / new / dormant in N days": a full pass now and then.
+            groups = self.time_relative_groups
+            evaluated = groups.sweep() if groups is not None else 0
         return {
             "expired": expired,
             "refunds_sent": refunds,
             "behaviours_forgotten": forgotten,
             "points_expired": points,
+            "smart_groups_evaluated": evaluated,
         }
 
     def start(self) -> None:

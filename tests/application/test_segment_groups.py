@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +27,7 @@ from application.segments.group_commands import (
     ReviseGroup,
 )
 from application.segments.groups import Groups
+from application.segments.smart_groups import refresh_time_relative
 from application.shared.callers import TenantCaller
 from application.shared.context import RequestContext, acting
 from application.shared.errors import InvalidInput, NotFound
@@ -308,3 +310,20 @@ def test_a_follower_killed_mid_batch_counts_every_lead_once(
         assert len(joined) == len(set(joined)) == len(wanted)  # nobody joined twice
     finally:
         again.close()
+
+
+def test_the_scheduled_pass_lets_time_relative_groups_follow_the_clock(running: Runtime) -> None:
+    tenant_id = uuid.uuid4()
+    who = admin(running, tenant_id)
+    fresh = lead(running, who, 60)
+    settle(running)
+    groups = groups_of(running)
+    new_in_a_day = {"field": "created_at", "op": "within_days", "value": 1}
+    group = groups.form(tenant_id, FormGroup(name="新线索", kind="smart", filter=new_in_a_day))
+    assert members(running, tenant_id, group.id) == {fresh}
+
+    later = running.container.clock().now() + timedelta(days=2)
+    assert refresh_time_relative(groups, now=later) >= 1
+    assert members(running, tenant_id, group.id) == set()
+    refresh_time_relative(groups, now=later)  # again: nothing changes
+    assert groups.group(tenant_id, group.id).members == 0

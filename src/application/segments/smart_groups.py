@@ -21,7 +21,7 @@ import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +39,7 @@ from domain.shared.filters import Filter, References
 
 log = logging.getLogger("huoke.segments.smart_groups")
 PROFILE_WAIT_SECONDS = 10.0
+PASS_EVERY = timedelta(minutes=15)  # time-relative smart groups: one full pass this often
 EVERYTHING = "*"
 SCORES = frozenset(
     {"score", "behaviour_score", "profile_score", "behaviour_band", "profile_band", "stage",
@@ -191,6 +192,25 @@ class SmartGroups(Policy):
                     self._parsed.popitem(last=False)
             found.append((group.id, selecting))
         return found
+
+
+class TimeRelativePass:
+    """The scheduler's duty for smart groups whose filter depends on time: at most once
+    per `every`, evaluate each in full (`refresh_time_relative`). Repeating a pass
+    changes nothing; a restart only runs the next one sooner."""
+
+    def __init__(self, groups: Groups, clock: Clock, every: timedelta = PASS_EVERY) -> None:
+        self.groups = groups
+        self.clock = clock
+        self.every = every
+        self._last: datetime | None = None
+
+    def sweep(self) -> int:
+        now = self.clock.now()
+        if self._last is not None and now - self._last < self.every:
+            return 0
+        self._last = now
+        return refresh_time_relative(self.groups, now=now)
 
 
 def refresh_time_relative(groups: Groups, *, now: datetime) -> int:

@@ -23,7 +23,7 @@ from application.segments.saved_search_directory import SavedSearchDirectory, Sa
 from application.segments.saved_searches import SavedSearches
 from application.segments.segments import Segments
 from application.segments.selection import FilterSelection
-from application.segments.smart_groups import SmartGroups
+from application.segments.smart_groups import SmartGroups, TimeRelativePass
 from domain.segments.group_permissions import GROUP_GRANTS
 from domain.segments.saved_search_permissions import SAVED_SEARCH_GRANTS
 from entrypoints.http.saved_searches import SavedSearchController
@@ -84,6 +84,8 @@ def _group_providers(
             SmartGroups, groups=groups, profiles=c.segment_profile_view, clock=c.clock
         ),
         InterimListings.name: providers.Factory(InterimListings, groups=groups),
+        # The scheduler's pass over smart groups on "in the last N days".
+        "time_relative_groups": providers.Singleton(TimeRelativePass, groups, c.clock),
     }
 
 
