@@ -137,6 +137,11 @@ class Api:
             headers=headers,
         )
         group = self.client.post("/api/v1/groups", json={"name": "G"}, headers=headers)
+        search = self.client.post(
+            "/api/v1/saved-searches",
+            json={"name": "S", "filter": {"field": "city", "op": "equals", "value": "北京"}},
+            headers=headers,
+        )
         rule = self.client.post(
             "/api/v1/scoring/rules",
             json={"title": "R", "category": "website", "points": 1, "behaviour": {"kind": "page"}},
@@ -151,6 +156,7 @@ class Api:
             "source_id": source.json()["id"],
             "link_id": link.json()["id"],
             "lead_group_id": group.json()["id"],
+            "saved_search_id": search.json()["id"],
             "rule_id": rule.json()["id"],
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),

@@ -140,6 +140,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("DELETE", "/api/v1/lead-settings/tag-groups/{group_id}"): NO_BODY,
     ("POST", "/api/v1/lead-settings/tags"): {"name": "高意向"},
     ("PATCH", "/api/v1/lead-settings/tags/{tag}"): {"group_id": "ungrouped"},
+    ("POST", "/api/v1/lead-settings/tags/{tag}/rename"): {"name": "高意向客户"},
     ("DELETE", "/api/v1/lead-settings/tags/{tag}"): NO_BODY,
     ("POST", "/api/v1/lead-settings/user-types"): {"key": "agent", "name": "代理商"},
     ("PATCH", "/api/v1/lead-settings/user-types/{user_type}"): {"name": "供应商（一级）"},
@@ -160,6 +161,12 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("POST", "/api/v1/tracking/links/{link_id}/archive"): NO_BODY,
     ("PUT", "/api/v1/tracking/settings"): {"auto_ad_campaigns": True},
+    ("POST", "/api/v1/saved-searches"): {
+        "name": "北京客户",
+        "filter": {"field": "city", "op": "equals", "value": "北京"},
+    },
+    ("PATCH", "/api/v1/saved-searches/{saved_search_id}"): {"name": "北京的客户"},
+    ("DELETE", "/api/v1/saved-searches/{saved_search_id}"): NO_BODY,
     ("POST", "/api/v1/scoring/rules"): {
         "title": "浏览官网",
         "category": "website",

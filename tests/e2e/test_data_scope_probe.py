@@ -36,6 +36,7 @@ NOT_LEADS = {
     "key_id", "department_id", "employee_id", "tenant_id", "staff_id", "order_id",
     "refund_id", "branch_id", "subscription_id", "import_id", "field_key", "status_key",
     "channel", "tag", "level1", "level2", "group_id", "user_type", "source_id", "link_id",
+    "saved_search_id",
     "rule_id",
     "lead_group_id",
     # body fields

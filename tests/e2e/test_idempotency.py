@@ -312,6 +312,16 @@ def new_staff(world: World) -> Call:
     return Call("/api/v1/admin/staff", body, staff=True)
 
 
+def renaming_a_tag(world: World) -> Call:
+    lead = world.lead()
+    world.post(f"/api/v1/leads/{lead['id']}/tags", {"tags": ["展会"]})
+    settings = world.api.client.get("/api/v1/lead-settings", headers=world.api.key(world.token))
+    body = sample("/api/v1/lead-settings/tags/{tag}/rename")
+    return Call(
+        "/api/v1/lead-settings/tags/展会/rename", body, {"If-Match": settings.headers["ETag"]}
+    )
+
+
 def merging_groups(world: World) -> Call:
     source, target = (world.post("/api/v1/groups", {"name": n}) for n in ("甲", "乙"))
     return Call("/api/v1/groups/merge", {"source_ids": [source["id"]], "target_id": target["id"]})
@@ -392,11 +402,13 @@ PREPARE: dict[str, Prepare] = {
     "/api/v1/lead-settings/statuses": plain("/api/v1/lead-settings/statuses"),
     "/api/v1/lead-settings/tag-groups": plain("/api/v1/lead-settings/tag-groups"),
     "/api/v1/lead-settings/tags": plain("/api/v1/lead-settings/tags"),
+    "/api/v1/lead-settings/tags/{tag}/rename": renaming_a_tag,
     "/api/v1/lead-settings/user-types": plain("/api/v1/lead-settings/user-types"),
     "/api/v1/tracking/sources": plain("/api/v1/tracking/sources"),
     "/api/v1/tracking/sources/{source_id}/rotate-key": on_source("rotate-key"),
     "/api/v1/tracking/sources/{source_id}/revoke": on_source("revoke"),
     "/api/v1/tracking/links": plain("/api/v1/tracking/links"),
+    "/api/v1/saved-searches": plain("/api/v1/saved-searches"),
     "/api/v1/tracking/links/batch": plain("/api/v1/tracking/links/batch"),
     "/api/v1/tracking/links/{link_id}/archive": on_link,
     "/api/v1/groups": plain("/api/v1/groups"),

@@ -450,6 +450,10 @@ class World:
     def make_other_lead_group_id(self) -> str:
         return str(self.post("/api/v1/groups", {"name": "展会补录"})["id"])
 
+    def make_saved_search_id(self) -> str:
+        body = REQUEST_EXAMPLES["saveSearch"]
+        return str(self.post("/api/v1/saved-searches", body)["id"])
+
     def make_link_id(self) -> str:
         return str(
             self.post("/api/v1/tracking/links", REQUEST_EXAMPLES["createPromotionLink"])["id"]

@@ -149,6 +149,18 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "utm_campaign": "2026-spring",
     },
     "changeTrackingSettings": {"auto_ad_campaigns": True},
+    # saved searches
+    "saveSearch": {
+        "name": "近30天看过价格页的制造业客户",
+        "filter": {
+            "all": [
+                {"field": "custom.industry", "op": "equals", "value": "制造业"},
+                {"behaviour": {"kind": "page", "name": "/pricing", "within_days": 30}, "did": True},
+                {"field": "score", "op": "range", "value": {"from": 60}},
+            ]
+        },
+    },
+    "reviseSavedSearch": {"name": "高意向制造业客户"},
     # groups (SEG-1, SEG-3)
     "formGroup": {
         "name": "近30天活跃的高意向客户",
