@@ -65,13 +65,29 @@ def make_settings(backend: str, tmp: Path, request: pytest.FixtureRequest, **ove
     return Settings(**values)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def runtime(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """One running huoke per backend for the session; tests keep apart by tenant."""
-    settings = make_settings(request.param, tmp_path_factory.mktemp("var"), request)
-    running = Runtime(settings).start()
+@pytest.fixture(scope="session")
+def _running() -> Iterator[dict[str, Any]]:
+    """The session's runtimes and admin tokens by backend, closed at its end. A parallel
+    worker runs whole files, so it switches between the backends many times: each switch
+    must find the same runtime (and its store's one bootstrap admin) again."""
+    running: dict[str, Any] = {}
     yield running
-    running.close()
+    for backend in BACKENDS:
+        if backend in running:
+            running[backend].close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def runtime(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _running: dict[str, Any],
+) -> Runtime:
+    """One running huoke per backend for the session; tests keep apart by tenant."""
+    if request.param not in _running:
+        settings = make_settings(request.param, tmp_path_factory.mktemp("var"), request)
+        _running[request.param] = Runtime(settings).start()
+    return _running[request.param]  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -270,13 +286,16 @@ class Api:
 
 
 @pytest.fixture(scope="session")
-def admin_token(runtime: Runtime) -> str:
+def admin_token(runtime: Runtime, _running: dict[str, Any]) -> str:
     from application.shared.context import RequestContext, acting
 
-    with acting(RequestContext(request_id="test-bootstrap")):
-        enrolled = runtime.container.tenancy().enrol_first_admin("root@huoke.test")
-    assert enrolled is not None and enrolled.token
-    return enrolled.token
+    key = f"admin_token:{id(runtime)}"  # one bootstrap per store, however often asked
+    if key not in _running:
+        with acting(RequestContext(request_id="test-bootstrap")):
+            enrolled = runtime.container.tenancy().enrol_first_admin("root@huoke.test")
+        assert enrolled is not None and enrolled.token
+        _running[key] = enrolled.token
+    return str(_running[key])
 
 
 @pytest.fixture(scope="session")
