@@ -302,3 +302,21 @@ def test_every_score_event_carries_the_leads_state_and_a_busy_score_loads_from_a
         assert topic.startswith("scoring.LeadScore."), topic
         assert all(hasattr(event, name) for name in STATE_FIELDS), topic
         assert event.lead_id == lead_id and event.tenant_id == tenant_id
+
+
+def test_a_merged_leads_behaviour_points_move_to_the_survivor_once(system: Runtime) -> None:
+    tenant_id = uuid4()
+    rule(system, tenant_id, title="浏览", category="website", points=4, behaviour={"kind": "page"})
+    survivor = new_lead(system, tenant_id, "13800138501")
+    merged = new_lead(system, tenant_id, "13800138502")
+    take(system, seen(tenant_id, "page", 0, lead_id=survivor))
+    take(system, *(seen(tenant_id, "page", m, lead_id=merged) for m in range(1, 4)))
+    system.container.scoring().adjust(tenant_id, merged, AdjustScore(points=10, reason="电话"))
+    system.container.leads().merge(LeadScope.whole_company(tenant_id), survivor, merged, {})
+    settle(system)
+    assert score_of(system, tenant_id, survivor).behaviour_score == 4 + 12 + 10
+    take(system, seen(tenant_id, "page", 9, lead_id=merged))  # the old id now means the survivor
+    assert score_of(system, tenant_id, survivor).behaviour_score == 30
+    board = system.container.score_board()
+    scheme = system.container.scoring().rulebook(tenant_id).scheme
+    assert board.matrix(tenant_id, scheme).total == 1  # the merged lead left the counts

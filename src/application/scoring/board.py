@@ -45,6 +45,7 @@ HISTORY_KINDS = {
     "PointsWithdrawn": "scoring.PointsWithdrawn",
     "PointsExpired": "scoring.PointsExpired",
     "PointsAdjusted": "scoring.PointsAdjusted",
+    "PointsAbsorbed": "scoring.PointsAbsorbed",
     "StageChanged": "scoring.StageChanged",
     "Restated": "scoring.Restated",
 }
@@ -189,6 +190,9 @@ def _points(name: str, event: Any) -> int | None:
         return -sum(int(e["points"]) for e in event.expired)
     if name == "PointsWithdrawn":
         return -int(event.points)
+    if name == "PointsAbsorbed":
+        absorbed = sum(int(e["points"]) for e in event.entries)
+        return absorbed + sum(int(n) for n in event.adjustments.values())
     points = getattr(event, "points", None)
     return int(points) if points is not None else None
 

@@ -114,6 +114,14 @@ class ScoreKeeping(LeadBehaviours):
         elif topic in LEAD_CHANGES:
             self._lead_changed(topic, domain_event, tracking)
         elif topic == LEAD_MERGED_INTO:
+            tenant_id = self.tenants.of(self.view, domain_event)
+            self.scoring.absorb_merged(
+                UUID(tenant_id),
+                domain_event.originator_id,
+                UUID(self._survivor(tenant_id, str(domain_event.survivor_id))),
+                at=domain_event.timestamp,
+                cause=f"{tracking.application_name}:{tracking.notification_id}",
+            )
             super().process_event(domain_event, tracking)
         else:
             self.skip(tracking)

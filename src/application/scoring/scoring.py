@@ -301,6 +301,16 @@ class Scoring(EventSourcedContext):
             create=bool(book.attribute_rules),
         )
 
+    def absorb_merged(
+        self, tenant_id: UUID, merged_id: UUID, survivor_id: UUID, *, at: datetime, cause: str
+    ) -> None:
+        """The survivor of a merge takes the merged lead's behaviour points (once)."""
+        merged = self._lead_score(tenant_id, merged_id)
+        if merged is None:
+            return
+        scheme = self.rulebook(tenant_id).scheme
+        self._change(tenant_id, survivor_id, lambda s: s.absorb(merged, scheme, at=at, cause=cause))
+
     def expire(self, tenant_id: UUID, lead_id: UUID, *, now: datetime) -> int:
         """Remove the lead's points whose validity ended by `now`; answers how many."""
         expired = 0

@@ -149,6 +149,25 @@ class LeadScore(Aggregate):
         def change(self, aggregate: Any) -> None:
             aggregate.adjustments[self.part] = aggregate.adjustments.get(self.part, 0) + self.points
 
+    class PointsAbsorbed(ScoreChange):
+        """A duplicate merged into this lead brought its behaviour points and manual
+        adjustments (its profile points follow from this lead's attributes)."""
+
+        TOPIC = "scoring.LeadScore.PointsAbsorbed"
+        merged_lead_id: UUID
+        entries: list[dict[str, Any]]
+        adjustments: dict[str, int]
+        cause: str | None
+
+        def change(self, aggregate: Any) -> None:
+            aggregate.entries.extend(dict(e) for e in self.entries)
+            for part, points in self.adjustments.items():
+                aggregate.adjustments[part] = aggregate.adjustments.get(part, 0) + points
+            for entry in self.entries:
+                if entry["at"] > aggregate.fired.get(entry["rule_id"], ""):
+                    aggregate.fired[entry["rule_id"]] = entry["at"]
+            _cause_seen(aggregate, self.cause)
+
     class Restated(ScoreChange):
         """The tenant's bands, stages or temperature changed: the same points place the
         lead elsewhere."""
@@ -339,6 +358,31 @@ class LeadScore(Aggregate):
             at=moment_text(at),
         )
         self._stage_after(before, placement, rule_id=None, reason=reason, at=at)
+
+    def absorb(self, merged: LeadScore, scheme: Scheme, *, at: datetime, cause: str) -> bool:
+        """Take in the behaviour points and adjustments of a lead merged into this one
+        (once per cause); False when there was nothing to take or it was taken."""
+        if self.has_seen(cause) or merged.lead_id == self.lead_id:
+            return False
+        entries = [dict(e) for e in merged.entries if e["part"] == Part.BEHAVIOUR]
+        adjustments = {part: n for part, n in merged.adjustments.items() if n}
+        if not entries and not adjustments:
+            return False
+        after = [*self.entries, *entries]
+        total = {p.value: self.adjustments.get(p, 0) + adjustments.get(p, 0) for p in Part}
+        placement = self._placement_with(scheme, after, total)
+        before = self.placement
+        self._trigger(
+            self.PointsAbsorbed,
+            placement,
+            next_expiry=_next_expiry(after),
+            merged_lead_id=merged.lead_id,
+            entries=entries,
+            adjustments=adjustments,
+            cause=cause,
+        )
+        self._stage_after(before, placement, rule_id=None, reason="merged", at=at)
+        return True
 
     def restate(self, scheme: Scheme, *, at: datetime) -> bool:
         """Place the lead by `scheme` (the tenant changed it); False when nothing moved."""
