@@ -29,7 +29,7 @@ from domain.segments.saved_search_permissions import SAVED_SEARCH_GRANTS
 from entrypoints.http.saved_searches import SavedSearchController
 from entrypoints.http.segment_groups import GroupController
 from entrypoints.manifest import Manifest
-from entrypoints.web.segments import saved_search_pages
+from entrypoints.web.segments import group_pages, saved_search_pages
 
 # --- profiles: what filters read -----------------------------------------------------------
 PROFILE_FOLLOWERS = (SegmentProfiles,)
@@ -141,7 +141,7 @@ MANIFEST = Manifest(
     dependencies=(*GROUP_DEPENDENCIES, "saved_searches"),
     tags=(Tag(name="segments", description="分群 · groups, saved searches, filters (SEG-1…4)"),),
     configuration_events={**GROUP_EVENTS, **SEARCH_EVENTS},
-    console=(*saved_search_pages.PAGES,),
-    console_nav=(*saved_search_pages.NAV,),
+    console=(*saved_search_pages.PAGES, *group_pages.PAGES),
+    console_nav=(*saved_search_pages.NAV, *group_pages.NAV),
     offers=_offers,
 )
