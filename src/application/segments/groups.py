@@ -224,7 +224,7 @@ class Groups:
         try:
             group = self.live_group(tenant_id, group_id)
         except NotFound:
-            raise InvalidInput(f"no group {group_id}", field=field) from None
+            raise InvalidInput(f"no Group {group_id}", field=field) from None
         if group.is_smart:
             raise InvalidInput(
                 "a smart group's members are the leads its filter selects", field=field
@@ -375,11 +375,11 @@ class Groups:
             )
         except NotFound:
             if field is not None:
-                raise InvalidInput(f"no group {group_id}", field=field) from None
+                raise InvalidInput(f"no Group {group_id}", field=field) from None
             raise
         if group.is_deleted:
             if field is not None:
-                raise InvalidInput(f"no group {group_id}", field=field)
+                raise InvalidInput(f"no Group {group_id}", field=field)
             raise NotFound(f"no Group {group_id}")
         return group
 
