@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -28,6 +28,7 @@ from application.segments.group_commands import (
 )
 from application.segments.groups import Groups
 from application.segments.smart_groups import refresh_time_relative
+from application.shared.behaviours import Behaviour
 from application.shared.callers import TenantCaller
 from application.shared.context import RequestContext, acting
 from application.shared.errors import InvalidInput, NotFound
@@ -327,3 +328,31 @@ def test_the_scheduled_pass_lets_time_relative_groups_follow_the_clock(running: 
     assert members(running, tenant_id, group.id) == set()
     refresh_time_relative(groups, now=later)  # again: nothing changes
     assert groups.group(tenant_id, group.id).members == 0
+
+
+def test_a_smart_group_on_behaviours_follows_the_behaviour_log(running: Runtime) -> None:
+    tenant_id = uuid.uuid4()
+    who = admin(running, tenant_id)
+    reader, other = lead(running, who, 70), lead(running, who, 71)
+    settle(running)
+    groups = groups_of(running)
+    downloaded = {
+        "behaviour": {"kind": "track", "name": "download", "within_days": 30},
+        "did": True,
+    }
+    group = groups.form(tenant_id, FormGroup(name="下载过白皮书", kind="smart", filter=downloaded))
+    active = {"behaviour": {"kind": "*", "within_days": 30}, "did": True}
+    lively = groups.form(tenant_id, FormGroup(name="活跃", kind="smart", filter=active))
+    assert group.members == lively.members == 0
+
+    now = datetime.now(UTC)
+
+    def seen(lead_id: UUID, name: str) -> Behaviour:
+        return Behaviour(
+            tenant_id=tenant_id, kind="track", channel="web", occurred_at=now, received_at=now,
+            message_id=str(uuid.uuid4()), name=name, lead_id=lead_id, source_id="test",
+        )  # fmt: skip
+
+    running.container.ingestion().take([seen(reader, "download"), seen(other, "pricing")])
+    assert members(running, tenant_id, group.id) == {reader}
+    assert members(running, tenant_id, lively.id) == {reader, other}
