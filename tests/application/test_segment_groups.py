@@ -33,6 +33,7 @@ from application.shared.callers import TenantCaller
 from application.shared.context import RequestContext, acting
 from application.shared.errors import InvalidInput, NotFound
 from application.shared.event_sourced import EventSourcedContext
+from domain.segments.membership import Membership, membership_id
 from domain.shared.access import TenantRole
 from domain.shared.errors import StateConflict
 from entrypoints.container import Runtime, application_names
@@ -356,3 +357,34 @@ def test_a_smart_group_on_behaviours_follows_the_behaviour_log(running: Runtime)
     running.container.ingestion().take([seen(reader, "download"), seen(other, "pricing")])
     assert members(running, tenant_id, group.id) == {reader}
     assert members(running, tenant_id, lively.id) == {reader, other}
+
+
+def test_a_deleted_lead_leaves_its_static_groups(running: Runtime) -> None:
+    tenant_id = uuid.uuid4()
+    who = admin(running, tenant_id)
+    kept, gone = lead(running, who, 80), lead(running, who, 81)
+    groups = groups_of(running)
+    group = groups.form(tenant_id, FormGroup(name="名单"))
+    groups.add_members(who, group.id, ChooseMembers(lead_ids=[kept, gone]))
+    running.container.leads().delete(who, gone, "重复")
+    assert members(running, tenant_id, group.id) == {kept}
+    assert groups.group(tenant_id, group.id).members == 1
+
+
+def test_the_leads_interim_listings_are_adopted(running: Runtime) -> None:
+    tenant_id = uuid.uuid4()
+    who = admin(running, tenant_id)
+    listed = lead(running, who, 90)
+    group_id = uuid.uuid4()
+    # What the leads' bulk action stored before groups existed, in the leads' events.
+    record = Membership._create(
+        Membership.Recorded,
+        id=membership_id(tenant_id, group_id, listed),
+        tenant_id=tenant_id,
+        group_id=group_id,
+        lead_id=listed,
+    )
+    running.container.leads().commit(record)
+    assert members(running, tenant_id, group_id) == {listed}
+    adopted = groups_of(running).group(tenant_id, group_id)
+    assert adopted.kind == "static" and adopted.name.startswith("用户组")

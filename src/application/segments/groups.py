@@ -238,6 +238,12 @@ class Groups:
         changed, _ = self._change(tenant_id, group_id, [lead_id], join=True, reason=reason)
         return changed == 1
 
+    def unlist(self, tenant_id: UUID, group_id: UUID, lead_id: UUID) -> int:
+        """Take a lead that is gone (deleted, merged away) out of a group; 0 when it
+        was not in it."""
+        changed, _ = self._change(tenant_id, group_id, [lead_id], join=False, reason="lead_gone")
+        return changed
+
     # --- smart groups -------------------------------------------------------------------
 
     def evaluate(self, group: Group, *, now: datetime | None = None) -> int:

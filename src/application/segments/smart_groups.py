@@ -59,6 +59,7 @@ LEAD_EVENTS: dict[str, frozenset[str]] = {
     "FollowedUp": frozenset({"status", "pool_state", "last_seen_at"}),
 }
 EVERYTHING_EVENTS = frozenset({"Registered", "Absorbed", "MergedInto", "Deleted"})
+GONE_EVENTS = frozenset({"MergedInto", "Deleted"})  # the lead leaves static groups too
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Change:
     lead_ids: tuple[UUID, ...]
     fields: frozenset[str]  # field names ("consent.*": any channel; "*": everything)
     kinds: frozenset[str] = frozenset()  # behaviour kinds (EVERYTHING: any)
+    gone: bool = False  # the lead was deleted or merged into another
 
     def affects(self, references: References) -> bool:
         if EVERYTHING in self.fields:
@@ -110,22 +112,31 @@ class SmartGroups(Policy):
     def apply(self, change: Change, tracking: Tracking | None) -> int:
         """Evaluate the affected smart groups for each changed lead (after the profile
         read model has applied the event)."""
+        left = self._leave_static(change) if change.gone else 0
         candidates = [
             (group_id, selecting)
             for group_id, selecting in self._smart_groups(change.tenant_id)
             if change.affects(selecting.references())
         ]
         if not candidates:
-            return 0
+            return left
         if tracking is not None:
             self.profiles.wait(
                 tracking.application_name, tracking.notification_id, timeout=PROFILE_WAIT_SECONDS
             )
         now = self.clock.now()
-        return sum(
+        return left + sum(
             self.groups.reconsider(change.tenant_id, lead_id, candidates, now=now)
             for lead_id in change.lead_ids
         )
+
+    def _leave_static(self, change: Change) -> int:
+        """A deleted or merged-away lead leaves the static groups it was listed in."""
+        left = 0
+        for lead_id in change.lead_ids:
+            for group_id in self.groups.queries.groups_of(change.tenant_id, lead_id):
+                left += self.groups.unlist(change.tenant_id, group_id, lead_id)
+        return left
 
     # --- what an event changed ---------------------------------------------------------
 
@@ -145,7 +156,7 @@ class SmartGroups(Policy):
             tenant = tenant_of(event) or getattr(event, "tenant_id", None)
             if tenant is None:
                 return None
-            return Change(tenant, (event.originator_id,), fields)
+            return Change(tenant, (event.originator_id,), fields, gone=name in GONE_EVENTS)
         if topic.startswith("scoring.LeadScore."):
             lead_id, tenant = getattr(event, "lead_id", None), getattr(event, "tenant_id", None)
             if lead_id is None or tenant is None:
