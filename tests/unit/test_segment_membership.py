@@ -10,6 +10,7 @@ from eventsourcing.utils import resolve_topic
 from hypothesis import given
 from hypothesis import strategies as st
 
+from application.segments import adoption  # noqa: F401  # registers the interim topic
 from domain.segments.groups import Group
 from domain.segments.membership import Membership, membership_id
 from domain.shared.errors import InvalidValue, StateConflict

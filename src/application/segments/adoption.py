@@ -13,15 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, register_topic
 
 from application.segments.groups import Groups
 from application.shared.errors import NotFound
 from application.shared.policies import Policy
 from application.shared.views import View
 from domain.segments.groups import Group
+from domain.segments.membership import Membership
 
 LEGACY = "leads.GroupMembership.Recorded"
+# The interim aggregate's topic reads as a membership (its event's topic is on the class).
+register_topic("leads.GroupMembership", Membership)
 
 
 class InterimListings(Policy):

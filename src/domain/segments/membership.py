@@ -8,8 +8,9 @@ trigger on (topics `segments.Membership.Joined` / `.Left`).
 
 Before the groups existed, the leads context's bulk action "add to group" recorded pairs
 as `leads.GroupMembership` with a `Recorded` event (stored in the leads' events). Those
-topics resolve to this class now, so stored records still read; the groups context
-adopts each into a membership of its own (same id, `reason` "adopted").
+event's topic resolves to `Membership.Recorded` (the aggregate's topic is registered
+where they are adopted, `application.segments.adoption`), so stored records still read;
+the groups context adopts each into a membership of its own (same id, "adopted").
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, AggregateEvent, event
-from eventsourcing.utils import register_topic
 
 # Why a lead joined or left: people, the smart group's filter, a merge, a deletion…
 REASONS = (
@@ -108,7 +108,3 @@ class Membership(Aggregate):
     def _left(self, tenant_id: UUID, group_id: UUID, lead_id: UUID, reason: str) -> None:
         self.is_member = False
         self.reason = reason
-
-
-# The interim aggregate's topic (its Recorded event's topic is the class attribute above).
-register_topic("leads.GroupMembership", Membership)
