@@ -46,6 +46,8 @@ log = logging.getLogger("huoke.segments.groups")
 BATCH = 100  # memberships per commit
 RETRIES = 3
 LEADS_PER_ACTION = 500  # leads per call of the leads' bulk action
+TAIL_LIMIT = 5_000  # memberships changed since the read model's position worth reading
+MEMBERSHIP_TOPICS = ("segments.Membership.Joined", "segments.Membership.Left")
 
 
 class LeadFactsSource(Protocol):
@@ -280,9 +282,12 @@ class Groups:
             return 0
         facts = self.facts.facts_of(tenant_id, lead_id)
         for _ in range(RETRIES):
+            known = self._membership_states(tenant_id, lead_id, [g for g, _ in groups])
             changed = []
             for group_id, selecting in groups:
                 wanted = facts is not None and selecting.matches(facts, now=now)
+                if known.get(group_id) == wanted:
+                    continue  # already as it should be (no record to load)
                 membership = self._membership(tenant_id, group_id, lead_id, create=wanted)
                 if membership is None:
                     continue
@@ -296,6 +301,30 @@ class Groups:
                 continue  # changed meanwhile (a full evaluation): load them again
             return len(changed)
         raise VersionConflict(f"the memberships of lead {lead_id} kept changing")
+
+    def _membership_states(
+        self, tenant_id: UUID, lead_id: UUID, group_ids: Sequence[UUID]
+    ) -> dict[UUID, bool]:
+        """Whether the lead is in each group, for the memberships whose state the groups
+        read model shows exactly: those with no Joined or Left after the position it has
+        applied (read first, so its rows are at least that recent). The others are left
+        out: their record decides. With a long backlog, none is known."""
+        position = self.queries.view.max_tracking_id(self.segments.name) or 0
+        listed = set(self.queries.groups_of(tenant_id, lead_id))
+        tail = self.segments.recorder.select_notifications(
+            start=position,
+            limit=TAIL_LIMIT + 1,
+            inclusive_of_start=False,
+            topics=MEMBERSHIP_TOPICS,
+        )
+        if len(tail) > TAIL_LIMIT:
+            return {}
+        moved = {notification.originator_id for notification in tail}
+        return {
+            group_id: group_id in listed
+            for group_id in group_ids
+            if membership_id(tenant_id, group_id, lead_id) not in moved
+        }
 
     def smart_groups_of(self, tenant_id: UUID) -> list[tuple[UUID, Filter]]:
         return [
