@@ -86,6 +86,7 @@ def test_an_ended_period_expires_durably_and_stops_consumption_but_not_reading(
             "refunds_sent": 0,
             "behaviours_forgotten": 0,
             "points_expired": 0,
+            "smart_groups_evaluated": 0,
         }  # still running
         quotas = api.runtime.container.billing().quotas
         quotas.consume_quota(UUID(tenant_id), "campaigns_per_month", 1, "campaign:before")
@@ -96,6 +97,7 @@ def test_an_ended_period_expires_durably_and_stops_consumption_but_not_reading(
             "refunds_sent": 0,
             "behaviours_forgotten": 0,
             "points_expired": 0,
+            "smart_groups_evaluated": 0,
         }
 
         assert expired_in_view(api, tenant_id) == [bought["id"]]
@@ -112,6 +114,7 @@ def test_an_ended_period_expires_durably_and_stops_consumption_but_not_reading(
             "refunds_sent": 0,
             "behaviours_forgotten": 0,
             "points_expired": 0,
+            "smart_groups_evaluated": 0,
         }
         assert api.event_positions() == positions
         history = api.client.get(f"/api/v1/history/{bought['id']}", headers=api.key(token))
