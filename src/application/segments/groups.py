@@ -254,10 +254,13 @@ class Groups:
         that changed meanwhile is not moved on old news. Answers the member count."""
         now = now or self.clock.now()
         selecting = group.filter
-        wanted = self.selection.all_lead_ids(group.tenant_id, selecting, now=now)
+        # First the groups read model shows the group (so the policy evaluates every lead
+        # change from now on), then the selection: a change the profiles applied before
+        # it is in it, and one after is the policy's.
         head = self.segments.recorder.max_notification_id()
         if head:
             self.segments.wait_for_views(head)
+        wanted = self.selection.all_lead_ids(group.tenant_id, selecting, now=now)
         current = self.queries.member_ids(group.tenant_id, group.id)
         joining = [lead for lead in sorted(wanted - current) if self._still(group, lead, now, True)]
         leaving = [
