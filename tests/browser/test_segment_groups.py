@@ -65,6 +65,10 @@ def test_a_marketer_forms_static_and_smart_groups(page: Any, live_console: LiveC
     assert members.get_by_role("link", name="李四").is_visible()
     _look(page, "group-static")
     static_url = page.url
+    members.get_by_role("checkbox", name="选择 张三").check()
+    page.get_by_role("button", name="移出用户组").click()
+    assert page.locator("#flash").inner_text() == "已移出 1 条线索"
+    assert page.locator("#members").get_by_role("link", name="张三").count() == 0
 
     page.goto(f"{live_console.url}/console/segments/groups/new")
     page.get_by_label("名称").fill("展会客户")
@@ -87,7 +91,7 @@ def test_a_marketer_forms_static_and_smart_groups(page: Any, live_console: LiveC
     _look(page, "group-smart")
 
     page.goto(static_url)
-    page.get_by_role("link", name="删除").click()
+    page.get_by_role("link", name="删除", exact=True).click()
     _look(page, "group-delete")
     page.get_by_role("button", name="确认删除").click()
     assert page.locator("#flash").inner_text() == "用户组已删除"
@@ -95,3 +99,15 @@ def test_a_marketer_forms_static_and_smart_groups(page: Any, live_console: LiveC
     assert groups.get_by_role("link", name="展会客户").is_visible()
     assert groups.get_by_role("link", name="展会名单").count() == 0
     _look(page, "groups")
+
+    groups.get_by_role("link", name="展会客户").click()
+    page.get_by_role("link", name="删除用户组及其线索").click()
+    assert page.get_by_text("线索删除后不能恢复").is_visible()
+    _look(page, "group-delete-with-leads")
+    page.get_by_role("button", name="确认删除").click()
+    assert page.locator("#flash").inner_text() == "用户组已删除"
+    api = live_console.api
+    shown = api.client.get(f"/api/v1/leads/{second}", headers=api.key(token)).json()
+    assert shown["deleted"] is True
+    kept = api.client.get(f"/api/v1/leads/{first}", headers=api.key(token)).json()
+    assert kept["deleted"] is False

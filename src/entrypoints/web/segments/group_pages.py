@@ -19,13 +19,20 @@ from application.segments.group_commands import (
 )
 from application.segments.group_directory import GroupQueries
 from application.segments.groups import Groups
-from application.shared.errors import InvalidInput
+from application.shared.errors import ApplicationError, InvalidInput
 from application.shared.history import RecordHistory
 from domain.segments.group_permissions import GROUPS
 from domain.shared.access import Action
 from domain.shared.errors import DomainError
 from entrypoints.web.actions import change, in_thread
-from entrypoints.web.forms import FormErrors, errors_of, form_data, parse_form, version_of
+from entrypoints.web.forms import (
+    FormErrors,
+    errors_of,
+    form_data,
+    listed,
+    parse_form,
+    version_of,
+)
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.i18n import local_time
 from entrypoints.web.nav import Audience, NavItem
@@ -39,7 +46,7 @@ from entrypoints.web.pages import (
     tenant_may,
 )
 from entrypoints.web.sessions import Flash
-from entrypoints.web.tables import PAGE_SIZE, Cell, Column, Row, Table
+from entrypoints.web.tables import PAGE_SIZE, BulkAction, Cell, Column, Row, Table
 
 BASE = "/console/segments/groups"
 LEADS = "/console/leads"
@@ -178,6 +185,27 @@ class GroupPages(Controller):
         message = _("已加入 {n} 条线索，{m} 条未找到").format(n=added.changed, m=added.not_found)
         return redirect(request, f"{BASE}/{lead_group_id}", flash=Flash("success", message))
 
+    @post("/{lead_group_id:uuid}/members/remove")
+    async def remove_members(
+        self, request: Request[Any, Any, Any], lead_group_id: UUID, segment_groups: Groups
+    ) -> Response[Any]:
+        caller = tenant_may(request, GROUPS, Action.UPDATE)
+        data = await form_data(request)
+        ids = [value for value in listed(data.get("ids")) if _IDS.fullmatch(value)]
+        url = f"{BASE}/{lead_group_id}"
+        if not ids:
+            return redirect(request, url, flash=Flash("error", _("请先选择线索")))
+        try:
+            command = parse_form(ChooseMembers, {"lead_ids": ids})
+            removed = await change(
+                lambda: segment_groups.remove_members(caller.tenant_id, lead_group_id, command)
+            )
+        except (FormErrors, InvalidInput, DomainError) as refusal:
+            message = next(iter(errors_of(refusal).values()), _("未能移出"))
+            return redirect(request, url, flash=Flash("error", message))
+        message = _("已移出 {n} 条线索").format(n=removed.changed)
+        return redirect(request, url, flash=Flash("success", message))
+
     @get("/{lead_group_id:uuid}/edit", sync_to_thread=True)
     def edit_form(
         self, request: Request[Any, Any, Any], lead_group_id: UUID, segment_groups: Groups
@@ -219,7 +247,9 @@ class GroupPages(Controller):
         self, request: Request[Any, Any, Any], lead_group_id: UUID, segment_groups: Groups
     ) -> Response[Any]:
         caller = tenant_may(request, GROUPS, Action.DELETE)
-        return _delete_page(request, segment_groups.group(caller.tenant_id, lead_group_id), {})
+        group = segment_groups.group(caller.tenant_id, lead_group_id)
+        with_members = request.query_params.get("with_members") == "1"
+        return _delete_page(request, group, {}, with_members=with_members)
 
     @post("/{lead_group_id:uuid}/delete")
     async def delete(
@@ -228,15 +258,17 @@ class GroupPages(Controller):
         caller = tenant_may(request, GROUPS, Action.DELETE)
         group = await in_thread(lambda: segment_groups.group(caller.tenant_id, lead_group_id))
         data = await form_data(request)
+        with_members = data.get("with_members") == "1"
         try:
             version = version_of(data)
             await change(
                 lambda: segment_groups.delete(
-                    caller, lead_group_id, with_members=False, expected_version=version
+                    caller, lead_group_id, with_members=with_members, expected_version=version
                 )
             )
-        except (FormErrors, DomainError) as refusal:
-            return _delete_page(request, group, errors_of(refusal), status=409)
+        except (FormErrors, DomainError, ApplicationError) as refusal:
+            errors = errors_of(refusal) or {"version": _("未能删除")}
+            return _delete_page(request, group, errors, with_members=with_members, status=409)
         return redirect(request, BASE, flash=Flash("success", _("用户组已删除")))
 
 
@@ -269,6 +301,7 @@ def _detail(
         )
         for member in listed.items
     ]
+    may_update = caller.may(GROUPS, Action.UPDATE)
     table = Table(
         id="members",
         url=f"{BASE}/{group.id}",
@@ -284,8 +317,12 @@ def _detail(
         next_cursor=listed.next_cursor,
         query=query_of(request, ("cursor",)),
         empty_message="还没有成员",
+        bulk_actions=(
+            [BulkAction("remove", "移出用户组", f"{BASE}/{group.id}/members/remove")]
+            if may_update and group.kind == "static"
+            else []
+        ),
     )
-    may_update = caller.may(GROUPS, Action.UPDATE)
     return page(
         request,
         "segments/group_detail.html",
@@ -350,16 +387,25 @@ def _delete_page(
     group: GroupDetails,
     errors: dict[str, str],
     *,
+    with_members: bool = False,
     status: int = 200,
 ) -> Response[Any]:
+    if with_members:
+        title = _("删除用户组及其线索")
+        description = _("删除「{name}」和组内的 {n} 条线索：线索删除后不能恢复。").format(
+            name=group.name, n=group.members
+        )
+    else:
+        title = _("删除用户组")
+        description = _("删除「{name}」：组内的线索保留，只删除分组。").format(name=group.name)
     return confirm_page(
         request,
-        title=_("删除用户组"),
-        description=_("删除「{name}」：组内的线索保留，只删除分组。").format(name=group.name),
+        title=title,
+        description=description,
         action=f"{BASE}/{group.id}/delete",
         confirm_label=_("确认删除"),
         reason_required=False,
-        fields={"version": group.version},
+        fields={"version": group.version, **({"with_members": "1"} if with_members else {})},
         errors=errors,
         cancel=f"{BASE}/{group.id}",
         status=status,
