@@ -190,6 +190,7 @@ class GroupPages(Controller):
         self, request: Request[Any, Any, Any], lead_group_id: UUID, segment_groups: Groups
     ) -> Response[Any]:
         caller = tenant_may(request, GROUPS, Action.UPDATE)
+        await in_thread(lambda: segment_groups.group(caller.tenant_id, lead_group_id))  # 404
         data = await form_data(request)
         ids = [value for value in listed(data.get("ids")) if _IDS.fullmatch(value)]
         url = f"{BASE}/{lead_group_id}"
