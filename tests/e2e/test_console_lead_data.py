@@ -231,6 +231,59 @@ def test_a_tenant_admin_adds_a_tag_and_a_custom_field_and_sales_may_only_read(ap
         sales.close()
 
 
+def test_a_marketer_manages_tags_sees_their_use_and_renames_one(api: Api) -> None:
+    _tenant, token, admin = _admin(api)
+    _marketer_id, marketer_email = employee_login(api, token, "marketer", name="市场小陈")
+    marketer = open_session(api, marketer_email)
+    try:
+        added = marketer.post("/console/lead-settings/tags", {"name": "展会", "group_id": ""})
+        assert added.status_code == 303, added.text
+        for mobile in (_mobile(), _mobile()):
+            lead_id = _lead(api, token, mobile=mobile)
+            tagged = api.client.post(
+                f"/api/v1/leads/{lead_id}/tags",
+                json={"tags": ["展会"]},
+                headers={**api.key(token), "Prefer": "read-your-writes"},
+            )
+            assert tagged.status_code == 200, tagged.text
+        shown = marketer.client.get("/console/lead-settings").text
+        row, cells = _tag_row(shown, "展会")
+        assert cells[1:4] == ["未分组", "自定义", "2"]
+        assert "/console/lead-settings/tags/%E5%B1%95%E4%BC%9A/rename" in row
+        # custom fields stay the tenant admin's
+        assert "/console/lead-settings/custom-fields/new" not in shown
+        assert marketer.client.get("/console/lead-settings/custom-fields/new").status_code == 403
+
+        form = marketer.client.get("/console/lead-settings/tags/展会/rename")
+        assert form.status_code == 200 and 'value="展会"' in form.text
+        version = re.search(r'name="version" value="(\d+)"', form.text).group(1)
+        taken = marketer.post(
+            "/console/lead-settings/tags/展会/rename", {"name": "", "version": version}
+        )
+        assert taken.status_code == 422
+        renamed = marketer.post(
+            "/console/lead-settings/tags/展会/rename", {"name": "展会客户", "version": version}
+        )
+        assert renamed.status_code == 303, renamed.text
+        after = admin.client.get("/console/lead-settings").text
+        assert _tag_row(after, "展会客户")[1][3] == "2"
+        listed = api.client.get("/api/v1/leads?tag=展会客户", headers=api.key(token)).json()
+        assert len(listed["items"]) == 2
+    finally:
+        admin.close()
+        marketer.close()
+
+
+def _tag_row(html: str, name: str) -> tuple[str, list[str]]:
+    """The row of the tags table that shows `name`, and its cells' text."""
+    for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        texts = [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells]
+        if texts and texts[0] == name and len(texts) > 3:
+            return row, texts
+    raise AssertionError(f"no row for tag {name}")
+
+
 def test_another_tenants_import_and_case_are_not_found(api: Api) -> None:
     _tenant, token, session = _admin(api)
     _other, _other_token, other = _admin(api)

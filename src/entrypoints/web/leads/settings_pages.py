@@ -1,7 +1,9 @@
 """Lead settings in the console (线索设置, LEAD-2/5/6/11, SEG-4): custom fields, sources
 (two levels), statuses, tags in groups and user types, each a small table with forms to
 add, change and remove (removal confirmed). Reading takes `leads` read; changing is the
-tenant admin's (`tenant` update), exactly as the API's routes.
+tenant admin's (`tenant` update), but the tag catalogue is theirs who may manage `tags`
+(marketers, sales managers), exactly as the API's routes. Tags show how many live leads
+carry them, and can be renamed (the leads that carry one are relabelled).
 
 Each kind of setting is described once (`_Kind`: how one is found by the keys in its
 address, its forms and the use cases they run); the routes are thin and share one
@@ -29,12 +31,15 @@ from application.leads.settings import (
     DefineCustomField,
     LeadSettingsDetails,
     MoveTag,
+    RenameTag,
     RenameTagGroup,
     RenameUserType,
+    TagRenames,
     TenantLeadSettings,
 )
 from application.shared.callers import TenantCaller
 from application.shared.errors import InvalidInput, NotFound
+from domain.leads.permissions import TAGS
 from domain.shared.access import Action
 from domain.shared.errors import InvalidValue
 from entrypoints.web.actions import change, in_thread
@@ -58,8 +63,13 @@ V = TypeVar("V", bound=int | None)  # the version a form was shown with; adding 
 T = TypeVar("T")
 
 
-def _admin(request: Request[Any, Any, Any]) -> TenantCaller:
-    """Changing the lead settings is the tenant admin's (`tenant` update), as in the API."""
+def _admin(
+    request: Request[Any, Any, Any], kind: _Kind | None = None, action: Action = Action.UPDATE
+) -> TenantCaller:
+    """Changing the lead settings is the tenant admin's (`tenant` update), the tag
+    catalogue theirs who may `action` `tags`, as in the API."""
+    if kind is not None and kind.resource == TAGS:
+        return tenant_may(request, TAGS, action)
     return tenant_may(request, "tenant", Action.UPDATE)
 
 
@@ -116,6 +126,7 @@ class _Kind:
     removal: _Removal
     adding: _Adding | None = None
     changing: _Changing | None = None
+    resource: str = "tenant"  # whose permission changes it: `tenant` update, or `tags`
 
     def address(self, keys: Keys) -> str:
         return "/".join([BASE, self.path, *(_q(key) for key in keys)])
@@ -167,6 +178,14 @@ def _tag_controls(settings: LeadSettingsDetails, *, new: bool) -> list[Control]:
     groups = [(g.id, g.name) for g in settings.tag_groups if not g.system]
     group = Control("group_id", _("标签组"), kind="select", required=not new, options=groups)
     return [Control("name", _("名称"), required=True), group] if new else [group]
+
+
+def _rename_controls() -> list[Control]:
+    return [Control("name", _("新名称"), required=True, hint=_("打了此标签的线索一并改用新名称"))]
+
+
+def _rename_path(tag: str) -> str:
+    return f"{BASE}/tags/{_q(tag)}/rename"
 
 
 def _tag_group_controls(_settings: LeadSettingsDetails) -> list[Control]:
@@ -293,8 +312,9 @@ STATUSES = _Kind(
     ),
 )
 
-TAGS = _Kind(  # a tag is found as the group it is in
+TAG_KIND = _Kind(  # a tag is found as the group it is in
     path="tags",
+    resource=TAGS,
     find=lambda s, keys: _first(s.tag_groups, lambda g: any(t.name == keys[0] for t in g.tags)),
     name=lambda _group, keys: keys[0],
     adding=_Adding(
@@ -326,6 +346,7 @@ TAGS = _Kind(  # a tag is found as the group it is in
 
 TAG_GROUPS = _Kind(
     path="tag-groups",
+    resource=TAGS,
     find=lambda s, keys: _first(s.tag_groups, lambda g: g.id == keys[0]),
     name=lambda group, _keys: group.name,
     adding=_Adding(
@@ -481,7 +502,7 @@ def _new_form(
     request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind
 ) -> Response[Any]:
     adding = _offered(kind.adding)
-    settings = lead_settings.settings(_admin(request).tenant_id)
+    settings = lead_settings.settings(_admin(request, kind, Action.CREATE).tenant_id)
     return _form(
         request,
         title=_(adding.title),
@@ -496,7 +517,7 @@ async def _add(
     request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind
 ) -> Response[Any]:
     adding = _offered(kind.adding)
-    tenant_id = _admin(request).tenant_id
+    tenant_id = _admin(request, kind, Action.CREATE).tenant_id
     settings = await in_thread(lambda: lead_settings.settings(tenant_id))
     return await _submit(
         request,
@@ -513,7 +534,7 @@ def _edit_form(
     request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind, keys: Keys
 ) -> Response[Any]:
     changing = _offered(kind.changing)
-    settings, found = _look_up(lead_settings, _admin(request).tenant_id, kind, keys)
+    settings, found = _look_up(lead_settings, _admin(request, kind).tenant_id, kind, keys)
     return _form(
         request,
         title=_(changing.titled).format(name=kind.name(found, keys)),
@@ -528,7 +549,7 @@ async def _change(
     request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind, keys: Keys
 ) -> Response[Any]:
     changing = _offered(kind.changing)
-    tenant_id = _admin(request).tenant_id
+    tenant_id = _admin(request, kind).tenant_id
     settings, _found = await in_thread(lambda: _look_up(lead_settings, tenant_id, kind, keys))
     return await _submit(
         request,
@@ -546,7 +567,8 @@ async def _change(
 def _confirm_removal(
     request: Request[Any, Any, Any], lead_settings: TenantLeadSettings, kind: _Kind, keys: Keys
 ) -> Response[Any]:
-    settings, found = _look_up(lead_settings, _admin(request).tenant_id, kind, keys)
+    tenant_id = _admin(request, kind, Action.DELETE).tenant_id
+    settings, found = _look_up(lead_settings, tenant_id, kind, keys)
     return confirm_page(
         request,
         title=_(kind.removal.title).format(name=kind.name(found, keys)),
@@ -564,7 +586,7 @@ async def _remove(
 ) -> Response[Any]:
     """Remove after the confirmation step; an unknown setting is the 404 page, a stale
     or refused removal goes back to the overview with the reason."""
-    tenant_id = _admin(request).tenant_id
+    tenant_id = _admin(request, kind, Action.DELETE).tenant_id
     await in_thread(lambda: _look_up(lead_settings, tenant_id, kind, keys))
     data = await form_data(request)
     try:
@@ -596,7 +618,7 @@ class LeadSettingsPages(Controller):
             request,
             "leads/data/settings.html",
             title=_("线索设置"),
-            sections=_sections(settings, may),
+            sections=_sections(settings, may, may_tags=caller.may(TAGS, Action.UPDATE)),
             may_configure=may,
         )
 
@@ -728,37 +750,75 @@ class LeadSettingsPages(Controller):
     def new_tag(
         self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        return _new_form(request, lead_settings, TAGS)
+        return _new_form(request, lead_settings, TAG_KIND)
 
     @post("/tags")
     async def add_tag(
         self, request: Request[Any, Any, Any], lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        return await _add(request, lead_settings, TAGS)
+        return await _add(request, lead_settings, TAG_KIND)
 
     @get("/tags/{tag:str}/edit", sync_to_thread=True)
     def edit_tag(
         self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        return _edit_form(request, lead_settings, TAGS, (tag,))
+        return _edit_form(request, lead_settings, TAG_KIND, (tag,))
 
     @post("/tags/{tag:str}/edit")
     async def move_tag(
         self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        return await _change(request, lead_settings, TAGS, (tag,))
+        return await _change(request, lead_settings, TAG_KIND, (tag,))
 
     @get("/tags/{tag:str}/remove", sync_to_thread=True)
     def confirm_remove_tag(
         self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        return _confirm_removal(request, lead_settings, TAGS, (tag,))
+        return _confirm_removal(request, lead_settings, TAG_KIND, (tag,))
 
     @post("/tags/{tag:str}/remove")
     async def remove_tag(
         self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
     ) -> Response[Any]:
-        return await _remove(request, lead_settings, TAGS, (tag,))
+        return await _remove(request, lead_settings, TAG_KIND, (tag,))
+
+    @get("/tags/{tag:str}/rename", sync_to_thread=True)
+    def rename_tag_form(
+        self, request: Request[Any, Any, Any], tag: str, lead_settings: TenantLeadSettings
+    ) -> Response[Any]:
+        tenant_id = _admin(request, TAG_KIND).tenant_id
+        settings, _group = _look_up(lead_settings, tenant_id, TAG_KIND, (tag,))
+        return _form(
+            request,
+            title=_("重命名标签：{name}").format(name=tag),
+            action=_rename_path(tag),
+            controls=_rename_controls(),
+            values={"name": tag},
+            version=settings.version,
+        )
+
+    @post("/tags/{tag:str}/rename")
+    async def rename_tag(
+        self,
+        request: Request[Any, Any, Any],
+        tag: str,
+        lead_settings: TenantLeadSettings,
+        tag_renames: TagRenames,
+    ) -> Response[Any]:
+        """Rename the tag; the leads that carry it are relabelled before the answer."""
+        tenant_id = _admin(request, TAG_KIND).tenant_id
+        await in_thread(lambda: _look_up(lead_settings, tenant_id, TAG_KIND, (tag,)))
+        return await _submit(
+            request,
+            title=_("重命名标签"),
+            controls=_rename_controls(),
+            model=RenameTag,
+            version=version_of,
+            run=lambda command, version: tag_renames.rename(
+                tenant_id, tag, command, expected_version=version
+            ),
+            done=_("已重命名标签，打了此标签的线索已一并更新"),
+        )
 
     # --- tag groups -----------------------------------------------------------------
 
@@ -853,11 +913,13 @@ def _columns(may: bool, *columns: Column) -> list[Column]:
 
 
 class _Section:
-    def __init__(self, id: str, title: str, adds: list[tuple[str, str]], table: Table) -> None:
-        self.id, self.title, self.adds, self.table = id, title, adds, table
+    def __init__(
+        self, id: str, title: str, adds: list[tuple[str, str]], table: Table, *, may: bool
+    ) -> None:
+        self.id, self.title, self.adds, self.table, self.may = id, title, adds, table, may
 
 
-def _sections(settings: LeadSettingsDetails, may: bool) -> list[_Section]:
+def _sections(settings: LeadSettingsDetails, may: bool, *, may_tags: bool) -> list[_Section]:
     types = dict(field_types())
     fields = Table(
         id="custom-fields",
@@ -956,7 +1018,7 @@ def _sections(settings: LeadSettingsDetails, may: bool) -> list[_Section]:
         url=BASE,
         caption=N_("标签组"),
         columns=_columns(
-            may, Column("name", N_("名称")), Column("tags", N_("标签数"), numeric=True)
+            may_tags, Column("name", N_("名称")), Column("tags", N_("标签数"), numeric=True)
         ),
         rows=[
             Row(
@@ -965,7 +1027,7 @@ def _sections(settings: LeadSettingsDetails, may: bool) -> list[_Section]:
                     Cell(g.name),
                     Cell(str(len(g.tags))),
                     *_actions(
-                        may,
+                        may_tags,
                         None if g.system else f"{BASE}/tag-groups/{_q(g.id)}/edit",
                         None
                         if g.system or g.id == "ungrouped"
@@ -981,10 +1043,12 @@ def _sections(settings: LeadSettingsDetails, may: bool) -> list[_Section]:
         url=BASE,
         caption=N_("标签"),
         columns=_columns(
-            may,
+            may_tags,
             Column("name", N_("标签")),
             Column("group", N_("标签组")),
             Column("kind", N_("类别")),
+            Column("leads", N_("线索数"), numeric=True),
+            *([Column("rename", N_("重命名"))] if may_tags else []),
         ),
         rows=[
             Row(
@@ -993,8 +1057,14 @@ def _sections(settings: LeadSettingsDetails, may: bool) -> list[_Section]:
                     Cell(t.name),
                     Cell(g.name),
                     Cell(_("系统标签") if t.system else _("自定义")),
+                    Cell(str(t.leads)),
+                    *(
+                        [Cell("—") if t.system else Cell(_("重命名"), href=_rename_path(t.name))]
+                        if may_tags
+                        else []
+                    ),
                     *_actions(
-                        may,
+                        may_tags,
                         None if t.system else f"{BASE}/tags/{_q(t.name)}/edit",
                         None if t.system else f"{BASE}/tags/{_q(t.name)}/remove",
                     ),
@@ -1027,18 +1097,33 @@ def _sections(settings: LeadSettingsDetails, may: bool) -> list[_Section]:
         empty_message=N_("除“个人”外还没有其他用户类型"),
     )
     return [
-        _Section("fields", _("自定义字段"), [(_("新增字段"), f"{BASE}/custom-fields/new")], fields),
-        _Section("sources", _("线索来源"), [(_("新增来源"), f"{BASE}/sources/new")], sources),
-        _Section("statuses", _("线索状态"), [(_("新增状态"), f"{BASE}/statuses/new")], statuses),
+        _Section(
+            "fields",
+            _("自定义字段"),
+            [(_("新增字段"), f"{BASE}/custom-fields/new")],
+            fields,
+            may=may,
+        ),
+        _Section(
+            "sources", _("线索来源"), [(_("新增来源"), f"{BASE}/sources/new")], sources, may=may
+        ),
+        _Section(
+            "statuses", _("线索状态"), [(_("新增状态"), f"{BASE}/statuses/new")], statuses, may=may
+        ),
         _Section(
             "tags",
             _("标签"),
             [(_("新增标签"), f"{BASE}/tags/new"), (_("新增标签组"), f"{BASE}/tag-groups/new")],
             tags,
+            may=may_tags,
         ),
-        _Section("groups", _("标签组"), [], groups),
+        _Section("groups", _("标签组"), [], groups, may=may_tags),
         _Section(
-            "user-types", _("用户类型"), [(_("新增类型"), f"{BASE}/user-types/new")], user_types
+            "user-types",
+            _("用户类型"),
+            [(_("新增类型"), f"{BASE}/user-types/new")],
+            user_types,
+            may=may,
         ),
     ]
 
