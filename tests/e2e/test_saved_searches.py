@@ -108,7 +108,7 @@ def test_a_saved_search_lists_what_its_tree_selects_and_follows_revisions(
     answer = api.client.get(
         "/api/v1/leads", params={"saved_search_id": saved["id"]}, headers=api.key(token)
     )
-    assert answer.status_code == 404
+    assert (answer.status_code, answer.json()["field"]) == (422, "saved_search_id")
 
 
 def test_a_bad_tree_answers_422_naming_the_path_and_saves_nothing(

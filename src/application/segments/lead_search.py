@@ -11,6 +11,7 @@ from application.segments.filter_sql import compile_filter
 from application.segments.profile_tables import LEADS
 from application.segments.saved_searches import SavedSearches
 from application.shared.clock import Clock
+from application.shared.errors import InvalidInput, NotFound
 from application.shared.views import View
 from domain.shared.filters import Filter
 
@@ -34,7 +35,12 @@ class FilteredLeads:
         limit: int,
     ) -> list[tuple[str, UUID]]:
         if saved_search_id is not None:
-            tree = self.saved_searches.tree(tenant_id, saved_search_id)
+            try:
+                tree = self.saved_searches.tree(tenant_id, saved_search_id)
+            except NotFound:  # a list is not missing: its parameter names nothing
+                raise InvalidInput(
+                    f"no saved search {saved_search_id}", field="saved_search_id"
+                ) from None
         found = Filter.parse(tree)
         where, params = compile_filter(
             found, tenant_id=tenant_id, now=self.clock.now(), dialect=self.profiles.dialect
