@@ -84,6 +84,7 @@ def floor(api: Api) -> Floor:
         "manager": api.new_key(tenant_id, "sales_manager", employee_id=employees["M"]),
     }
     floor = Floor(admin, tenant_id, employees, keys)
+    _post(api, admin, "/api/v1/lead-settings/tags", {"name": "vip"})  # sales tag from the catalogue
 
     def lead(owner: str, mobile: str, **profile: str) -> str:
         body = {"mobile": mobile, "owner_id": employees[owner], **profile}
