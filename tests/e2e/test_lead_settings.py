@@ -328,6 +328,9 @@ def test_marketers_manage_tags_and_others_tag_with_the_catalogues(api: Api, tena
     unknown = _problem(client.post(url, json={"tags": ["制造业", "随手"]}, headers=sales), 422,
                        "tags")  # fmt: skip
     assert "'随手' is not one of the tenant's tags" in unknown["detail"]
+    chinese = {**sales, "Accept-Language": "zh-CN"}
+    zh = _problem(client.post(url, json={"tags": ["随手"]}, headers=chinese), 422, "tags")
+    assert zh["detail"] == "'随手' 不是本租户的标签；市场人员可以添加"
     known = client.post(url, json={"tags": ["制造业", "扫码"]}, headers=sales)
     assert known.status_code == 200 and known.json()["tags"] == ["制造业", "扫码"]
     bulk = {"action": "add_tags", "lead_ids": [lead["id"]], "arguments": {"tags": ["批量"]}}
