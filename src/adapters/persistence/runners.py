@@ -29,10 +29,11 @@ from psycopg.sql import SQL, Identifier
 from adapters.persistence.infrastructure import ProcessInfrastructure, close_view
 from adapters.persistence.storage import Storage
 from application.shared.behaviours import BEHAVIOURS
-from application.shared.views import EVERY_APPLICATION, ReadModel, View
+from application.shared.views import EVERY_APPLICATION, FollowerBehind, ReadModel, View
 
 log = logging.getLogger("huoke.followers")
 RESTART_DELAY_SECONDS = 1.0
+BEHIND_RETRY_SECONDS = 0.05  # a follower waiting on another view: look again soon
 BATCH = 500  # events per view transaction
 POLL_SECONDS = 0.05  # SQLite has no NOTIFY: how often to look for new events
 LISTEN_SECONDS = 0.5  # PostgreSQL: longest wait for a NOTIFY before looking anyway
@@ -297,6 +298,8 @@ class FollowerRunner:
                 assert running.view is not None
                 for name in running.upstreams:
                     applied += catch_up(running.follower, running.view, self._reader(name))
+            except FollowerBehind:  # its batch was rolled back; the other view goes first
+                running.retry_at = time.monotonic() + BEHIND_RETRY_SECONDS
             except Exception:
                 running.failures += 1
                 log.exception("follower %s failed; restarting", running.model.name)

@@ -34,11 +34,10 @@ from application.shared.behaviours import Behaviour
 from application.shared.clock import Clock
 from application.shared.policies import Policy
 from application.shared.stamping import tenant_of
-from application.shared.views import View
+from application.shared.views import View, require_applied
 from domain.shared.filters import Filter, References
 
 log = logging.getLogger("huoke.segments.smart_groups")
-PROFILE_WAIT_SECONDS = 10.0
 PASS_EVERY = timedelta(minutes=15)  # time-relative smart groups: one full pass this often
 EVERYTHING = "*"
 SCORES = frozenset(
@@ -121,9 +120,7 @@ class SmartGroups(Policy):
         if not candidates:
             return left
         if tracking is not None:
-            self.profiles.wait(
-                tracking.application_name, tracking.notification_id, timeout=PROFILE_WAIT_SECONDS
-            )
+            require_applied(self.profiles, tracking.application_name, tracking.notification_id)
         now = self.clock.now()
         return left + sum(
             self.groups.reconsider(change.tenant_id, lead_id, candidates, now=now)
@@ -175,9 +172,7 @@ class SmartGroups(Policy):
         kinds = frozenset({str(behaviour.kind)})
         lead_id = behaviour.lead_id
         if lead_id is None:  # whose it is, the profile read model's stitching knows
-            self.profiles.wait(
-                tracking.application_name, tracking.notification_id, timeout=PROFILE_WAIT_SECONDS
-            )
+            require_applied(self.profiles, tracking.application_name, tracking.notification_id)
             rows = self.profiles.rows(
                 "SELECT lead_id FROM segments_behaviours WHERE tenant_id = ? AND position = ?",
                 (str(behaviour.tenant_id), behaviour.position or tracking.notification_id),

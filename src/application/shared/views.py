@@ -49,6 +49,23 @@ class View(TrackingRecorder, ABC):
 
 
 EVERY_APPLICATION = ("*",)
+BEHIND_WAIT_SECONDS = 0.2
+
+
+class FollowerBehind(Exception):
+    """A follower needs another view to have applied an event that it has not applied
+    yet. Followers of one process share one thread, so waiting long would stall them
+    all: the runner leaves this follower's batch unrecorded and tries it again shortly,
+    once the other view has moved on (not a failure)."""
+
+
+def require_applied(view: View, application: str, position: int) -> None:
+    """Go on once `view` has applied `application`'s event at `position`; else
+    `FollowerBehind` (after a short wait, for when the view runs in another process)."""
+    try:
+        view.wait(application, position, timeout=BEHIND_WAIT_SECONDS)
+    except TimeoutError:
+        raise FollowerBehind(f"{application} {position} not yet applied by the view") from None
 
 
 class ReadModel(Projection[View]):
