@@ -45,6 +45,7 @@ from entrypoints.web.pages import (
     signed_in_viewer,
     tenant_may,
 )
+from entrypoints.web.segments.filter_form import filter_errors, filter_tree_of
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import PAGE_SIZE, BulkAction, Cell, Column, Row, Table
 
@@ -131,13 +132,13 @@ class GroupPages(Controller):
         data = await form_data(request)
         try:
             kind = str(data.get("kind") or "static")
-            tree = _tree(data) if kind == "smart" else None
+            tree = filter_tree_of(data) if kind == "smart" else None
             command = parse_form(
                 FormGroup, {"name": data.get("name"), "kind": kind, "filter": tree}
             )
             formed = await change(lambda: segment_groups.form(caller.tenant_id, command))
         except (FormErrors, InvalidInput, DomainError) as refusal:
-            return _form(request, None, data, _errors(refusal))
+            return _form(request, None, data, filter_errors(refusal))
         return redirect(request, f"{BASE}/{formed.id}", flash=Flash("success", _("已保存")))
 
     @get("/{lead_group_id:uuid}", sync_to_thread=True)
@@ -232,7 +233,7 @@ class GroupPages(Controller):
         data = await form_data(request)
         try:
             version = version_of(data)
-            tree = _tree(data) if current.kind == "smart" else None
+            tree = filter_tree_of(data) if current.kind == "smart" else None
             command = parse_form(ReviseGroup, {"name": data.get("name"), "filter": tree})
             await change(
                 lambda: segment_groups.revise(
@@ -240,7 +241,7 @@ class GroupPages(Controller):
                 )
             )
         except (FormErrors, InvalidInput, DomainError) as refusal:
-            return _form(request, current, {**data, "kind": current.kind}, _errors(refusal))
+            return _form(request, current, {**data, "kind": current.kind}, filter_errors(refusal))
         return redirect(request, f"{BASE}/{lead_group_id}", flash=Flash("success", _("已保存")))
 
     @get("/{lead_group_id:uuid}/delete", sync_to_thread=True)
@@ -340,29 +341,6 @@ def _detail(
         history=history_for(history, caller, group.id),
         status=status,
     )
-
-
-def _tree(data: dict[str, Any]) -> Any:
-    """The filter textarea as JSON (the filter language checks its nodes)."""
-    text = str(data.get("filter") or "").strip()
-    if not text:
-        raise FormErrors({"filter": _("必填")})
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise FormErrors({"filter": _("不是有效的 JSON")}) from None
-
-
-def _errors(refusal: Exception) -> dict[str, str]:
-    """A refused node of the tree (`filter.all[2].op`) shows on the filter field, with
-    the node's path."""
-    shown: dict[str, str] = {}
-    for name, message in errors_of(refusal).items():
-        if name.startswith("filter."):
-            shown.setdefault("filter", f"{name}: {message}")
-        else:
-            shown.setdefault(name, message)
-    return shown
 
 
 def _form(

@@ -33,6 +33,7 @@ from entrypoints.web.pages import (
     signed_in_viewer,
     tenant_may,
 )
+from entrypoints.web.segments.filter_form import filter_errors, filter_tree_of
 from entrypoints.web.sessions import Flash
 from entrypoints.web.tables import PAGE_SIZE, Cell, Column, Row, Table
 
@@ -108,10 +109,12 @@ class SavedSearchPages(Controller):
         caller = tenant_may(request, "saved_searches", Action.CREATE)
         data = await form_data(request)
         try:
-            command = parse_form(SaveSearch, {"name": data.get("name"), "filter": _tree(data)})
+            command = parse_form(
+                SaveSearch, {"name": data.get("name"), "filter": filter_tree_of(data)}
+            )
             saved = await change(lambda: saved_searches.save(caller.tenant_id, command))
         except (FormErrors, InvalidInput, DomainError) as refusal:
-            return _form(request, None, data, _errors(refusal))
+            return _form(request, None, data, filter_errors(refusal))
         return redirect(request, f"{BASE}/{saved.id}", flash=Flash("success", _("已保存")))
 
     @get("/{saved_search_id:uuid}", sync_to_thread=True)
@@ -158,14 +161,16 @@ class SavedSearchPages(Controller):
         data = await form_data(request)
         try:
             version = version_of(data)
-            command = parse_form(ReviseSearch, {"name": data.get("name"), "filter": _tree(data)})
+            command = parse_form(
+                ReviseSearch, {"name": data.get("name"), "filter": filter_tree_of(data)}
+            )
             await change(
                 lambda: saved_searches.revise(
                     caller.tenant_id, saved_search_id, command, expected_version=version
                 )
             )
         except (FormErrors, InvalidInput, DomainError) as refusal:
-            return _form(request, current, data, _errors(refusal))
+            return _form(request, current, data, filter_errors(refusal))
         return redirect(request, f"{BASE}/{saved_search_id}", flash=Flash("success", _("已保存")))
 
     @get("/{saved_search_id:uuid}/delete", sync_to_thread=True)
@@ -192,30 +197,6 @@ class SavedSearchPages(Controller):
         except (FormErrors, DomainError) as refusal:
             return _delete_page(request, search, errors_of(refusal), status=409)
         return redirect(request, BASE, flash=Flash("success", _("常用搜索已删除")))
-
-
-def _tree(data: dict[str, Any]) -> Any:
-    """The filter textarea as JSON (the filter language checks its nodes)."""
-    text = str(data.get("filter") or "").strip()
-    if not text:
-        raise FormErrors({"filter": _("必填")})
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise FormErrors({"filter": _("不是有效的 JSON")}) from None
-
-
-def _errors(refusal: Exception) -> dict[str, str]:
-    """Refusals of a node of the tree (`filter.all[2].op`) show on the filter field, with
-    the node's path."""
-    errors = errors_of(refusal)
-    shown: dict[str, str] = {}
-    for name, message in errors.items():
-        if name.startswith("filter."):
-            shown.setdefault("filter", f"{name}: {message}")
-        else:
-            shown.setdefault(name, message)
-    return shown
 
 
 def _form(
