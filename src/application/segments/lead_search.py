@@ -7,13 +7,13 @@ from collections.abc import Collection, Mapping
 from typing import Any
 from uuid import UUID
 
+from application.segments.filter_model import parse_filter
 from application.segments.filter_sql import compile_filter
 from application.segments.profile_tables import LEADS
 from application.segments.saved_searches import SavedSearches
 from application.shared.clock import Clock
 from application.shared.errors import InvalidInput, NotFound
 from application.shared.views import View
-from domain.shared.filters import Filter
 
 
 class FilteredLeads:
@@ -41,7 +41,7 @@ class FilteredLeads:
                 raise InvalidInput(
                     f"no saved search {saved_search_id}", field="saved_search_id"
                 ) from None
-        found = Filter.parse(tree)
+        found = parse_filter(tree)
         where, params = compile_filter(
             found, tenant_id=tenant_id, now=self.clock.now(), dialect=self.profiles.dialect
         )

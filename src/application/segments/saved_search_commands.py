@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from application.segments.filter_model import FilterTree
 from application.shared.commands import Command
 from domain.segments.saved_search import MAX_NAME
 
@@ -19,12 +20,12 @@ FILTER_DESCRIPTION = (
 
 class SaveSearch(Command):
     name: str = Field(min_length=1, max_length=MAX_NAME, examples=["近30天活跃的高意向客户"])
-    filter: dict[str, Any] = Field(description=FILTER_DESCRIPTION)
+    filter: FilterTree = Field(description=FILTER_DESCRIPTION)
 
 
 class ReviseSearch(Command):
     name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
-    filter: dict[str, Any] | None = Field(default=None, description=FILTER_DESCRIPTION)
+    filter: FilterTree | None = Field(default=None, description=FILTER_DESCRIPTION)
 
 
 class SavedSearchDetails(BaseModel):
