@@ -123,6 +123,7 @@ def test_a_bad_tree_answers_422_naming_the_path_and_saves_nothing(
             {"all": [{"field": "name; DROP TABLE leads", "op": "equals", "value": 1}]},
             "filter.all[0]",
         ),
+        ({"behaviour": {"kind": "teleport"}, "did": True}, "filter.behaviour"),
     ]:
         answer = api.client.get(
             "/api/v1/leads", params={"filter": json.dumps(tree)}, headers=api.key(token)
