@@ -129,7 +129,9 @@ def test_a_marketer_imports_an_xlsx_and_watches_it_complete(
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="线索设置").click()
     page.wait_for_load_state()
-    assert page.get_by_text("只有企业管理员可以修改线索设置。").is_visible()
+    assert page.get_by_text(
+        "只有企业管理员可以修改线索设置；标签由市场人员和销售经理管理。"
+    ).is_visible()
     snapshot(page, "leads-settings-read-only")
 
 
