@@ -77,7 +77,9 @@ def test_tenant_admin_reads_usage_orders_and_issues_and_revokes_a_key(
     _seen(page, "company-profile-edit")
     page.get_by_label("企业名称").fill("浏览器企业设置（新）")
     page.get_by_role("button", name="保存").click()
-    assert page.get_by_role("heading", name="浏览器企业设置（新）").is_visible()
+    renamed = page.get_by_role("heading", name="浏览器企业设置（新）")
+    renamed.wait_for()  # the save redirects: wait for the page it leads to
+    assert renamed.is_visible()
 
     nav.get_by_role("link", name="API 密钥").click()
     _seen(page, "company-api-keys")

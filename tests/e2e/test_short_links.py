@@ -238,7 +238,8 @@ def test_the_email_pixel_and_click_tokens_record_the_recipients_open_and_click(
         "https://www.acme.cn/offer?utm_campaign=%E5%8F%8C%E5%8D%81%E4%B8%80"
     )
     # Tampered tokens: the pixel still answers (mail clients show no error), nothing counted.
-    assert visit(api, f"/o/{opened[:-1]}A.gif").content == PIXEL
+    other = "B" if opened.endswith("A") else "A"  # a changed last character, always
+    assert visit(api, f"/o/{opened[:-1]}{other}.gif").content == PIXEL
     assert visit(api, f"/c/{clicked[:-2]}").status_code == 404
 
     rows = clicks_of(api, tenant_id)
