@@ -4,6 +4,7 @@ good one is kept, and its "see the leads" link lists exactly the leads it select
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -52,6 +53,8 @@ def test_a_marketer_saves_a_search_and_lists_its_leads(
     assert json.loads(page.locator("#search-tree").inner_text()) == tree
     _look(page, "saved-search")
     page.locator("#search-leads").click()
+    # The address changes before the new page is parsed: wait for its load.
+    page.wait_for_url(re.compile(r"/console/leads\?saved_search_id="))
     assert page.locator("#saved-search-notice").is_visible()
     rows = page.locator("table tbody tr")
     names = sorted(rows.nth(i).get_by_role("link").first.inner_text() for i in range(rows.count()))
