@@ -3,7 +3,17 @@ those before it). Adding a context: its own files, and one line here."""
 
 from __future__ import annotations
 
-from entrypoints.contexts import audit, leads, logins, org, scoring, segments, tenancy, tracking
+from entrypoints.contexts import (
+    audit,
+    leads,
+    logins,
+    messaging,
+    org,
+    scoring,
+    segments,
+    tenancy,
+    tracking,
+)
 from entrypoints.manifest import Manifest
 
 CONTEXTS: tuple[Manifest, ...] = (
@@ -14,5 +24,6 @@ CONTEXTS: tuple[Manifest, ...] = (
     tracking.MANIFEST,
     scoring.MANIFEST,
     segments.MANIFEST,
+    messaging.MANIFEST,
     audit.MANIFEST,
 )

@@ -34,6 +34,17 @@ class BehaviourKind(StrEnum):
     GROUP = "group"  # a visitor belongs to a company or group
     CLICK = "click"  # a short link or e-mail link followed
     OPEN = "open"  # an e-mail opened (the pixel)
+    # Messaging (ADR 0015): properties carry "task" (the task id) and "message" (the
+    # pipeline's message id); bounces say "bounce": "hard" | "soft".
+    EMAIL_SENT = "email_sent"  # handed to the relay (properties: domain of the address)
+    EMAIL_DELIVERED = "email_delivered"  # the relay took it
+    EMAIL_BOUNCED = "email_bounced"
+    EMAIL_COMPLAINED = "email_complained"
+    UNSUBSCRIBED = "unsubscribed"  # an unsubscribe link or a 退订 reply (channel says which)
+    SMS_SENT = "sms_sent"  # the provider took it (properties: segments)
+    SMS_DELIVERED = "sms_delivered"  # the provider's receipt: delivered
+    SMS_FAILED = "sms_failed"  # refused by the provider or a failed receipt
+    SMS_REPLIED = "sms_replied"  # a reply from the mobile (properties: text)
 
 
 class Channel(StrEnum):

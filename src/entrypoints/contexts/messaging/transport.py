@@ -1,0 +1,7 @@
+"""Messaging part: transport (see __init__)."""
+
+from __future__ import annotations
+
+from entrypoints.contexts.messaging.part import Part
+
+PART = Part()
