@@ -162,8 +162,8 @@ class ConsentBook(Protocol):
         """The lead opted out of `channel`; answers once every sender can see it."""
         ...
 
-    def suppress_email(self, tenant_id: UUID, address: str, source: str) -> None:
-        """A hard bounce or a complaint: no more e-mail to the lead with `address`."""
+    def suppress(self, tenant_id: UUID, lead_id: UUID, channel: str, source: str) -> None:
+        """A hard bounce or a complaint (`source`): nothing more to the lead on `channel`."""
         ...
 
 
