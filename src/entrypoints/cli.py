@@ -243,6 +243,18 @@ def worker_scheduler() -> None:
     console.print("scheduler stopped")
 
 
+@worker.command("sender")
+def worker_sender() -> None:
+    """Send e-mail and SMS tasks until stopped (any number of processes may run it)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with operator() as runtime, suppress(KeyboardInterrupt):
+        runtime.start_sender()
+        console.print("sender running")
+        stop.wait()
+    console.print("sender stopped")
+
+
 @payments.command("confirm")
 def payments_confirm(
     order: Annotated[str, typer.Argument(help="order number (HK...) or order id")],

@@ -32,6 +32,7 @@ from domain.shared.access import HISTORY_GRANTS, PermissionMatrix
 from entrypoints.manifest import Manifest
 from entrypoints.registry import CONTEXTS
 from entrypoints.scheduler import Scheduler
+from entrypoints.send_worker import SendWorker
 from entrypoints.settings import Settings
 
 
@@ -144,6 +145,7 @@ class Runtime:
         self.container = build_container(settings, self.contexts)
         self.runner: FollowerRunner | None = None
         self.scheduler: Scheduler | None = None
+        self.sender: SendWorker | None = None
 
     @property
     def application_names(self) -> list[str]:
@@ -180,7 +182,18 @@ class Runtime:
         if self.settings.in_process_projections:
             self.start_workers()
             self.start_scheduler()
+            self.start_sender()
         return self
+
+    def start_sender(self) -> SendWorker | None:
+        """The send pipeline's worker thread (any number of processes may run one)."""
+        if "send_dispatch" not in self.container.providers:
+            return None
+        self.sender = SendWorker(
+            self.container.send_dispatch(), self.settings.messaging.send_interval_seconds
+        )
+        self.sender.start()
+        return self.sender
 
     def start_workers(self) -> FollowerRunner:
         """One thread keeping every follower this process can hold up to date."""
@@ -259,6 +272,8 @@ class Runtime:
         ]
 
     def close(self) -> None:
+        if self.sender is not None:
+            self.sender.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         if self.runner is not None:

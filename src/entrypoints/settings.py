@@ -88,6 +88,52 @@ def _required(prefix: str, names: list[str]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class MessagingSettings:
+    """Relays, providers and the send pipeline (MAIL, SMS; ADR 0015). Unset: the
+    embedded sandboxes (.eml files under var/outbox, SMS as JSON lines)."""
+
+    smtp_url: str | None = None  # smtp://user:password@host:587 (STARTTLS) or smtps://…:465
+    smtp_connections: int = 4  # connections a batch is spread over, reused between batches
+    bounce_listen: str | None = None  # host:port of the inbound SMTP server for bounces
+    spf_include: str = "spf.huoke.local"  # the SPF include tenants publish
+    mx_host: str = "mx.huoke.local"  # where their return-path MX points (our bounce server)
+    tracking_host: str = "track.huoke.local"  # where their tracking CNAME points
+    dns_nameserver: str | None = None  # host[:port] to ask instead of the system resolver
+    sms_provider: str = "sandbox"  # sandbox, aliyun or tencent
+    sms_access_key_id: str | None = None  # Aliyun AccessKeyId / Tencent SecretId
+    sms_access_key_secret: str | None = None  # Aliyun AccessKeySecret / Tencent SecretKey
+    sms_app_id: str | None = None  # Tencent SmsSdkAppId
+    sms_endpoint: str | None = None  # the provider's API host (tests: a local server)
+    sms_callback_token: str | None = None  # ?token= the provider's receipt callbacks carry
+    send_batch: int = 200  # messages claimed per round
+    send_daily_cap: int | None = None  # messages a lead may get per channel in 24 h
+    send_interval_seconds: float = 0.5  # the worker's pause when the queue is empty
+
+    @classmethod
+    def from_environment(cls) -> MessagingSettings:
+        env = os.environ.get
+        cap = env("HUOKE_SEND_DAILY_CAP")
+        return cls(
+            smtp_url=env("HUOKE_SMTP_URL") or None,
+            smtp_connections=int(env("HUOKE_SMTP_CONNECTIONS", "4")),
+            bounce_listen=env("HUOKE_BOUNCE_LISTEN") or None,
+            spf_include=env("HUOKE_MAIL_SPF_INCLUDE", "spf.huoke.local"),
+            mx_host=env("HUOKE_MAIL_MX_HOST", "mx.huoke.local"),
+            tracking_host=env("HUOKE_MAIL_TRACKING_HOST", "track.huoke.local"),
+            dns_nameserver=env("HUOKE_DNS_NAMESERVER") or None,
+            sms_provider=env("HUOKE_SMS_PROVIDER", "sandbox"),
+            sms_access_key_id=env("HUOKE_SMS_ACCESS_KEY_ID") or None,
+            sms_access_key_secret=env("HUOKE_SMS_ACCESS_KEY_SECRET") or None,
+            sms_app_id=env("HUOKE_SMS_APP_ID") or None,
+            sms_endpoint=env("HUOKE_SMS_ENDPOINT") or None,
+            sms_callback_token=env("HUOKE_SMS_CALLBACK_TOKEN") or None,
+            send_batch=int(env("HUOKE_SEND_BATCH", "200")),
+            send_daily_cap=int(cap) if cap else None,
+            send_interval_seconds=float(env("HUOKE_SEND_INTERVAL_SECONDS", "0.5")),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
     # Embedded store, cipher key file, view locks, sandbox payments, outbox. Relative to
@@ -110,6 +156,7 @@ class Settings:
     wechatpay: WeChatPaySettings | None = None
     alipay: AlipaySettings | None = None
     scheduler_interval_seconds: float = 60.0
+    messaging: MessagingSettings = MessagingSettings()
 
     @property
     def store_location(self) -> str:
@@ -151,4 +198,5 @@ class Settings:
             scheduler_interval_seconds=float(
                 os.environ.get("HUOKE_SCHEDULER_INTERVAL_SECONDS", "60")
             ),
+            messaging=MessagingSettings.from_environment(),
         )

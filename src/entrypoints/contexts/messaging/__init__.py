@@ -18,11 +18,33 @@ from entrypoints.manifest import Manifest
 PARTS = (tasks.PART, transport.PART, content.PART, sms.PART)
 
 
+class _Parts:
+    """The container as the parts see it: the providers of parts wired before, those of
+    other contexts, and a late look-up for those of parts wired after (the parts use
+    each other both ways: SMS receipts settle through the pipeline, which sends SMS)."""
+
+    def __init__(self, c: containers.DynamicContainer, wired: dict[str, Any]) -> None:
+        self._c = c
+        self._wired = wired
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._wired:
+            return self._wired[name]
+        if name in self._c.providers:
+            return getattr(self._c, name)
+        return providers.Callable(_late, self._c, name)
+
+
+def _late(c: containers.DynamicContainer, name: str) -> Any:
+    return c.providers[name]()
+
+
 def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
     messaging = providers.Singleton(Messaging, c.infrastructure)
     wired: dict[str, providers.Provider[Any]] = {"messaging": messaging}
+    view = _Parts(c, wired)
     for part in PARTS:
-        wired.update(part.providers(c, messaging))
+        wired.update(part.providers(view, messaging))  # type: ignore[arg-type]
     return wired
 
 

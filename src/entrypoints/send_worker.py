@@ -1,0 +1,47 @@
+"""The send worker (ADR 0015): runs the pipeline's rounds in a thread, back to back
+while there is work and every `idle_seconds` when there is none.
+
+Claims are leased rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one
+`BEGIN IMMEDIATE` transaction), so any number of processes may run one; a crashed
+worker's claims run out and are taken again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from application.messaging.dispatch import Dispatch
+from application.shared.context import Actor, ActorKind, RequestContext, acting
+
+log = logging.getLogger("huoke.send_worker")
+SENDER = Actor(ActorKind.SYSTEM, "sender")
+
+
+class SendWorker:
+    def __init__(self, dispatch: Dispatch, idle_seconds: float) -> None:
+        self.dispatch = dispatch
+        self.idle_seconds = idle_seconds
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="send-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            busy = False
+            try:
+                with acting(RequestContext(actor=SENDER, request_id="send-worker")):
+                    done = self.dispatch.run_once()
+                busy = done.busy
+                if busy:
+                    log.debug("send round: %s", done)
+            except Exception:  # the next round tries again; claimed rows' leases run out
+                log.exception("send round failed")
+            if not busy:
+                self._stopping.wait(self.idle_seconds)
