@@ -290,7 +290,16 @@ def migrate(settings: Settings, contexts: Sequence[Manifest] = CONTEXTS) -> list
     try:
         runtime.start()
         keys = create_idempotency_table(runtime.container.storage())
-        return [*runtime.upstream_names, *(model.name for model in runtime.followers), keys]
+        queues = []
+        if "send_queue" in runtime.container.providers:  # messaging's durable work items
+            runtime.container.send_queue().create_tables()
+            queues.append("messaging_queue")
+        return [
+            *runtime.upstream_names,
+            *(model.name for model in runtime.followers),
+            keys,
+            *queues,
+        ]
     finally:
         runtime.close()
 
