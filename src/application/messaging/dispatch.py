@@ -57,6 +57,8 @@ SOURCE = "messaging"
 RETRY_FOR = timedelta(days=5)  # MAIL-5: soft bounces are retried for up to five days
 FIRST_RETRY = timedelta(minutes=5)
 LONGEST_RETRY = timedelta(hours=6)
+MISSING_ATTEMPTS = 3  # a recipient not found is looked for this many times…
+MISSING_RETRY = timedelta(seconds=20)  # …this far apart, then skipped as gone
 SENT_KINDS = {"email": BehaviourKind.EMAIL_SENT, "sms": BehaviourKind.SMS_SENT}
 DELIVERED_KINDS = {"email": BehaviourKind.EMAIL_DELIVERED}
 FAILED_KINDS = {"email": BehaviourKind.EMAIL_BOUNCED, "sms": BehaviourKind.SMS_FAILED}
@@ -189,10 +191,18 @@ class Dispatch:
         allowed = self.people.contactable(tenant_id, lead_ids, channel.channel)
         over_cap = self._over_cap(tenant_id, lead_ids, channel.channel, now)
         skipped: list[Settlement] = []
+        later: list[Settlement] = []
         recipients: list[Recipient] = []
         for message in messages:
             person = people.get(message.lead_id)
-            if person is None:
+            if person is None and message.attempts < MISSING_ATTEMPTS:
+                # Not in the profiles yet (a lead made a moment ago) or gone: look again.
+                later.append(
+                    Settlement(
+                        message.message_id, QUEUED, "lead not found", due_at=now + MISSING_RETRY
+                    )
+                )
+            elif person is None:
                 skipped.append(Settlement(message.message_id, SKIPPED, "lead gone"))
             elif message.lead_id not in allowed:
                 skipped.append(Settlement(message.message_id, SKIPPED, "not contactable"))
@@ -203,6 +213,9 @@ class Dispatch:
                     Recipient(message.message_id, tenant_id, task_id, person, message.attempts)
                 )
         self._settle(skipped, done)
+        if later:
+            self.queue.settle(later, now)
+            done.retried += len(later)
         if not recipients:
             return
         first_attempts = {m.message_id: m.first_attempt_at or now for m in messages}
