@@ -189,8 +189,11 @@ class Runtime:
         """The send pipeline's worker thread (any number of processes may run one)."""
         if "send_dispatch" not in self.container.providers:
             return None
+        messaging = self.settings.messaging
         self.sender = SendWorker(
-            self.container.send_dispatch(), self.settings.messaging.send_interval_seconds
+            self.container.send_dispatch(),
+            messaging.send_interval_seconds,
+            messaging.send_rate_per_second,
         )
         self.sender.start()
         return self.sender

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from application.messaging.dispatch import Dispatch
 from application.shared.context import Actor, ActorKind, RequestContext, acting
@@ -19,9 +20,12 @@ SENDER = Actor(ActorKind.SYSTEM, "sender")
 
 
 class SendWorker:
-    def __init__(self, dispatch: Dispatch, idle_seconds: float) -> None:
+    def __init__(
+        self, dispatch: Dispatch, idle_seconds: float, rate_per_second: float | None = None
+    ) -> None:
         self.dispatch = dispatch
         self.idle_seconds = idle_seconds
+        self.rate_per_second = rate_per_second
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="send-worker", daemon=True)
 
@@ -35,13 +39,20 @@ class SendWorker:
     def _run(self) -> None:
         while not self._stopping.is_set():
             busy = False
+            started = time.monotonic()
             try:
                 with acting(RequestContext(actor=SENDER, request_id="send-worker")):
                     done = self.dispatch.run_once()
                 busy = done.busy
                 if busy:
                     log.debug("send round: %s", done)
+                    self._pace(done.sent, time.monotonic() - started)
             except Exception:  # the next round tries again; claimed rows' leases run out
                 log.exception("send round failed")
             if not busy:
                 self._stopping.wait(self.idle_seconds)
+
+    def _pace(self, sent: int, took: float) -> None:
+        """Keep to the providers' rate: wait out what this round sent too fast."""
+        if self.rate_per_second and sent:
+            self._stopping.wait(max(0.0, sent / self.rate_per_second - took))

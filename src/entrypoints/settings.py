@@ -108,11 +108,13 @@ class MessagingSettings:
     send_batch: int = 200  # messages claimed per round
     send_daily_cap: int | None = None  # messages a lead may get per channel in 24 h
     send_interval_seconds: float = 0.5  # the worker's pause when the queue is empty
+    send_rate_per_second: float | None = None  # the most messages a worker hands over a second
 
     @classmethod
     def from_environment(cls) -> MessagingSettings:
         env = os.environ.get
         cap = env("HUOKE_SEND_DAILY_CAP")
+        rate = env("HUOKE_SEND_RATE_PER_SECOND")
         return cls(
             smtp_url=env("HUOKE_SMTP_URL") or None,
             smtp_connections=int(env("HUOKE_SMTP_CONNECTIONS", "4")),
@@ -130,6 +132,7 @@ class MessagingSettings:
             send_batch=int(env("HUOKE_SEND_BATCH", "200")),
             send_daily_cap=int(cap) if cap else None,
             send_interval_seconds=float(env("HUOKE_SEND_INTERVAL_SECONDS", "0.5")),
+            send_rate_per_second=float(rate) if rate else None,
         )
 
 
