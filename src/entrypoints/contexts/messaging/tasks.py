@@ -64,7 +64,7 @@ def _providers(c: Any, messaging: providers.Provider[Any]) -> dict[str, provider
     )
     email_sending = providers.Singleton(
         EmailSending,
-        templates=c.email_template_lookup,
+        templates=c.email_templates,
         identities=c.sending_domains,
         signer=c.dkim_signer,
         transport=c.mail_transport,
@@ -79,7 +79,7 @@ def _providers(c: Any, messaging: providers.Provider[Any]) -> dict[str, provider
         providers.Singleton(EmailTaskQueries, c.messaging_email_task_view),
         queue,
         senders=c.sending_domains,
-        templates=c.email_template_lookup,
+        templates=c.email_templates,
         clock=c.clock,
     )
     return {
