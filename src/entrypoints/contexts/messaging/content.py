@@ -13,6 +13,7 @@ from typing import Any
 
 from dependency_injector import providers
 
+from application.messaging.email_reports import EmailReports, ReportQueries
 from application.messaging.email_template_directory import (
     EmailTemplateDirectory,
     EmailTemplateQueries,
@@ -21,6 +22,7 @@ from application.messaging.email_templates import EmailTemplates, TemplatePrevie
 from application.messaging.unsubscribe import UnsubscribeLinks, Unsubscribing
 from application.messaging.unsubscribe import derive_key as derive_unsubscribe_key
 from entrypoints.contexts.messaging.part import Part
+from entrypoints.http.email_reports import EmailReportController
 from entrypoints.http.email_templates import EmailTemplateController
 from entrypoints.public.unsubscribe import UnsubscribeController
 
@@ -65,15 +67,38 @@ def _unsubscribe_providers(c: Any) -> dict[str, providers.Provider[Any]]:
     }
 
 
+# --- e-mail reports (MAIL-5) ---------------------------------------------------------------
+
+
+def _report_providers(c: Any) -> dict[str, providers.Provider[Any]]:
+    return {
+        "email_report_queries": providers.Singleton(
+            ReportQueries, c.messaging_email_report_view, c.email_tasks
+        )
+    }
+
+
 def _providers(c: Any, messaging: providers.Provider[Any]) -> dict[str, providers.Provider[Any]]:
-    return {**_template_providers(c, messaging), **_unsubscribe_providers(c)}
+    return {
+        **_template_providers(c, messaging),
+        **_unsubscribe_providers(c),
+        **_report_providers(c),
+    }
 
 
 PART = Part(
     providers=_providers,
-    followers=(EmailTemplateDirectory,),
-    views={"messaging_email_template_view": EmailTemplateDirectory},
-    controllers=(EmailTemplateController, UnsubscribeController),
-    dependencies=("email_templates", "email_template_previews", "unsubscribing"),
+    followers=(EmailTemplateDirectory, EmailReports),
+    views={
+        "messaging_email_template_view": EmailTemplateDirectory,
+        "messaging_email_report_view": EmailReports,
+    },
+    controllers=(EmailTemplateController, UnsubscribeController, EmailReportController),
+    dependencies=(
+        "email_templates",
+        "email_template_previews",
+        "unsubscribing",
+        "email_report_queries",
+    ),
     configuration_events=TEMPLATE_EVENTS,
 )
