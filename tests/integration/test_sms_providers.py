@@ -200,8 +200,10 @@ def test_aliyun_checks_the_request_signature(ali: AliyunStandIn) -> None:
 def test_aliyun_review_rejections_carry_the_providers_reason(ali: AliyunStandIn) -> None:
     provider = _aliyun(ali)
     provider.submit_signature(SIGN, "公司简称")
-    again = provider.submit_signature(SIGN, "公司简称")
-    assert again.status == REJECTED and "isv.SMS_SIGN_NAME_DUPLICATE" in again.reason
+    ali.review("signature", SIGN, "rejected", "证明材料不全")
+    again = provider.submit_signature(SIGN, "公司简称")  # known to the account: its review
+    assert (again.status, again.reason) == (REJECTED, "证明材料不全")
+    assert ali.actions[-2:] == ["AddSmsSign", "QuerySmsSign"]
     refused = provider.submit_template("无退订", template_pieces("会员5折"), "营销")
     assert refused.status == REJECTED and "isv.SMS_TEMPLATE_ILLEGAL" in refused.reason
     review = provider.submit_template("双十一", template_pieces(TEXT), "营销")

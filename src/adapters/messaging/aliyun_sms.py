@@ -172,6 +172,8 @@ class AliyunSms:
             sign_name=text, sign_source=COMPANY_SIGN_SOURCE, remark=purpose, sign_type=1
         )
         body = self._call(self._client.add_sms_sign_with_options, request)
+        if "DUPLICATE" in str(body.code):  # submitted before (the account's): where it stands
+            return self.signature_review(text, text)
         if body.code != "OK":
             return ProviderReview(REJECTED, ref=text, reason=f"{body.code}: {body.message}")
         return ProviderReview(PENDING, ref=text)

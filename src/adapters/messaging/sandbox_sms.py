@@ -63,7 +63,7 @@ class SandboxSms:
         """Every text in the outbox, oldest file first (for tests and the console)."""
         if not self.directory.exists():
             return []
-        found = []
+        found: list[dict[str, Any]] = []
         for path in sorted(self.directory.glob("*.jsonl")):
             with path.open(encoding="utf-8") as outbox:
                 found.extend(json.loads(line) for line in outbox if line.strip())

@@ -97,23 +97,28 @@ class SmsSignature(Aggregate):
         text: str,
         purpose: str,
         provider: str,
+        provider_ref: str = "",
     ) -> SmsSignature:
         """A new signature waiting for review; `provider` is where it was also sent for
-        the provider's own review ("" when that provider reviews none)."""
+        the provider's own review, `provider_ref` the provider's id of that review."""
         return cls(
             id=signature_id,
             tenant_id=tenant_id,
             text=checked_signature_text(text),
             purpose=required_text(purpose or "-", field="purpose", max_length=200),
             provider=provider,
+            provider_ref=provider_ref,
         )
 
     @event("Submitted", topic="messaging.SmsSignature.Submitted")
-    def __init__(self, id: UUID, tenant_id: UUID, text: str, purpose: str, provider: str) -> None:
+    def __init__(
+        self, id: UUID, tenant_id: UUID, text: str, purpose: str, provider: str, provider_ref: str
+    ) -> None:
         self.tenant_id = tenant_id
         self.text = text
         self.purpose = purpose
         self.provider = provider
+        self.provider_ref = provider_ref
         self.state = PENDING
         self.reviewer: str | None = None
         self.reason: str | None = None

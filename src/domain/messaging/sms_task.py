@@ -178,14 +178,19 @@ class SmsTask(Aggregate):
         """Ask for the content's review; `send_at` (optional) is when to send once
         approved (a time passed by then: at once). `template` is the provider's
         template the text was submitted as."""
+        wanted = self.check_submission(now=now, send_at=send_at)
+        self._review_requested(content_hash=self.content_hash, send_at=wanted, template=template)
+
+    def check_submission(self, *, now: datetime, send_at: datetime | None = None) -> str | None:
+        """The rules of `submit_for_review`, changing nothing (asked before the text is
+        submitted to the provider); answers the send time it would keep."""
         self._require_live()
         require_state(self.state, _SUBMITTABLE, "submitted for review")
         if self.approved:
             raise StateConflict(
                 "the content is approved already: schedule the task instead", field="state"
             )
-        wanted = checked_send_at(send_at, now).isoformat() if send_at else None
-        self._review_requested(content_hash=self.content_hash, send_at=wanted, template=template)
+        return checked_send_at(send_at, now).isoformat() if send_at else None
 
     @event("ReviewRequested", topic="messaging.SmsTask.ReviewRequested")
     def _review_requested(self, content_hash: str, send_at: str | None, template: str) -> None:
@@ -238,15 +243,20 @@ class SmsTask(Aggregate):
         """Send at `send_at` (now or later, at most a year ahead). Approved content is
         scheduled; other content goes to review first, to be sent at that time once
         approved (`template`: the provider's template it was submitted as)."""
-        self._require_live()
-        require_state(self.state, _SCHEDULABLE, "scheduled")
-        at = checked_send_at(send_at, now)
+        at = self.check_schedule(send_at, now=now)
         if self.approved:
             self._scheduled(send_at=at.isoformat())
         else:
             self._review_requested(
                 content_hash=self.content_hash, send_at=at.isoformat(), template=template
             )
+
+    def check_schedule(self, send_at: datetime, *, now: datetime) -> datetime:
+        """The rules of `schedule`, changing nothing (asked before the text is submitted
+        to the provider); answers the time it would send at."""
+        self._require_live()
+        require_state(self.state, _SCHEDULABLE, "scheduled")
+        return checked_send_at(send_at, now)
 
     @event("Scheduled", topic="messaging.SmsTask.Scheduled")
     def _scheduled(self, send_at: str) -> None:
