@@ -13,12 +13,12 @@ from uuid import UUID, uuid4
 import pytest
 
 from application.messaging.email_reports import device_of, system_of
-from application.messaging.email_task_commands import DraftEmailTask
-from application.messaging.email_template_commands import CreateEmailTemplate
 from application.shared.behaviours import Behaviour
 from application.shared.context import RequestContext, acting
 from application.shared.errors import NotFound
+from domain.messaging.email_task import EmailTask
 from entrypoints.container import Runtime
+from tests.conftest import Api
 from tests.settling import settle
 
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
@@ -37,21 +37,20 @@ def system(runtime: Runtime) -> Iterator[Runtime]:
 
 
 def _task(runtime: Runtime, tenant_id: UUID) -> UUID:
-    template = runtime.container.email_templates().create(
-        tenant_id, CreateEmailTemplate(name="T", subject="S", html="<p>{{name}}</p>")
+    messaging = runtime.container.messaging()
+    task = EmailTask.draft(
+        task_id=uuid4(),
+        tenant_id=tenant_id,
+        details={
+            "name": "双十二",
+            "subject": "{{name}}，您好",
+            "sender_name": "Acme",
+            "sender_address": "news@mail.acme.cn",
+            "template_id": str(uuid4()),
+            "audience": {"kind": "leads", "lead_ids": [str(uuid4())]},
+        },
     )
-    task = runtime.container.email_tasks().draft(
-        tenant_id,
-        DraftEmailTask(
-            name="双十二",
-            subject="{{name}}，您好",
-            sender_name="Acme",
-            sender_address="news@mail.acme.cn",
-            template_id=template.id,
-            audience={"kind": "leads", "lead_ids": [str(uuid4())]},
-        ),
-    )
-    return task.id
+    return messaging.create(task).id
 
 
 class Log:
@@ -163,13 +162,24 @@ def test_a_task_s_report_counts_its_messages_fates(system: Runtime) -> None:
     assert (other.totals.sent, other.totals.delivered, other.totals.opens) == (1, 1, 0)
     with pytest.raises(NotFound):  # another tenant's task
         system.container.email_report_queries().report(uuid4(), task_id)
+    with pytest.raises(NotFound):  # not a task
+        system.container.email_report_queries().report(tenant_id, uuid4())
 
 
-def test_a_task_with_nothing_sent_has_an_empty_report(system: Runtime) -> None:
+def test_a_task_with_nothing_sent_has_an_empty_report_and_a_deleted_one_none(
+    system: Runtime,
+) -> None:
     tenant_id = uuid4()
-    report = system.container.email_report_queries().report(tenant_id, _task(system, tenant_id))
+    task_id = _task(system, tenant_id)
+    report = system.container.email_report_queries().report(tenant_id, task_id)
     assert report.totals.sent == 0 and report.rates.opened == 0.0
     assert report.by_domain == report.by_os == report.by_link == []
+    messaging = system.container.messaging()
+    task = messaging.load(task_id, EmailTask, tenant_id=tenant_id)
+    task.delete()
+    messaging.commit(task)
+    with pytest.raises(NotFound):
+        system.container.email_report_queries().report(tenant_id, task_id)
 
 
 @pytest.mark.parametrize(
@@ -188,3 +198,23 @@ def test_a_task_with_nothing_sent_has_an_empty_report(system: Runtime) -> None:
 )
 def test_the_user_agent_names_system_and_device(agent: str, system_name: str, device: str) -> None:
     assert (system_of(agent), device_of(agent)) == (system_name, device)
+
+
+def test_the_report_route_answers_readers_of_the_task_only(api: Api) -> None:
+    tenant_id, token = api.tenant_with_key("sales")  # sales read tasks and reports
+    with acting(RequestContext(request_id="test-email-reports", read_your_writes=True)):
+        task_id = _task(api.runtime, UUID(tenant_id))
+    log = Log(UUID(tenant_id))
+    log.sent("r1", task_id, "qq.com")
+    log.add("email_delivered", "r1", task=str(task_id))
+    api.runtime.container.behaviours().append(log.rows)
+    settle(api.runtime)
+    url = f"/api/v1/email-tasks/{task_id}/report"
+    answer = api.client.get(url, headers=api.key(token))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["totals"]["sent"], body["totals"]["delivered"]) == (1, 1)
+    assert body["by_domain"][0]["domain"] == "qq.com" and body["rates"]["delivered"] == 1.0
+    _, stranger = api.tenant_with_key("tenant_admin")
+    assert api.client.get(url, headers=api.key(stranger)).status_code == 404
+    assert api.client.get(url).status_code in (401, 403)

@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from pydantic import BaseModel, Field
 
+from application.messaging.messaging import Messaging
 from application.shared.behaviours import BEHAVIOURS, Behaviour, BehaviourKind
+from application.shared.errors import NotFound
 from application.shared.views import ReadModel, Statement, View
+from domain.messaging.email_task import EmailTask
 
 MESSAGES = "messaging_report_messages"
 COUNTS = "messaging_report_counts"
@@ -303,22 +306,18 @@ class EmailReport(BaseModel):
     by_link: list[LinkCounts] = Field(description="links, most clicked first")
 
 
-class EmailTaskCheck(Protocol):
-    """The e-mail tasks' answer: is this a live task of the tenant (else NotFound)?"""
-
-    def live_task(self, tenant_id: UUID, task_id: UUID) -> Any: ...
-
-
 class ReportQueries:
     """Reads of the e-mail reports."""
 
-    def __init__(self, view: View, tasks: EmailTaskCheck) -> None:
+    def __init__(self, view: View, messaging: Messaging) -> None:
         self.view = view
-        self.tasks = tasks
+        self.messaging = messaging
 
     def report(self, tenant_id: UUID, task_id: UUID) -> EmailReport:
         """One task's report (NotFound unless it is a live task of the tenant)."""
-        self.tasks.live_task(tenant_id, task_id)
+        task = self.messaging.load(task_id, EmailTask, tenant_id=tenant_id)
+        if task.deleted:
+            raise NotFound(f"no EmailTask {task_id}")
         rows = self.view.rows(
             f"SELECT * FROM {COUNTS} WHERE tenant_id = ? AND task_id = ?",
             (str(tenant_id), str(task_id)),

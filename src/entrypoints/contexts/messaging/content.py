@@ -70,10 +70,12 @@ def _unsubscribe_providers(c: Any) -> dict[str, providers.Provider[Any]]:
 # --- e-mail reports (MAIL-5) ---------------------------------------------------------------
 
 
-def _report_providers(c: Any) -> dict[str, providers.Provider[Any]]:
+def _report_providers(
+    c: Any, messaging: providers.Provider[Any]
+) -> dict[str, providers.Provider[Any]]:
     return {
         "email_report_queries": providers.Singleton(
-            ReportQueries, c.messaging_email_report_view, c.email_tasks
+            ReportQueries, c.messaging_email_report_view, messaging
         )
     }
 
@@ -82,7 +84,7 @@ def _providers(c: Any, messaging: providers.Provider[Any]) -> dict[str, provider
     return {
         **_template_providers(c, messaging),
         **_unsubscribe_providers(c),
-        **_report_providers(c),
+        **_report_providers(c, messaging),
     }
 
 
