@@ -44,12 +44,14 @@ class MailTransport(Protocol):
     def deliver(
         self, mails: Sequence[OutgoingMail], commit: Callable[[Sequence[str]], None]
     ) -> list[MailOutcome]:
-        """Stage every message with the relay up to, but not including, the step that
-        makes the relay take it (SMTP: the final "." of DATA; the sandbox: the rename of
-        the file), then call `commit` with the ids staged, then complete them. A message
-        whose `commit` did not return is never taken by the relay, so a crash before it
-        sends nobody anything and a restart sends nobody twice. Answers one outcome per
-        message of `mails` (those never staged are soft failures)."""
+        """Stage messages with the relay up to, but not including, the step that makes
+        the relay take them (SMTP: the final "." of DATA; the sandbox: the rename of the
+        file), call `commit` with the ids staged, then complete them — in rounds, as
+        many at a time as the relay has connections, so `commit` may be called several
+        times. A message whose `commit` did not return is never taken by the relay: a
+        crash before it sends nobody anything and a restart sends nobody twice. If
+        `commit` raises, the staged messages are abandoned and the error propagates.
+        Answers one outcome per message of `mails` (refused ones with the relay's code)."""
         ...
 
 
