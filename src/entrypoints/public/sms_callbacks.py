@@ -9,9 +9,10 @@
 Each is configured at the provider with `?token=<HUOKE_SMS_CALLBACK_TOKEN>`: the
 providers sign nothing, so the shared secret in the URL is the proof (compared in
 constant time; without a configured token every callback is refused). Refused tokens
-are rate-limited per client address (the callbacks stay outside the API's per-client
-limit, ADR 0011: a provider pushes from a few addresses). Each provider is answered
-with its documented success JSON, so it stops retrying; a repeat changes nothing.
+are rate-limited per client address, while the right token always passes: the
+callbacks stay outside the API's per-client limit (ADR 0011: a provider pushes from a
+few addresses and retries until answered). Each provider is answered with its
+documented success JSON, so it stops retrying; a repeat changes nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ PROVIDERS = ("aliyun", "tencent")
 KINDS = ("reports", "replies")
 MAX_BODY = 1024 * 1024  # a push of 100 receipts is about 30 KB
 WINDOW_SECONDS = 60
-_ACKNOWLEDGEMENTS: dict[str, dict[str, Any]] = {
+ACKNOWLEDGEMENTS: dict[str, dict[str, Any]] = {
     "aliyun": {"code": 0, "msg": "接收成功"},
     "tencent": {"result": 0, "errmsg": "OK"},
 }
@@ -50,23 +51,22 @@ class CallbackGate:
         self._refused: dict[str, int] = {}
 
     def admit(self, token: str | None, address: str) -> None:
-        """Raise unless `token` is the configured one (403), or when `address` was
-        refused too often this minute (429)."""
+        """Pass the configured token, always (a genuine provider is never held back);
+        otherwise 403, and 429 once `address` was refused too often this minute."""
+        if self.token and token and hmac.compare_digest(token.encode(), self.token.encode()):
+            return
         now = time.monotonic()
         window = int(now // WINDOW_SECONDS)
         with self._lock:
             if window != self._window:
                 self._window, self._refused = window, {}
-            refused = self._refused.get(address, 0)
-        if refused >= self.refusals_per_minute:
+            refused = self._refused.get(address, 0) + 1
+            self._refused[address] = refused
+        if refused > self.refusals_per_minute:
             raise Busy(
                 "too many refused SMS callbacks from this address; retry later",
                 retry_after=max(1, int((window + 1) * WINDOW_SECONDS - now)),
             )
-        if self.token and token and hmac.compare_digest(token.encode(), self.token.encode()):
-            return
-        with self._lock:
-            self._refused[address] = self._refused.get(address, 0) + 1
         if not self.token:
             raise PermissionDenied("SMS callbacks are not configured (HUOKE_SMS_CALLBACK_TOKEN)")
         raise PermissionDenied("the callback's token is not huoke's")
@@ -107,4 +107,4 @@ class SmsCallbackController(Controller):
         body = await request.body()
         apply = sms_receipts.reports if kind == "reports" else sms_receipts.replies
         await anyio.to_thread.run_sync(apply, tenant_id, provider, body)
-        return Response(_ACKNOWLEDGEMENTS[provider], media_type="application/json")
+        return Response(ACKNOWLEDGEMENTS[provider], media_type="application/json")
