@@ -18,7 +18,8 @@ from litestar.testing import TestClient
 
 from entrypoints.container import Runtime
 from entrypoints.http.app import create_app
-from entrypoints.settings import Settings
+from entrypoints.settings import MessagingSettings, Settings
+from tests.integration.dns_server import LocalDns
 
 # No wall-clock limits on examples: the suite runs in parallel workers on a shared
 # machine, and a test never asserts how long something took (bench/ measures that).
@@ -48,8 +49,16 @@ def postgres_url() -> Iterator[str]:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def public_dns() -> Iterator[LocalDns]:
+    """The DNS the test runtimes look sending domains up in: tests publish records here."""
+    with LocalDns() as server:
+        yield server
+
+
 def make_settings(backend: str, tmp: Path, request: pytest.FixtureRequest, **overrides: Any):
     url = request.getfixturevalue("postgres_url") if backend == "postgres" else None
+    dns: LocalDns = request.getfixturevalue("public_dns")
     values: dict[str, Any] = {
         "database_url": url,
         "var_dir": tmp,
@@ -60,6 +69,8 @@ def make_settings(backend: str, tmp: Path, request: pytest.FixtureRequest, **ove
         "sign_in_limit": 100_000,  # every console test signs in from one address
         "pool_size": 8,
         "cipher_key": TEST_CIPHER_KEY,
+        # Sends go to the .eml outbox under var_dir; the sender looks again every 50 ms.
+        "messaging": MessagingSettings(dns_nameserver=dns.address, send_interval_seconds=0.05),
     }
     values.update(overrides)
     return Settings(**values)

@@ -3,10 +3,11 @@ cancel, copy, delete, and read with the progress of the send."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from litestar import Controller, Response
+from litestar.params import Parameter
 
 from application.messaging.email_task_commands import (
     DraftEmailTask,
@@ -48,12 +49,16 @@ class EmailTaskController(Controller):
         self,
         email_tasks: EmailTasks,
         caller: TenantCaller,
-        state: State | None = None,
+        in_state: Annotated[
+            State | None, Parameter(query="state", description="only tasks in this state")
+        ] = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[EmailTaskSummary]:
         """The tenant's e-mail tasks, newest first, optionally in one state."""
-        return page_of(email_tasks.tasks(caller.tenant_id, state=state, cursor=cursor, limit=limit))
+        return page_of(
+            email_tasks.tasks(caller.tenant_id, state=in_state, cursor=cursor, limit=limit)
+        )
 
     @post("/", operation_id="draftEmailTask", may=Action.CREATE)
     def draft(

@@ -12,11 +12,10 @@ from litestar.openapi.spec import Tag
 
 from application.messaging.messaging import Messaging
 from domain.messaging.permissions import MESSAGING_GRANTS
-from entrypoints.contexts.messaging import content, sms, transport
+from entrypoints.contexts.messaging import content, sms, tasks, transport
 from entrypoints.manifest import Manifest
 
-# TEMPORARY (coordinator): the tasks part joins once rendering/composing exist.
-PARTS = (transport.PART, content.PART, sms.PART)
+PARTS = (transport.PART, content.PART, sms.PART, tasks.PART)
 
 
 class _Parts:

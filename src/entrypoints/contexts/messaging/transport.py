@@ -1,7 +1,85 @@
-"""Messaging part: transport (see __init__)."""
+"""Messaging part: sending domains (DNS records, verification, DKIM keys), the relay
+(SMTP or the .eml sandbox), VERP return paths and the bounce receiver."""
 
 from __future__ import annotations
 
-from entrypoints.contexts.messaging.part import Part
+import base64
+from pathlib import Path
+from typing import Any
 
-PART = Part()
+from dependency_injector import providers
+
+from adapters.messaging.dkim import RsaDkimSigner, generate_key_pair
+from adapters.messaging.dns import ResolverLookup
+from adapters.messaging.sandbox_mail import SandboxOutbox
+from adapters.messaging.smtp import RelayAddress, SmtpTransport
+from application.messaging.return_paths import ReturnPaths, derive_key
+from application.messaging.sending_domain_directory import (
+    SendingDomainDirectory,
+    SendingDomainQueries,
+)
+from application.messaging.sending_domains import OurHosts, SendingDomains
+from entrypoints.contexts.messaging.part import Part
+from entrypoints.http.sending_domains import SendingDomainController
+
+DOMAIN_EVENTS = {
+    "messaging.SendingDomain.Added": "新增发信域名 · sending domain added",
+    "messaging.SendingDomain.Checked": "发信域名检测 · sending domain checked",
+    "messaging.SendingDomain.Removed": "删除发信域名 · sending domain removed",
+    "messaging.SendingDomain.Readded": "重新添加发信域名 · sending domain added again",
+}
+
+
+def _transport(settings: Any) -> Any:
+    messaging = settings.messaging
+    if messaging.smtp_url is None:
+        return SandboxOutbox(Path(settings.var_dir) / "outbox")
+    return SmtpTransport(
+        RelayAddress.parse(messaging.smtp_url), connections=messaging.smtp_connections
+    )
+
+
+def _hosts(settings: Any) -> OurHosts:
+    m = settings.messaging
+    return OurHosts(spf_include=m.spf_include, mx_host=m.mx_host, tracking_host=m.tracking_host)
+
+
+def _dns(settings: Any) -> ResolverLookup:
+    return ResolverLookup(settings.messaging.dns_nameserver)
+
+
+def _return_paths(storage: Any) -> ReturnPaths:
+    return ReturnPaths(derive_key(base64.b64decode(storage.cipher_key)))
+
+
+def _address_of(paths: ReturnPaths) -> Any:
+    return paths.address
+
+
+def _providers(c: Any, messaging: providers.Provider[Any]) -> dict[str, providers.Provider[Any]]:
+    paths = providers.Singleton(_return_paths, c.storage)
+    return {
+        "sending_domains": providers.Singleton(
+            SendingDomains,
+            messaging,
+            providers.Singleton(SendingDomainQueries, c.messaging_domain_view),
+            providers.Singleton(_dns, c.settings),
+            providers.Object(generate_key_pair),
+            providers.Singleton(_hosts, c.settings),
+            c.clock,
+        ),
+        "dkim_signer": providers.Singleton(RsaDkimSigner),
+        "mail_transport": providers.Singleton(_transport, c.settings),
+        "return_paths": paths,
+        "return_path": providers.Singleton(_address_of, paths),
+    }
+
+
+PART = Part(
+    providers=_providers,
+    followers=(SendingDomainDirectory,),
+    views={"messaging_domain_view": SendingDomainDirectory},
+    controllers=(SendingDomainController,),
+    dependencies=("sending_domains",),
+    configuration_events=DOMAIN_EVENTS,
+)
