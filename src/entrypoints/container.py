@@ -146,6 +146,7 @@ class Runtime:
         self.runner: FollowerRunner | None = None
         self.scheduler: Scheduler | None = None
         self.sender: SendWorker | None = None
+        self.bounces: Any = None
 
     @property
     def application_names(self) -> list[str]:
@@ -196,6 +197,9 @@ class Runtime:
             messaging.send_rate_per_second,
         )
         self.sender.start()
+        self.bounces = self.container.bounce_receiver()  # None unless HUOKE_BOUNCE_LISTEN
+        if self.bounces is not None:
+            self.bounces.start()
         return self.sender
 
     def start_workers(self) -> FollowerRunner:
@@ -277,6 +281,8 @@ class Runtime:
     def close(self) -> None:
         if self.sender is not None:
             self.sender.stop()
+        if self.bounces is not None:
+            self.bounces.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         if self.runner is not None:

@@ -18,6 +18,7 @@ from application.messaging.email_task_commands import (
 )
 from application.messaging.email_task_directory import EmailTaskQueries
 from application.messaging.messaging import Messaging
+from application.messaging.rendering import check_template
 from application.messaging.send_queue import FAILED, QUEUED, SENT, SKIPPED, SendQueue
 from application.shared.clock import Clock
 from application.shared.errors import NotFound
@@ -67,6 +68,7 @@ class EmailTasks:
     def draft(self, tenant_id: UUID, command: DraftEmailTask) -> EmailTaskDetails:
         """A new draft (nothing is sent until it is scheduled)."""
         self.templates.require_template(tenant_id, command.template_id)
+        check_template(command.subject, field="subject")
         task = EmailTask.draft(
             task_id=self.messaging.new_id("email_task"),
             tenant_id=tenant_id,
@@ -82,6 +84,8 @@ class EmailTasks:
         changes = command.model_dump(mode="json", exclude_unset=True)
         if command.template_id is not None:
             self.templates.require_template(tenant_id, command.template_id)
+        if command.subject is not None:
+            check_template(command.subject, field="subject")
         task.revise(changes)
         if task.state == "scheduled" and "sender_address" in changes:
             self.senders.signing_identity(tenant_id, task.content["sender_address"])

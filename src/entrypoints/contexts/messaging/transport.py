@@ -9,6 +9,7 @@ from typing import Any
 
 from dependency_injector import providers
 
+from adapters.messaging.bounce_receiver import BounceReceiver
 from adapters.messaging.dkim import RsaDkimSigner, generate_key_pair
 from adapters.messaging.dns import ResolverLookup
 from adapters.messaging.sandbox_mail import SandboxOutbox
@@ -56,6 +57,21 @@ def _address_of(paths: ReturnPaths) -> Any:
     return paths.address
 
 
+def _bounce_receiver(settings: Any, paths: ReturnPaths, outcomes: Any) -> BounceReceiver | None:
+    """The inbound SMTP server of the return paths' MX, when `HUOKE_BOUNCE_LISTEN` is set."""
+    listen = settings.messaging.bounce_listen
+    if not listen:
+        return None
+    host, _, port = listen.rpartition(":")
+
+    def on_report(message_id: str, permanent: bool, detail: str, complaint: bool) -> bool:
+        return bool(
+            outcomes.bounced(message_id, permanent=permanent, detail=detail, complaint=complaint)
+        )
+
+    return BounceReceiver(host or "0.0.0.0", int(port), paths.message_of, on_report)
+
+
 def _providers(c: Any, messaging: providers.Provider[Any]) -> dict[str, providers.Provider[Any]]:
     paths = providers.Singleton(_return_paths, c.storage)
     return {
@@ -72,6 +88,9 @@ def _providers(c: Any, messaging: providers.Provider[Any]) -> dict[str, provider
         "mail_transport": providers.Singleton(_transport, c.settings),
         "return_paths": paths,
         "return_path": providers.Singleton(_address_of, paths),
+        "bounce_receiver": providers.Singleton(
+            _bounce_receiver, c.settings, paths, c.delivery_outcomes
+        ),
     }
 
 
