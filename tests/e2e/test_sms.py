@@ -5,8 +5,11 @@ content, length and segments shown, another tenant's ids 404."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -184,7 +187,8 @@ def test_a_task_is_reviewed_before_its_first_send_and_not_again_unchanged(
     copy = tenant.ok("POST", f"{url}/copy")
     assert copy["approved"] and copy["name"].endswith("（副本）") and copy["id"] != task["id"]
     copy_url = f"/api/v1/sms/tasks/{copy['id']}"
-    copy = tenant.ok("POST", f"{copy_url}/schedule", {"send_at": None}, version=copy["version"])
+    # later, not now: the send worker would start a task due now
+    copy = tenant.ok("POST", f"{copy_url}/schedule", {"send_at": send_at}, version=copy["version"])
     assert copy["state"] == "scheduled"
     _problem(tenant.call("DELETE", copy_url, version=copy["version"]), 409, "state")
     copy = tenant.ok("POST", f"{copy_url}/cancel", version=copy["version"])
@@ -222,3 +226,41 @@ def test_another_tenants_signatures_and_tasks_are_not_found(api: Api, tenant: Te
     _problem(other.call("POST", "/api/v1/sms/tasks", body), 422, "signature_id")
     assert other.ok("GET", "/api/v1/sms/tasks")["items"] == []
     assert other.ok("GET", "/api/v1/sms/signatures")["items"] == []
+
+
+def test_a_scheduled_task_is_sent_by_the_worker_into_the_sandbox_outbox(
+    api: Api, tenant: Tenant
+) -> None:
+    """The running huoke's send worker takes an approved task due now: each lead gets
+    one text in `var/sms-outbox`, and the task ends `sent` with its progress."""
+    mobiles = [f"+86139{uuid.uuid4().int % 10**8:08d}" for _ in range(2)]
+    lead_ids = [
+        tenant.ok("POST", "/api/v1/leads", {"name": name, "mobile": mobile})["lead"]["id"]
+        for name, mobile in zip(["赵六", "钱七"], mobiles, strict=True)
+    ]
+    signature = tenant.signature()
+    body = {
+        "name": "即时发送",
+        "signature_id": signature["id"],
+        "text": "{{name}}您好，会员日全场5折，回T退订",
+        "audience": {"kind": "leads", "lead_ids": lead_ids},
+    }
+    task = tenant.ok("POST", "/api/v1/sms/tasks", body)
+    url = f"/api/v1/sms/tasks/{task['id']}"
+    task = tenant.ok("POST", f"{url}/submit", {"send_at": None}, version=task["version"])
+    task = tenant.ok("POST", f"{url}/approve", version=task["version"])
+    task = tenant.ok("POST", f"{url}/schedule", {"send_at": None}, version=task["version"])
+    deadline = time.monotonic() + 20
+    while task["state"] != "sent" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        task = tenant.ok("GET", url)
+    assert task["state"] == "sent", task
+    assert task["progress"]["sent"] == 2 and task["progress"]["percent"] == 100
+    outbox = Path(api.runtime.settings.var_dir) / "sms-outbox"
+    lines = [json.loads(line) for path in outbox.glob("*.jsonl") for line in path.open()]
+    texts = {line["mobile"]: line["text"] for line in lines if line["mobile"] in mobiles}
+    assert texts == {
+        mobiles[0]: "【获客科技】赵六您好，会员日全场5折，回T退订",
+        mobiles[1]: "【获客科技】钱七您好，会员日全场5折，回T退订",
+    }
+    assert sum(line["mobile"] in mobiles for line in lines) == 2  # once each
