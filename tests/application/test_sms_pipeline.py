@@ -159,7 +159,7 @@ def world(
     runtime = Runtime(settings)
     datastore = getattr(runtime.container.infrastructure(), "datastore", None)
     if fresh_settings.database_url is None:
-        queue, sent = sqlite_send_queue(tmp_path), sqlite_sent_texts(tmp_path)
+        queue, sent = sqlite_send_queue(tmp_path / "pipeline"), sqlite_sent_texts(tmp_path)
     else:
         queue = postgres_send_queue(datastore, create_tables=True)
         sent = postgres_sent_texts(datastore, create_tables=True)
@@ -177,6 +177,8 @@ def world(
         )
     )
     runtime.start()
+    if runtime.sender is not None:  # this test drives the pipeline itself, with its provider
+        runtime.sender.stop()
     try:
         with (
             TestClient(create_app(runtime, close_runtime_on_shutdown=False)) as client,
