@@ -291,7 +291,7 @@ class SmsTaskController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Response[SmsTaskDetails]:
-        """Send the task at a time, or now when `send_at` is null.
+        """Send the SMS task at a time, or now when `send_at` is null.
 
         Approved content is scheduled; other content goes to review first
         (`pending_review`) and is sent at that time once approved."""
@@ -309,7 +309,7 @@ class SmsTaskController(Controller):
         caller: TenantCaller,
         expected_version: int,
     ) -> Response[SmsTaskDetails]:
-        """Take a scheduled task back to a draft before it starts."""
+        """Take a scheduled SMS task back to a draft before it starts."""
         return with_etag(
             sms_tasks.unschedule(caller.tenant_id, sms_task_id, expected_version=expected_version)
         )
