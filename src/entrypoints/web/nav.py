@@ -16,7 +16,7 @@ class Audience(StrEnum):
 
 
 # Sections in the order the sidebar shows them (Chinese msgids, English in the catalogue).
-SECTIONS = ("工作台", "线索", "营销", "企业设置", "平台后台", "审计")
+SECTIONS = ("工作台", "线索", "营销", "营销触达", "企业设置", "平台后台", "审计")
 
 
 @dataclass(frozen=True)
