@@ -303,6 +303,9 @@ def migrate(settings: Settings, contexts: Sequence[Manifest] = CONTEXTS) -> list
         if "send_queue" in runtime.container.providers:  # messaging's durable work items
             runtime.container.send_queue().create_tables()
             queues.append("messaging_queue")
+        if "sms_sent_texts" in runtime.container.providers:  # provider ids of sent texts
+            runtime.container.sms_sent_texts().create_tables()
+            queues.append("messaging_sms_sent")
         return [
             *runtime.upstream_names,
             *(model.name for model in runtime.followers),
