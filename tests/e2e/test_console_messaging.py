@@ -459,7 +459,9 @@ def test_an_sms_task_counts_its_text_goes_to_review_and_is_sent(api: Api) -> Non
         while _state_of(marketer, where) != "sent" and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _state_of(marketer, where) == "sent"
-        assert re.search(r"data-percent>100<", marketer.client.get(where).text)
+        finished = marketer.client.get(where).text
+        assert re.search(r"data-percent>100<", finished)
+        assert "短信开始发送" in finished and "短信发送完成" in finished  # in its history
         progress = marketer.client.get(f"{where}/progress")
         assert progress.status_code == 286  # the page stops following a finished send
     finally:
@@ -658,6 +660,7 @@ def test_a_domain_is_verified_on_its_page_then_a_task_sends_and_reports(
             time.sleep(0.2)
         page = marketer.client.get(task).text
         assert 'data-state="sent"' in page and "data-percent>100<" in page
+        assert "邮件发送完成" in page  # the pipeline's events have names in the history
         received = {str(mail["X-Envelope-To"]) for mail in _outbox(api)}
         assert {"wangwu@qq.com", "zl@163.com"} <= received
         deadline = time.monotonic() + 10

@@ -176,6 +176,10 @@ NAMED_EVENTS: dict[str, str] = {
     "logins.Login.PasswordChanged": N_("登录密码变更"),
     "logins.Login.PasswordResetRequested": N_("申请重置密码"),
     "logins.Login.Revoked": N_("控制台登录撤销"),
+    "messaging.EmailTask.SendingStarted": N_("邮件开始发送"),
+    "messaging.EmailTask.Finished": N_("邮件发送完成"),
+    "messaging.SmsTask.SendingStarted": N_("短信开始发送"),
+    "messaging.SmsTask.Finished": N_("短信发送完成"),
 }
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 

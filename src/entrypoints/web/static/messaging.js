@@ -54,3 +54,39 @@
     });
   });
 })();
+// A task's audience: only the field of the kind chosen (group, conditions, lead ids).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-audience]").forEach(function (box) {
+      var show = function () {
+        var chosen = box.querySelector("input[name='audience_kind']:checked");
+        box.querySelectorAll("[data-audience-kind]").forEach(function (part) {
+          part.hidden = chosen !== null && part.getAttribute("data-audience-kind") !== chosen.value;
+        });
+      };
+      box.addEventListener("change", show);
+      show();
+    });
+  });
+})();
+// A running task's page: the progress part is polled (console.js); when the task's
+// state changes (scheduled → sending → sent), the whole page is read again, so that its
+// actions, times and report match the new state.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var progress = document.getElementById("task-progress");
+    var state = document.getElementById("task-state");
+    if (!progress || !state || !progress.hasAttribute("hx-get")) return;
+    var initial = state.getAttribute("data-state");
+    var observer = new MutationObserver(function () {
+      var now = document.getElementById("task-state");
+      if (now && now.getAttribute("data-state") !== initial) {
+        observer.disconnect();
+        window.location.reload();
+      }
+    });
+    observer.observe(progress.parentNode, { childList: true, subtree: true });
+  });
+})();
