@@ -174,4 +174,5 @@ def test_a_marketer_drafts_tests_sends_and_reads_the_report(
     page.goto("/console/messaging/email-tasks")
     row = page.locator("table tbody tr", has_text="春季发布会邀请函")
     assert re.search("已发送", row.inner_text())
+    assert row.get_by_role("link", name="查看报表").is_visible()
     _look(page, "email-tasks")

@@ -669,6 +669,7 @@ def test_a_domain_is_verified_on_its_page_then_a_task_sends_and_reports(
             page = marketer.client.get(task).text
         assert 'data-metric="sent">2<' in page  # the report, from the behaviour log
         assert re.search(r'<table id="report-domains">.*?qq\.com', page, re.S)
+        assert f'href="{task}#report"' in marketer.client.get(EMAIL_TASKS).text
     finally:
         marketer.close()
 

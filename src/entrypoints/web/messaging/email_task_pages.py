@@ -89,6 +89,7 @@ FORM_FIELDS = (
 )
 STATE_FILTERS = ("draft", "scheduled", "sending", "sent", "cancelled")
 RUNNING = ("scheduled", "sending")  # a task's page follows these until they end
+REPORTED = ("sending", "sent", "cancelled")  # states in which messages went out
 AUDIENCE_NAMES = {
     "mobile": N_("手机"),
     "desktop": N_("电脑"),
@@ -130,6 +131,9 @@ class EmailTaskPages(Controller):
                     state_cell(task.state),
                     Cell(local_time(task.send_at, timezone)),
                     Cell(str(task.recipients) if task.recipients else "—"),
+                    Cell(_("查看报表"), href=f"{BASE}/{task.id}#report")
+                    if task.recipients and task.state in REPORTED
+                    else Cell("—"),
                     Cell(local_time(task.updated_at, timezone)),
                 ],
             )
@@ -145,6 +149,7 @@ class EmailTaskPages(Controller):
                 Column("state", "状态"),
                 Column("send_at", "发送时间"),
                 Column("recipients", "收件人数", numeric=True),
+                Column("report", "报表"),
                 Column("updated", "更新时间"),
             ],
             rows=rows,
@@ -517,7 +522,7 @@ def _report(
     queries: ReportQueries, caller: TenantCaller, task: EmailTaskDetails
 ) -> dict[str, Any] | None:
     """The report of a task that has sent (nothing to show before)."""
-    if task.state not in ("sending", "sent", "cancelled") or not task.progress:
+    if task.state not in REPORTED or not task.progress:
         return None
     report = queries.report(caller.tenant_id, task.id)
     totals = report.totals
