@@ -12,10 +12,10 @@ from litestar.openapi.spec import Tag
 
 from application.messaging.messaging import Messaging
 from domain.messaging.permissions import MESSAGING_GRANTS
-from entrypoints.contexts.messaging import content, sms, tasks, transport
+from entrypoints.contexts.messaging import console, content, sms, tasks, transport
 from entrypoints.manifest import Manifest
 
-PARTS = (transport.PART, content.PART, sms.PART, tasks.PART)
+PARTS = (transport.PART, content.PART, sms.PART, tasks.PART, console.PART)
 
 
 class _Parts:
