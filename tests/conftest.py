@@ -174,7 +174,9 @@ class Api:
             json={"title": "R", "category": "website", "points": 1, "behaviour": {"kind": "page"}},
             headers=headers,
         )
+        messaging = self.messaging_records(headers, str(uuid.uuid4()))
         return {
+            **messaging,
             "token": token,
             "tenant_id": tenant_id,
             "department_id": department.json()["id"],
@@ -187,6 +189,49 @@ class Api:
             "rule_id": rule.json()["id"],
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),
+        }
+
+    def messaging_records(self, headers: dict[str, str], lead_hint: str) -> dict[str, str]:
+        """A sending domain, an e-mail template and task, an approved SMS signature and an
+        SMS task of the key's tenant."""
+        post = self.client.post
+        domain = post("/api/v1/sending-domains", json={"domain": "mail.acme.cn"}, headers=headers)
+        assert domain.status_code == 201, domain.text
+        template = post(
+            "/api/v1/email-templates",
+            json={"name": "T", "subject": "{{name}}", "html": "<p>{{name}}</p>"},
+            headers=headers,
+        )
+        assert template.status_code == 201, template.text
+        audience = {"kind": "leads", "lead_ids": [lead_hint]}
+        task = post(
+            "/api/v1/email-tasks",
+            json={"name": "E", "subject": "S", "sender_name": "N",
+                  "sender_address": "news@mail.acme.cn",
+                  "template_id": template.json()["id"], "audience": audience},
+            headers=headers,
+        )  # fmt: skip
+        assert task.status_code == 201, task.text
+        signature = post("/api/v1/sms/signatures", json={"text": "获客科技"}, headers=headers)
+        assert signature.status_code == 201, signature.text
+        approved = post(
+            f"/api/v1/sms/signatures/{signature.json()['id']}/approve",
+            headers={**headers, "If-Match": f'"{signature.json()["version"]}"'},
+        )
+        assert approved.status_code == 200, approved.text
+        sms = post(
+            "/api/v1/sms/tasks",
+            json={"name": "S", "signature_id": signature.json()["id"],
+                  "text": "会员日全场5折，回T退订", "audience": audience},
+            headers=headers,
+        )  # fmt: skip
+        assert sms.status_code == 201, sms.text
+        return {
+            "sending_domain_id": domain.json()["id"],
+            "email_template_id": template.json()["id"],
+            "email_task_id": task.json()["id"],
+            "sms_signature_id": signature.json()["id"],
+            "sms_task_id": sms.json()["id"],
         }
 
     def billing_records(self, token: str) -> dict[str, str]:

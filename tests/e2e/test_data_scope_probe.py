@@ -39,9 +39,12 @@ NOT_LEADS = {
     "saved_search_id",
     "rule_id",
     "lead_group_id",
+    "sending_domain_id", "email_template_id", "email_task_id", "sms_signature_id",
+    "sms_task_id", "provider", "kind",
     # body fields
     "parent_id", "member_id", "owner_id", "to_employee_id", "employee_ids",
     "source_ids", "target_id",  # groups merged into a group
+    "template_id", "signature_id",  # a task's template and SMS signature
 }  # fmt: skip
 
 

@@ -341,6 +341,147 @@ def on_group(action: str, body: dict[str, Any] | None = None) -> Prepare:
 
 
 # Every POST route of the catalogue, with what makes it succeed on a fresh tenant.
+# --- messaging ----------------------------------------------------------------------------
+
+_DNS: list[Any] = []  # the session's test DNS, where verified domains publish their records
+
+
+@pytest.fixture(autouse=True)
+def _public_dns(public_dns: Any) -> None:
+    _DNS[:] = [public_dns]
+
+
+def _later() -> str:
+    """A send time a month ahead (tasks may be scheduled at most a year ahead)."""
+    return (datetime.now(UTC) + timedelta(days=30)).isoformat()
+
+
+def _if_match(record: dict[str, Any]) -> dict[str, str]:
+    return {"If-Match": f'"{record["version"]}"'}
+
+
+def _verified_domain(world: World) -> str:
+    from tests.e2e.mail_support import publish
+
+    name = f"mail{uuid.uuid4().hex[:8]}.acme.cn"
+    domain = world.post("/api/v1/sending-domains", {"domain": name})
+    publish(_DNS[0], domain)
+    world.post(f"/api/v1/sending-domains/{domain['id']}/verify")
+    return name
+
+
+def _email_task(world: World, *, verified: bool = False) -> dict[str, Any]:
+    template = world.post("/api/v1/email-templates", sample("/api/v1/email-templates"))
+    domain = _verified_domain(world) if verified else "mail.acme.cn"
+    body = {
+        **(sample("/api/v1/email-tasks") or {}),
+        "template_id": template["id"],
+        "sender_address": f"news@{domain}",
+    }
+    return dict(world.post("/api/v1/email-tasks", body))
+
+
+def drafting_an_email_task(world: World) -> Call:
+    template = world.post("/api/v1/email-templates", sample("/api/v1/email-templates"))
+    return Call(
+        "/api/v1/email-tasks",
+        {**(sample("/api/v1/email-tasks") or {}), "template_id": template["id"]},
+    )
+
+
+def on_email_task(action: str, *, verified: bool = False, scheduled_later: bool = False) -> Prepare:
+    def prepare(world: World) -> Call:
+        task = _email_task(world, verified=verified)
+        if scheduled_later:
+            later = {"send_at": _later()}
+            task = world.post(
+                f"/api/v1/email-tasks/{task['id']}/schedule", later, **_if_match(task)
+            )
+        body = SAMPLE_BODIES[("POST", f"/api/v1/email-tasks/{{email_task_id}}/{action}")]
+        return Call(f"/api/v1/email-tasks/{task['id']}/{action}", body, _if_match(task))
+
+    return prepare
+
+
+def previewing(world: World) -> Call:
+    template = world.post("/api/v1/email-templates", sample("/api/v1/email-templates"))
+    lead = world.lead(name="王小明")
+    return Call(f"/api/v1/email-templates/{template['id']}/preview", {"lead_id": lead["id"]})
+
+
+def on_domain(world: World) -> Call:
+    domain = world.post("/api/v1/sending-domains", {"domain": "mail.acme.cn"})
+    return Call(f"/api/v1/sending-domains/{domain['id']}/verify", None)
+
+
+def on_signature(action: str) -> Prepare:
+    def prepare(world: World) -> Call:
+        signature = world.post("/api/v1/sms/signatures", {"text": "获客科技"})
+        body = SAMPLE_BODIES[("POST", f"/api/v1/sms/signatures/{{sms_signature_id}}/{action}")]
+        return Call(
+            f"/api/v1/sms/signatures/{signature['id']}/{action}", body, _if_match(signature)
+        )
+
+    return prepare
+
+
+def _sms_task(world: World, *, state: str = "draft") -> dict[str, Any]:
+    signature = world.post("/api/v1/sms/signatures", {"text": "获客科技"})
+    world.post(f"/api/v1/sms/signatures/{signature['id']}/approve", **_if_match(signature))
+    body = {**(sample("/api/v1/sms/tasks") or {}), "signature_id": signature["id"]}
+    task = dict(world.post("/api/v1/sms/tasks", body))
+    if state in ("pending_review", "scheduled"):
+        later = {"send_at": _later()}
+        task = world.post(f"/api/v1/sms/tasks/{task['id']}/submit", later, **_if_match(task))
+    if state == "scheduled":
+        task = world.post(f"/api/v1/sms/tasks/{task['id']}/approve", **_if_match(task))
+    return task
+
+
+def drafting_an_sms_task(world: World) -> Call:
+    task = _sms_task(world)
+    body = {**(sample("/api/v1/sms/tasks") or {}), "signature_id": task["signature_id"]}
+    return Call("/api/v1/sms/tasks", body)
+
+
+def on_sms_task(action: str, state: str = "draft") -> Prepare:
+    def prepare(world: World) -> Call:
+        task = _sms_task(world, state=state)
+        body = SAMPLE_BODIES[("POST", f"/api/v1/sms/tasks/{{sms_task_id}}/{action}")]
+        return Call(f"/api/v1/sms/tasks/{task['id']}/{action}", body, _if_match(task))
+
+    return prepare
+
+
+MESSAGING: dict[str, Prepare] = {
+    "/api/v1/sending-domains": plain("/api/v1/sending-domains"),
+    "/api/v1/sending-domains/{sending_domain_id}/verify": on_domain,
+    "/api/v1/email-templates": plain("/api/v1/email-templates"),
+    "/api/v1/email-templates/{email_template_id}/preview": previewing,
+    "/api/v1/email-tasks": drafting_an_email_task,
+    "/api/v1/email-tasks/{email_task_id}/schedule": on_email_task("schedule", verified=True),
+    "/api/v1/email-tasks/{email_task_id}/unschedule": on_email_task(
+        "unschedule", verified=True, scheduled_later=True
+    ),
+    "/api/v1/email-tasks/{email_task_id}/cancel": on_email_task(
+        "cancel", verified=True, scheduled_later=True
+    ),
+    "/api/v1/email-tasks/{email_task_id}/copy": on_email_task("copy"),
+    "/api/v1/email-tasks/{email_task_id}/test-send": on_email_task("test-send", verified=True),
+    "/api/v1/sms/signatures": plain("/api/v1/sms/signatures"),
+    "/api/v1/sms/signatures/{sms_signature_id}/approve": on_signature("approve"),
+    "/api/v1/sms/signatures/{sms_signature_id}/reject": on_signature("reject"),
+    "/api/v1/sms/tasks": drafting_an_sms_task,
+    "/api/v1/sms/tasks/{sms_task_id}/submit": on_sms_task("submit"),
+    "/api/v1/sms/tasks/{sms_task_id}/approve": on_sms_task("approve", "pending_review"),
+    "/api/v1/sms/tasks/{sms_task_id}/reject": on_sms_task("reject", "pending_review"),
+    "/api/v1/sms/tasks/{sms_task_id}/schedule": on_sms_task("schedule"),
+    "/api/v1/sms/tasks/{sms_task_id}/unschedule": on_sms_task("unschedule", "scheduled"),
+    "/api/v1/sms/tasks/{sms_task_id}/cancel": on_sms_task("cancel", "scheduled"),
+    "/api/v1/sms/tasks/{sms_task_id}/copy": on_sms_task("copy"),
+}
+
+
 PREPARE: dict[str, Prepare] = {
     "/api/v1/api-keys": plain("/api/v1/api-keys"),
     "/api/v1/api-keys/{key_id}/revoke": with_key,
@@ -420,6 +561,7 @@ PREPARE: dict[str, Prepare] = {
     ),
     "/api/v1/scoring/rules": plain("/api/v1/scoring/rules"),
     "/api/v1/leads/{lead_id}/score/adjustments": on_lead("score/adjustments"),
+    **MESSAGING,
 }
 # What a careless client sends under the same key next (the rest: an extra field).
 OTHER_BODY: dict[str, dict[str, Any]] = {

@@ -24,6 +24,13 @@ ERROR_FIELDS = {"code", "title", "detail", "field"}
 # Operations whose example is schema-valid but meets a state its route refuses; the
 # answer must be this one (status, code), which the example test checks.
 DOCUMENTED_REFUSALS: dict[str, tuple[int, str, str]] = {
+    "scheduleEmailTask": (
+        422,
+        "invalid_input",
+        "a task is sent only from a verified sending domain, and verification needs DNS "
+        "records the example's world cannot publish",
+    ),
+    "testSendEmailTask": (422, "invalid_input", "as scheduleEmailTask: the domain is unverified"),
     "resumeLeadImport": (
         409,
         "state_conflict",
@@ -300,6 +307,8 @@ class World:
             examples.DUPLICATE_LEAD_ID: "duplicate_id",
             examples.LEAD_GROUP_ID: "lead_group_id",
             examples.OTHER_LEAD_GROUP_ID: "other_lead_group_id",
+            examples.EMAIL_TEMPLATE_ID: "email_template_id",
+            examples.SMS_SIGNATURE_ID: "approved_signature_id",
         }
         text = json.dumps(example, ensure_ascii=False)
         for placeholder, name in placeholders.items():
@@ -458,6 +467,44 @@ class World:
         return str(
             self.post("/api/v1/tracking/links", REQUEST_EXAMPLES["createPromotionLink"])["id"]
         )
+
+    def make_sending_domain_id(self) -> str:
+        return str(self.post("/api/v1/sending-domains", {"domain": "mail.acme.cn"})["id"])
+
+    def make_email_template_id(self) -> str:
+        return str(
+            self.post("/api/v1/email-templates", REQUEST_EXAMPLES["createEmailTemplate"])["id"]
+        )
+
+    def make_email_task_id(self) -> str:
+        body = self.fill(REQUEST_EXAMPLES["draftEmailTask"])
+        return str(self.post("/api/v1/email-tasks", body)["id"])
+
+    def make_sms_signature_id(self) -> str:
+        """A signature waiting for review."""
+        return str(
+            self.post("/api/v1/sms/signatures", REQUEST_EXAMPLES["submitSmsSignature"])["id"]
+        )
+
+    def make_approved_signature_id(self) -> str:
+        signature = self.post("/api/v1/sms/signatures", {"text": "获客云"})
+        answer = self.api.client.post(
+            f"/api/v1/sms/signatures/{signature['id']}/approve",
+            headers={**self.headers, "If-Match": f'"{signature["version"]}"'},
+        )
+        assert answer.status_code == 200, answer.text
+        return str(signature["id"])
+
+    def make_sms_task_id(self) -> str:
+        task = self.post("/api/v1/sms/tasks", self.fill(REQUEST_EXAMPLES["draftSmsTask"]))
+        if self.operation_id == "rejectSmsTask":  # only a task under review is rejected
+            answer = self.api.client.post(
+                f"/api/v1/sms/tasks/{task['id']}/submit",
+                json={"send_at": None},
+                headers={**self.headers, "If-Match": f'"{task["version"]}"'},
+            )
+            assert answer.status_code == 200, answer.text
+        return str(task["id"])
 
     def make_rule_id(self) -> str:
         return str(self.post("/api/v1/scoring/rules", REQUEST_EXAMPLES["createScoreRule"])["id"])

@@ -17,6 +17,8 @@ LEAD_ID = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9"
 DUPLICATE_LEAD_ID = "2a3b4c5d-6e7f-4081-9223-34455667788a"
 LEAD_GROUP_ID = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
 OTHER_LEAD_GROUP_ID = "4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a"
+EMAIL_TEMPLATE_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
+SMS_SIGNATURE_ID = "6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c"
 
 # 手机,姓名,公司 / one row: what a sales team exports from a spreadsheet.
 SAMPLE_CSV = base64.b64encode(
@@ -24,6 +26,43 @@ SAMPLE_CSV = base64.b64encode(
 ).decode()
 
 REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    # messaging (MAIL, SMS)
+    "addSendingDomain": {"domain": "mail.acme.cn"},
+    "createEmailTemplate": {
+        "name": "双十一会员邀请",
+        "subject": "{{ name }}，双十一会员专享",
+        "html": "<h1>{{ name }}，您好</h1><p>{{ company }} 的专属优惠已经准备好。</p>"
+        '<p><a href="https://www.acme.cn/1111">立即查看</a></p>',
+        "scene": "促销",
+        "industry": "零售",
+        "defaults": {"name": "尊敬的客户", "company": "贵公司"},
+    },
+    "reviseEmailTemplate": {"subject": "{{ name }}，双十一最后一天"},
+    "previewEmailTemplate": {"lead_id": LEAD_ID},
+    "draftEmailTask": {
+        "name": "双十一会员专享",
+        "subject": "{{ name }}，双十一会员专享",
+        "sender_name": "获客科技",
+        "sender_address": "news@mail.acme.cn",
+        "reply_to": "service@acme.cn",
+        "template_id": EMAIL_TEMPLATE_ID,
+        "audience": {"kind": "leads", "lead_ids": [LEAD_ID]},
+    },
+    "reviseEmailTask": {"name": "双十一会员专享（第二轮）"},
+    "scheduleEmailTask": {"send_at": "2026-11-11T02:00:00Z"},
+    "testSendEmailTask": {"to": "marketing@acme.cn", "lead_id": LEAD_ID},
+    "submitSmsSignature": {"text": "获客科技", "purpose": "公司简称"},
+    "rejectSmsSignature": {"reason": "签名与企业名称不符"},
+    "draftSmsTask": {
+        "name": "会员日短信",
+        "signature_id": SMS_SIGNATURE_ID,
+        "text": "{{name}}您好，会员日全场5折，详情 https://www.acme.cn/vip 回T退订",
+        "audience": {"kind": "leads", "lead_ids": [LEAD_ID]},
+    },
+    "reviseSmsTask": {"name": "会员日短信（第二轮）"},
+    "submitSmsTask": {"send_at": None},
+    "scheduleSmsTask": {"send_at": None},
+    "rejectSmsTask": {"reason": "内容含有未经证实的宣传用语"},
     # tenant and access
     "updateTenant": {"name": "上海某某科技有限公司", "timezone": "Asia/Shanghai"},
     "issueApiKey": {"name": "CRM 同步", "roles": ["marketer"]},
