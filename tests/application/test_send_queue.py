@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,19 +17,24 @@ from adapters.messaging.send_queue import SqlSendQueue, postgres_send_queue, sql
 from application.messaging.send_queue import FAILED, QUEUED, SENT, SKIPPED, Settlement
 from application.messaging.sending import message_id_for
 from entrypoints.container import Runtime
+from entrypoints.settings import Settings
 
 NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
 
 
 @pytest.fixture
-def queue(runtime: Runtime, tmp_path: Path) -> Iterator[SqlSendQueue]:
-    if runtime.settings.database_url is None:
+def queue(fresh_settings: Settings, tmp_path: Path) -> Iterator[SqlSendQueue]:
+    """A queue of its own (a claim here must never take the running suite's messages)."""
+    if fresh_settings.database_url is None:
         made = sqlite_send_queue(tmp_path)
-    else:
-        made = postgres_send_queue(runtime.container.infrastructure().datastore, create_tables=True)
+        yield made
+        made.close()
+        return
+    runtime = Runtime(replace(fresh_settings, in_process_projections=False)).start()
+    made = postgres_send_queue(runtime.container.infrastructure().datastore, create_tables=True)
     yield made
-    made.close()
+    runtime.close()
 
 
 def _rows(task_id: uuid.UUID, count: int) -> list[tuple[str, uuid.UUID]]:
@@ -102,7 +108,7 @@ def test_a_cancelled_task_skips_what_is_still_queued(queue: SqlSendQueue) -> Non
     assert _claim_all(queue, tenant_id, NOW) == []
 
 
-def test_concurrent_claims_never_share_a_message(queue: SqlSendQueue, runtime: Runtime) -> None:
+def test_concurrent_claims_never_share_a_message(queue: SqlSendQueue) -> None:
     tenant_id, task_id = uuid.uuid4(), uuid.uuid4()
     rows = _rows(task_id, 400)
     queue.enqueue(tenant_id, task_id, "email", rows, NOW)
