@@ -29,6 +29,9 @@ class TaskCalendar(ReadModel):
         "state TEXT NOT NULL, send_at TEXT NOT NULL, PRIMARY KEY (tenant_id, task_id)",
     }
     indexes = {f"{TABLE}_due": f"{TABLE} (state, send_at)"}
+    platform_wide = {
+        f"{TABLE}_due": "the sender asks which tasks of any tenant are due (one indexed scan)"
+    }
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         owner, _, kind = type(domain_event).__qualname__.rpartition(".")

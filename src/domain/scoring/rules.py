@@ -30,6 +30,9 @@ MAX_RULES = 200
 # them equal) and "*" for any kind.
 BEHAVIOUR_KINDS = frozenset(
     {"track", "page", "screen", "identify", "alias", "group", "click", "open"}
+    # messaging's observations (ADR 0015): a rule may score a delivered or replied message
+    | {"email_sent", "email_delivered", "email_bounced", "email_complained", "unsubscribed"}
+    | {"sms_sent", "sms_delivered", "sms_failed", "sms_replied"}
 )
 ANY_KIND = "*"
 
