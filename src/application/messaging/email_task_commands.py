@@ -17,8 +17,10 @@ AUDIENCE_DESCRIPTION = (
 )
 
 
-class Audience(BaseModel):
-    kind: Literal["group", "filter", "leads"]
+class Audience(Command):
+    # Required in effect: the domain refuses a missing kind naming `audience.kind` (so a
+    # wrong field is named before a missing one).
+    kind: Literal["group", "filter", "leads"] | None = None
     group_id: UUID | None = None
     tree: dict[str, Any] | None = None
     lead_ids: list[UUID] | None = Field(default=None, max_length=10_000)
