@@ -13,6 +13,7 @@ Records take about an hour to take effect.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -62,6 +63,10 @@ def required_records(
     mx_host: str,
     tracking_host: str,
 ) -> list[RequiredRecord]:
+    """The four records of `domain`; MX and CNAME values must be host names (a CNAME or
+    MX pointing at an IP address is invalid DNS that some consoles accept silently)."""
+    for setting, host in (("mx_host", mx_host), ("tracking_host", tracking_host)):
+        _require_host_name(setting, host)
     return [
         RequiredRecord("spf", "TXT", domain, f"v=spf1 include:{spf_include} ~all"),
         RequiredRecord(
@@ -88,6 +93,15 @@ def check(record: RequiredRecord, lookup: DnsLookup) -> RecordCheck:
     target = lookup.cname(record.host)
     found = [target] if target else []
     return RecordCheck(record, found, target == record.value.lower())
+
+
+def _require_host_name(setting: str, host: str) -> None:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        if host and "." in host:
+            return
+    raise ValueError(f"messaging setting {setting} must be a host name, not {host!r}")
 
 
 def _dkim_key(text: str) -> str:

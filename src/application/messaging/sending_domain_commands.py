@@ -37,6 +37,10 @@ class SendingDomainDetails(BaseModel):
     state: str = Field(description="pending (not checked), verified, failed")
     may_send: bool
     records: list[DomainRecord]
+    missing: list[str] = Field(
+        description="purposes of the records the last check did not find (spf, dkim, mx, "
+        "tracking); empty before the first check and once verified"
+    )
     note: str = Field(description="how long records take to be seen")
     checked_at: datetime | None
     verified_at: datetime | None

@@ -48,10 +48,13 @@ class SendingDomainDirectory(ReadModel):
         }
         self.view.write(tracking, [insert(TABLE, row)])
 
-    @process_event.register(SendingDomain.Checked)
+    @process_event.register(SendingDomain.Verified)
     def _(self, event: Any, tracking: Tracking) -> None:
-        state = "verified" if all(check["ok"] for check in event.checks) else "failed"
-        self._change(event, tracking, {"state": state})
+        self._change(event, tracking, {"state": "verified"})
+
+    @process_event.register(SendingDomain.VerificationFailed)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, tracking, {"state": "failed"})
 
     @process_event.register(SendingDomain.Removed)
     def _(self, event: Any, tracking: Tracking) -> None:

@@ -177,6 +177,7 @@ def details(domain: SendingDomain) -> SendingDomainDetails:
         state=domain.state,
         may_send=domain.may_send,
         records=records,
+        missing=domain.missing,
         note=PROPAGATION_NOTE,
         checked_at=_moment(domain.checked_at),
         verified_at=_moment(domain.verified_at),

@@ -44,7 +44,8 @@ class SendingDomain(Aggregate):
     Created = None  # type: ignore[assignment]
     if TYPE_CHECKING:
         Added: ClassVar[type[AggregateEvent]]
-        Checked: ClassVar[type[AggregateEvent]]
+        Verified: ClassVar[type[AggregateEvent]]
+        VerificationFailed: ClassVar[type[AggregateEvent]]
         Removed: ClassVar[type[AggregateEvent]]
         Readded: ClassVar[type[AggregateEvent]]
 
@@ -108,23 +109,38 @@ class SendingDomain(Aggregate):
         return self.state == VERIFIED and not self.removed
 
     def record_check(self, checks: list[dict[str, Any]], *, at: str) -> None:
-        """What a DNS look-up found for each record (`purpose`, `ok`, `found`)."""
+        """What a DNS look-up found for each record (`purpose`, `ok`, `found`): Verified
+        when every record is there, else VerificationFailed naming the missing ones."""
         self._require_live()
         purposes = sorted(record["purpose"] for record in self.records)
         if sorted(check["purpose"] for check in checks) != purposes:
             raise InvalidValue("a check must cover every record", field="checks")
-        self._checked(checks=checks, at=at)
+        failed = [check["purpose"] for check in checks if not check["ok"]]
+        if failed:
+            self._verification_failed(checks=checks, failed=failed, at=at)
+        else:
+            self._verified(checks=checks, at=at)
 
-    @event("Checked", topic="messaging.SendingDomain.Checked")
-    def _checked(self, checks: list[dict[str, Any]], at: str) -> None:
+    @event("Verified", topic="messaging.SendingDomain.Verified")
+    def _verified(self, checks: list[dict[str, Any]], at: str) -> None:
+        if self.state != VERIFIED:
+            self.verified_at = at
         self.checks = checks
         self.checked_at = at
-        if all(check["ok"] for check in checks):
-            if self.state != VERIFIED:
-                self.verified_at = at
-            self.state = VERIFIED
-        else:
-            self.state = FAILED
+        self.state = VERIFIED
+
+    @event("VerificationFailed", topic="messaging.SendingDomain.VerificationFailed")
+    def _verification_failed(
+        self, checks: list[dict[str, Any]], failed: list[str], at: str
+    ) -> None:
+        self.checks = checks
+        self.checked_at = at
+        self.state = FAILED
+
+    @property
+    def missing(self) -> list[str]:
+        """The purposes of the records the last check did not find."""
+        return [check["purpose"] for check in self.checks if not check["ok"]]
 
     def remove(self) -> None:
         """No more sending from it (tasks on it fail their send until it is back)."""

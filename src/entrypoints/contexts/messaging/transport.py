@@ -25,7 +25,10 @@ from entrypoints.http.sending_domains import SendingDomainController
 
 DOMAIN_EVENTS = {
     "messaging.SendingDomain.Added": "新增发信域名 · sending domain added",
-    "messaging.SendingDomain.Checked": "发信域名检测 · sending domain checked",
+    "messaging.SendingDomain.Verified": "发信域名验证通过 · sending domain verified",
+    "messaging.SendingDomain.VerificationFailed": (
+        "发信域名验证未通过 · sending domain verification failed"
+    ),
     "messaging.SendingDomain.Removed": "删除发信域名 · sending domain removed",
     "messaging.SendingDomain.Readded": "重新添加发信域名 · sending domain added again",
 }
@@ -74,16 +77,18 @@ def _bounce_receiver(settings: Any, paths: ReturnPaths, outcomes: Any) -> Bounce
 
 def _providers(c: Any, messaging: providers.Provider[Any]) -> dict[str, providers.Provider[Any]]:
     paths = providers.Singleton(_return_paths, c.storage)
+    dns = providers.Singleton(_dns, c.settings)
     return {
         "sending_domains": providers.Singleton(
             SendingDomains,
             messaging,
             providers.Singleton(SendingDomainQueries, c.messaging_domain_view),
-            providers.Singleton(_dns, c.settings),
+            dns,
             providers.Object(generate_key_pair),
             providers.Singleton(_hosts, c.settings),
             c.clock,
         ),
+        "dns_lookup": dns,
         "dkim_signer": providers.Singleton(RsaDkimSigner),
         "mail_transport": providers.Singleton(_transport, c.settings),
         "return_paths": paths,
