@@ -144,8 +144,10 @@ def browser() -> Iterator[Any]:
         if REQUIRE_BROWSER:
             pytest.fail(f"Chromium is required but {CHROMIUM} does not exist")
         pytest.skip(f"no Chromium at {CHROMIUM} (scripts/test installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait for the page a click led to (a loaded CI machine is slow).
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

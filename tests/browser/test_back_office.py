@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
 from tests.e2e.test_console_back_office import RYW, paid_order_with_refund
@@ -25,7 +26,7 @@ def test_staff_approve_a_refund(page: Any, live_console: LiveConsole) -> None:
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="退款").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="退款", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="退款", exact=True)).to_be_visible()
     snapshot(page, "back-office-refunds")
     assert_accessible(page)
     with page.expect_navigation():
@@ -42,7 +43,7 @@ def test_staff_approve_a_refund(page: Any, live_console: LiveConsole) -> None:
 
     page.get_by_role("link", name="批准退款").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="批准退款").is_visible()
+    expect(page.get_by_role("heading", name="批准退款")).to_be_visible()
     assert page.get_by_label("退款金额（元）").input_value() == ""  # the proposal
     snapshot(page, "back-office-refund-approve")
     assert_accessible(page)
@@ -52,10 +53,10 @@ def test_staff_approve_a_refund(page: Any, live_console: LiveConsole) -> None:
     assert page.url.endswith(f"/console/admin/refunds/{refund['id']}")
     assert "已批准退款" in page.locator("#flash").inner_text()
     approval = page.locator('tr[data-event="tenancy.Refund.Approved"]')
-    assert approval.is_visible()
+    expect(approval).to_be_visible()
     assert "批准退款" in approval.inner_text() and "平台员工" in approval.inner_text()
-    assert page.get_by_text("已退款", exact=True).first.is_visible()
-    assert not page.get_by_role("link", name="批准退款").is_visible()  # decided
+    expect(page.get_by_text("已退款", exact=True).first).to_be_visible()
+    expect(page.get_by_role("link", name="批准退款")).to_be_hidden()  # decided
     snapshot(page, "back-office-refund-approved")
     answer = api.client.get(f"/api/v1/admin/refunds/{refund['id']}", headers=api.staff())
     assert answer.json()["status"] == "refunded"
@@ -95,7 +96,7 @@ def test_every_back_office_page(page: Any, live_console: LiveConsole) -> None:
         page.get_by_role("button", name="筛选").click()
     assert "q=Acme" in page.url
     visit(f"/console/admin/tenants/{tenant_id}", "tenant")
-    assert page.locator('tr[data-event="tenancy.Tenant.Registered"]').is_visible()
+    expect(page.locator('tr[data-event="tenancy.Tenant.Registered"]')).to_be_visible()
     visit(f"/console/admin/subscriptions?tenant_id={tenant_id}", "subscriptions", check=False)
     visit(f"/console/admin/subscriptions/{subscription['id']}", "subscription")
     visit(f"/console/admin/subscriptions/{subscription['id']}/extend", "subscription-extend")
@@ -103,7 +104,8 @@ def test_every_back_office_page(page: Any, live_console: LiveConsole) -> None:
     page.locator("main form").evaluate("form => { form.noValidate = true; }")
     page.get_by_role("button", name="确认延长").click()
     page.wait_for_load_state()
-    assert page.locator("#e-days").is_visible() and page.locator("#e-reason").is_visible()
+    expect(page.locator("#e-days")).to_be_visible()
+    expect(page.locator("#e-reason")).to_be_visible()
     snapshot(page, "back-office-subscription-extend-errors")
     assert_accessible(page)
     visit(f"/console/admin/orders?number={unpaid['number']}", "orders", check=False)
@@ -114,7 +116,7 @@ def test_every_back_office_page(page: Any, live_console: LiveConsole) -> None:
     page.get_by_label("退款金额（元）").fill("1.00")
     page.get_by_role("button", name="确认批准").click()
     page.wait_for_load_state()
-    assert page.locator("#e-override_reason").is_visible()
+    expect(page.locator("#e-override_reason")).to_be_visible()
     snapshot(page, "back-office-refund-override-error")
     assert_accessible(page)
     visit("/console/admin/security-incidents", "incidents", check=True)
@@ -130,7 +132,7 @@ def test_every_back_office_page(page: Any, live_console: LiveConsole) -> None:
     page.get_by_label("审计员").check()
     page.get_by_role("button", name="添加").click()
     page.wait_for_load_state()
-    assert page.locator("code[data-token]").is_visible()
+    expect(page.locator("code[data-token]")).to_be_visible()
     snapshot(page, "back-office-staff-enrolled")
     assert_accessible(page)
     page.get_by_role("link", name="开通控制台登录").click()
@@ -142,7 +144,7 @@ def test_every_back_office_page(page: Any, live_console: LiveConsole) -> None:
     page.get_by_role("button", name="开通登录").click()
     page.wait_for_load_state()
     assert "已开通控制台登录" in page.locator("#flash").inner_text()
-    assert page.locator('tr[data-event="logins.Login.Granted"]').is_visible()
+    expect(page.locator('tr[data-event="logins.Login.Granted"]')).to_be_visible()
     snapshot(page, "back-office-staff-member")
     assert_accessible(page)
     page.get_by_role("link", name="停用").click()
@@ -151,4 +153,4 @@ def test_every_back_office_page(page: Any, live_console: LiveConsole) -> None:
     assert_accessible(page)
     page.get_by_role("button", name="确认停用").click()
     page.wait_for_load_state()
-    assert page.locator('tr[data-event="tenancy.StaffAccount.Disabled"]').is_visible()
+    expect(page.locator('tr[data-event="tenancy.StaffAccount.Disabled"]')).to_be_visible()

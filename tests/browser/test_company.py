@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
 
@@ -41,18 +42,18 @@ def test_tenant_admin_reads_usage_orders_and_issues_and_revokes_a_key(
 
     nav = page.get_by_role("navigation", name="主导航")
     nav.get_by_role("link", name="套餐与用量").click()
-    assert page.get_by_role("heading", name="套餐与用量").is_visible()
-    assert page.get_by_text("天翼云快销（小微入门版）").first.is_visible()
+    expect(page.get_by_role("heading", name="套餐与用量")).to_be_visible()
+    expect(page.get_by_text("天翼云快销（小微入门版）").first).to_be_visible()
     seats = page.locator('tr[data-quota="card_seats"]')
     assert seats.locator("progress").get_attribute("max") == "10"
     assert "0 / 10" in seats.inner_text()
     _seen(page, "company-subscription")
 
     nav.get_by_role("link", name="订单").click()
-    assert page.get_by_role("table", name="订单").is_visible()
+    expect(page.get_by_role("table", name="订单")).to_be_visible()
     _seen(page, "company-orders")
     page.locator(f'a[href="/console/company/orders/{order_id}"]').click()
-    assert page.get_by_role("heading", name="操作记录").is_visible()
+    expect(page.get_by_role("heading", name="操作记录")).to_be_visible()
     _seen(page, "company-order")
     page.get_by_role("link", name="申请退款").click()
     page.get_by_role("button", name="提交退款申请").click()
@@ -61,14 +62,14 @@ def test_tenant_admin_reads_usage_orders_and_issues_and_revokes_a_key(
     page.get_by_label("退款原因").fill("换用其他产品")
     page.get_by_role("button", name="提交退款申请").click()
     assert page.locator("#flash").inner_text() == "退款申请已提交，等待平台审核"
-    assert page.get_by_text("换用其他产品").first.is_visible()
+    expect(page.get_by_text("换用其他产品").first).to_be_visible()
     _seen(page, "company-refund")
     nav.get_by_role("link", name="退款").click()
-    assert page.get_by_role("table", name="退款").is_visible()
+    expect(page.get_by_role("table", name="退款")).to_be_visible()
     _seen(page, "company-refunds")
 
     nav.get_by_role("link", name="企业信息").click()
-    assert page.get_by_role("heading", name="Acme 科技").is_visible()
+    expect(page.get_by_role("heading", name="Acme 科技")).to_be_visible()
     _seen(page, "company-profile")
     page.get_by_role("link", name="编辑企业信息").click()
     page.get_by_label("企业名称").fill("")
@@ -79,7 +80,7 @@ def test_tenant_admin_reads_usage_orders_and_issues_and_revokes_a_key(
     page.get_by_role("button", name="保存").click()
     renamed = page.get_by_role("heading", name="浏览器企业设置（新）")
     renamed.wait_for()  # the save redirects: wait for the page it leads to
-    assert renamed.is_visible()
+    expect(renamed).to_be_visible()
 
     nav.get_by_role("link", name="API 密钥").click()
     _seen(page, "company-api-keys")
@@ -102,7 +103,7 @@ def test_tenant_admin_reads_usage_orders_and_issues_and_revokes_a_key(
     _seen(page, "company-api-key-revoke")
     page.get_by_role("button", name="吊销").click()
     assert page.locator("#flash").inner_text() == "密钥已吊销"
-    assert page.get_by_text("测试结束").is_visible()  # the reason, in the key's history
+    expect(page.get_by_text("测试结束")).to_be_visible()  # the reason, in the key's history
     snapshot(page, "company-api-key-revoked")
     answer = live_console.api.client.get("/api/v1/tenant", headers=live_console.api.key(secret))
     assert answer.status_code == 401

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
 from tests.integration.dns_server import LocalDns
@@ -112,7 +113,7 @@ def test_a_marketer_drafts_tests_sends_and_reads_the_report(
     assert page.locator("#flash").inner_text() == "已保存"
     frame = page.locator("#preview-frame")
     assert frame.get_attribute("sandbox") == ""
-    assert page.frame_locator("#preview-frame").get_by_text("立即报名").is_visible()
+    expect(page.frame_locator("#preview-frame").get_by_text("立即报名")).to_be_visible()
     page.get_by_label("选择线索预览（姓名、公司、手机号或邮箱）").fill("张三")
     page.get_by_role("button", name="查找线索").click()
     page.locator("#preview-leads").get_by_role("link").first.click()
@@ -128,7 +129,8 @@ def test_a_marketer_drafts_tests_sends_and_reads_the_report(
     page.get_by_label("发信域名").select_option(domain)
     # Only the chosen kind of audience shows its field.
     page.get_by_label("指定线索", exact=True).check()
-    assert page.locator("#f-lead_ids").is_visible() and not page.locator("#f-group_id").is_visible()
+    expect(page.locator("#f-lead_ids")).to_be_visible()
+    expect(page.locator("#f-group_id")).to_be_hidden()
     page.get_by_label("用户组", exact=True).first.check()
     page.get_by_role("combobox", name="用户组").select_option(label="春季会员")
     _look(page, "email-task-new")
@@ -174,5 +176,5 @@ def test_a_marketer_drafts_tests_sends_and_reads_the_report(
     page.goto("/console/messaging/email-tasks")
     row = page.locator("table tbody tr", has_text="春季发布会邀请函")
     assert re.search("已发送", row.inner_text())
-    assert row.get_by_role("link", name="查看报表").is_visible()
+    expect(row.get_by_role("link", name="查看报表")).to_be_visible()
     _look(page, "email-tasks")

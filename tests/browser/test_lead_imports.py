@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
 
@@ -114,13 +115,13 @@ def test_a_marketer_imports_an_xlsx_and_watches_it_complete(
     assert_accessible(page)
     page.get_by_role("table", name="疑似重复的线索").get_by_role("link").first.click()
     page.wait_for_load_state()
-    assert page.get_by_role("columnheader", name="导入的记录").is_visible()
+    expect(page.get_by_role("columnheader", name="导入的记录")).to_be_visible()
     snapshot(page, "leads-cleaning-case")
     assert_accessible(page)
     page.get_by_role("group", name="姓名").get_by_label("导入的记录：客户148").check()
     page.get_by_role("button", name="合并…").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="确认合并").is_visible()
+    expect(page.get_by_role("heading", name="确认合并")).to_be_visible()
     snapshot(page, "leads-cleaning-merge-confirm")
     assert_accessible(page)
     page.get_by_role("button", name="确认合并").click()
@@ -129,9 +130,9 @@ def test_a_marketer_imports_an_xlsx_and_watches_it_complete(
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="线索设置").click()
     page.wait_for_load_state()
-    assert page.get_by_text(
-        "只有企业管理员可以修改线索设置；标签由市场人员和销售经理管理。"
-    ).is_visible()
+    expect(
+        page.get_by_text("只有企业管理员可以修改线索设置；标签由市场人员和销售经理管理。")
+    ).to_be_visible()
     snapshot(page, "leads-settings-read-only")
 
 
@@ -155,7 +156,7 @@ def test_a_tenant_admin_adds_a_tag_in_the_lead_settings(
     page.wait_for_load_state()
     assert page.locator("#flash").inner_text() == "已新增标签"
     tags = page.get_by_role("table", name="标签")
-    assert tags.get_by_role("cell", name="展会客户", exact=True).is_visible()
+    expect(tags.get_by_role("cell", name="展会客户", exact=True)).to_be_visible()
     tags.get_by_role("row", name=re.compile("展会客户")).get_by_role("link", name="删除").click()
     page.wait_for_load_state()
     snapshot(page, "leads-settings-remove-confirm")

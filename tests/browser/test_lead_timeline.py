@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from playwright.sync_api import expect
 
 from application.shared.behaviours import Behaviour
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
@@ -59,8 +60,10 @@ def test_the_lead_page_shows_behaviours_and_pages_back_to_the_leads_own_events(
     page.goto(f"/console/leads/{lead_id}")
     page.wait_for_load_state()
     timeline = page.get_by_role("region", name="时间线")
-    assert timeline.get_by_role("cell", name="识别身份").first.is_visible()
-    assert timeline.get_by_text("网站 · 产品页 20 · https://acme.cn/p/20 · 停留 21 秒").is_visible()
+    expect(timeline.get_by_role("cell", name="识别身份").first).to_be_visible()
+    expect(
+        timeline.get_by_text("网站 · 产品页 20 · https://acme.cn/p/20 · 停留 21 秒")
+    ).to_be_visible()
     assert timeline.get_by_role("cell", name="创建线索").count() == 0  # on the older page
     snapshot(page, "lead-timeline-behaviours")
     assert_accessible(page)
@@ -68,7 +71,9 @@ def test_the_lead_page_shows_behaviours_and_pages_back_to_the_leads_own_events(
     page.get_by_role("link", name="更早").click()
     page.wait_for_load_state()
     timeline = page.get_by_role("region", name="时间线")
-    assert timeline.get_by_role("cell", name="创建线索").is_visible()
-    assert timeline.get_by_text("网站 · 产品页 0 · https://acme.cn/p/0 · 停留 1 秒").is_visible()
+    expect(timeline.get_by_role("cell", name="创建线索")).to_be_visible()
+    expect(
+        timeline.get_by_text("网站 · 产品页 0 · https://acme.cn/p/0 · 停留 1 秒")
+    ).to_be_visible()
     snapshot(page, "lead-timeline-older")
     assert_accessible(page)

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
 
@@ -42,7 +43,7 @@ def test_a_marketer_assigns_a_new_lead_and_the_sales_employee_sees_only_theirs(
     sign_in(page, marketer)
     page.get_by_role("link", name="线索列表").click()
     page.wait_for_load_state()
-    assert page.get_by_role("table").is_visible()
+    expect(page.get_by_role("table")).to_be_visible()
     _seen(page, "leads-list")
 
     page.get_by_role("link", name="新建线索").first.click()
@@ -51,7 +52,7 @@ def test_a_marketer_assigns_a_new_lead_and_the_sales_employee_sees_only_theirs(
     page.get_by_label("手机号").fill("12ab")
     page.get_by_role("button", name="创建线索").click()
     page.wait_for_load_state()
-    assert page.locator("#e-mobile").is_visible()  # the error next to the field
+    expect(page.locator("#e-mobile")).to_be_visible()  # the error next to the field
     _seen(page, "leads-new-error")
     page.get_by_label("手机号").fill("13700137007")
     page.get_by_label("公司").fill("浏览器 科技")

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
 
@@ -30,14 +31,14 @@ def test_admin_hires_a_seller_into_a_new_department_and_gives_them_a_login(
     sign_in(page, admin_email)
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="部门").click()
-    assert page.get_by_text("还没有部门").is_visible()
+    expect(page.get_by_text("还没有部门")).to_be_visible()
     _look(page, "org-departments-empty")
     page.get_by_role("link", name="新建部门").first.click()
     _look(page, "org-department-new")
     page.get_by_label("部门名称").fill("华东销售部")
     page.get_by_role("button", name="建立部门").click()
     assert page.locator("#flash").inner_text() == "部门已建立"
-    assert page.get_by_role("heading", name="华东销售部").is_visible()
+    expect(page.get_by_role("heading", name="华东销售部")).to_be_visible()
     _look(page, "org-department")
     department_url = page.url
     page.get_by_role("link", name="更名或调整").click()
@@ -55,8 +56,8 @@ def test_admin_hires_a_seller_into_a_new_department_and_gives_them_a_login(
     page.get_by_label("销售", exact=True).check()
     page.get_by_role("button", name="添加员工").click()
     assert page.locator("#flash").inner_text() == "员工已添加"
-    assert page.get_by_role("heading", name=re.compile("李雷")).is_visible()
-    assert page.get_by_text("该员工还没有控制台登录。").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("李雷"))).to_be_visible()
+    expect(page.get_by_text("该员工还没有控制台登录。")).to_be_visible()
     _look(page, "org-employee")
     employee_url = page.url
     page.get_by_role("link", name="编辑资料、调岗或变更角色").click()
@@ -74,7 +75,7 @@ def test_admin_hires_a_seller_into_a_new_department_and_gives_them_a_login(
     page.get_by_label("再次输入初始密码").fill(INITIAL_PASSWORD)
     page.get_by_role("button", name="开通登录").click()
     assert page.locator("#flash").inner_text() == "已开通登录"
-    assert page.get_by_role("link", name="撤销登录").is_visible()
+    expect(page.get_by_role("link", name="撤销登录")).to_be_visible()
     page.get_by_role("link", name="撤销登录").click()
     _look(page, "org-login-revoke")
     page.get_by_role("link", name="取消").click()
@@ -88,7 +89,7 @@ def test_admin_hires_a_seller_into_a_new_department_and_gives_them_a_login(
     assert rows.count() == 1 and "李雷" in rows.first.inner_text()
     assert "已开通" in rows.first.inner_text()
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="部门").click()
-    assert page.get_by_text("1 名成员").is_visible()
+    expect(page.get_by_text("1 名成员")).to_be_visible()
     _look(page, "org-departments")
     page.get_by_role("button", name="退出").click()
     page.wait_for_url(re.compile(r"/console/sign-in"))
@@ -104,13 +105,13 @@ def test_admin_hires_a_seller_into_a_new_department_and_gives_them_a_login(
     sign_in(page, seller_email, INITIAL_PASSWORD)
     assert page.url.endswith("/console")
     navigation = page.get_by_role("navigation", name="主导航")
-    assert navigation.get_by_role("link", name="员工").is_visible()  # sales read the org
-    assert navigation.get_by_role("link", name="线索列表").is_visible()
-    assert page.get_by_text("李雷").first.is_visible()  # the layout names them
+    expect(navigation.get_by_role("link", name="员工")).to_be_visible()  # sales read the org
+    expect(navigation.get_by_role("link", name="线索列表")).to_be_visible()
+    expect(page.get_by_text("李雷").first).to_be_visible()  # the layout names them
     _look(page, "org-seller-home")
     navigation.get_by_role("link", name="线索列表").click()
-    assert page.get_by_role("heading", level=1).is_visible()
-    assert page.get_by_role("link", name="张三（李雷的客户）").is_visible()  # their own lead
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="张三（李雷的客户）")).to_be_visible()  # their own lead
     assert page.get_by_text("王五（韩梅梅的客户）").count() == 0  # not a colleague's
     snapshot(page, "org-seller-leads")
     answer = page.goto(f"/console/leads/{theirs}")
@@ -118,7 +119,7 @@ def test_admin_hires_a_seller_into_a_new_department_and_gives_them_a_login(
     answer = page.goto(f"/console/leads/{mine}")
     assert answer is not None and answer.status == 200
     page.goto("/console/employees/new")
-    assert page.get_by_role("heading", name="无权访问").is_visible()  # sales may not hire
+    expect(page.get_by_role("heading", name="无权访问")).to_be_visible()  # sales may not hire
 
 
 def _lead_for(live: LiveConsole, token: str, name: str, mobile: str, owner_id: str) -> str:

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
 
@@ -36,7 +37,7 @@ def test_a_marketer_saves_a_search_and_lists_its_leads(
     sign_in(page, email)
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="常用搜索").click()
-    assert page.get_by_text("还没有常用搜索").is_visible()
+    expect(page.get_by_text("还没有常用搜索")).to_be_visible()
     _look(page, "saved-searches-empty")
     page.get_by_role("link", name="新建常用搜索").first.click()
     _look(page, "saved-search-new")
@@ -44,7 +45,8 @@ def test_a_marketer_saves_a_search_and_lists_its_leads(
     page.get_by_label("筛选条件（JSON）").fill('{"field": "city", "op": "near", "value": "北京"}')
     page.get_by_role("button", name="保存").click()
     error = page.locator("#e-filter")
-    assert error.is_visible() and "filter" in error.inner_text()  # the bad node's path
+    expect(error).to_be_visible()
+    assert "filter" in error.inner_text()  # the bad node's path
     tree = {"field": "city", "op": "equals", "value": "北京"}
     page.get_by_label("筛选条件（JSON）").fill(json.dumps(tree, ensure_ascii=False))
     page.get_by_role("button", name="保存").click()
@@ -55,7 +57,7 @@ def test_a_marketer_saves_a_search_and_lists_its_leads(
     page.locator("#search-leads").click()
     # The address changes before the new page is parsed: wait for its load.
     page.wait_for_url(re.compile(r"/console/leads\?saved_search_id="))
-    assert page.locator("#saved-search-notice").is_visible()
+    expect(page.locator("#saved-search-notice")).to_be_visible()
     rows = page.locator("table tbody tr")
     names = sorted(rows.nth(i).get_by_role("link").first.inner_text() for i in range(rows.count()))
     assert names == ["北京客户丙", "北京客户甲"]

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from playwright.sync_api import expect
 
 from application.shared.behaviours import Behaviour
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
@@ -30,7 +31,7 @@ def test_a_marketer_scores_leads_and_reads_the_matrix(page: Any, live_console: L
     sign_in(page, email)
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="打分规则").click()
-    assert page.get_by_text("还没有打分规则").is_visible()
+    expect(page.get_by_text("还没有打分规则")).to_be_visible()
     _look(page, "score-rules-empty")
     page.get_by_role("link", name="新建打分规则").first.click()
     page.get_by_label("规则名称").fill("下载白皮书")
@@ -42,7 +43,7 @@ def test_a_marketer_scores_leads_and_reads_the_matrix(page: Any, live_console: L
     page.get_by_label("有效期（天，留空为长期）").fill("90")
     _look(page, "score-rule-new")
     page.get_by_role("button", name="保存规则").click()
-    assert page.get_by_text("已新建打分规则「下载白皮书」").is_visible()
+    expect(page.get_by_text("已新建打分规则「下载白皮书」")).to_be_visible()
 
     page.get_by_role("link", name="新建打分规则").first.click()
     page.get_by_label("规则名称").fill("总监")
@@ -53,7 +54,7 @@ def test_a_marketer_scores_leads_and_reads_the_matrix(page: Any, live_console: L
     page.get_by_label("比较").nth(1).select_option("contains")
     page.get_by_label("值", exact=True).fill("总监")
     page.get_by_role("button", name="保存规则").click()
-    assert page.get_by_role("cell", name="职位 包含 总监").is_visible()
+    expect(page.get_by_role("cell", name="职位 包含 总监")).to_be_visible()
     _look(page, "score-rules")
 
     api = live_console.api
@@ -82,11 +83,9 @@ def test_a_marketer_scores_leads_and_reads_the_matrix(page: Any, live_console: L
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="评分矩阵").click()
     assert page.locator('[data-cell="B2"] [data-count]').inner_text() == "1"
-    assert (
-        page.locator("#recent-conversions")
-        .get_by_text(re.compile("初始线索（A1）→ 孵化中"))
-        .is_visible()
-    )
+    expect(
+        page.locator("#recent-conversions").get_by_text(re.compile("初始线索（A1）→ 孵化中"))
+    ).to_be_visible()
     funnel = page.locator("#stage-funnel")
     assert (
         funnel.get_by_role("row", name="孵化中").locator("[data-stage-count]").inner_text() == "1"

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
 
@@ -47,7 +48,7 @@ def test_a_marketer_forms_static_and_smart_groups(page: Any, live_console: LiveC
     sign_in(page, email)
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="用户组").click()
-    assert page.get_by_text("还没有用户组").is_visible()
+    expect(page.get_by_text("还没有用户组")).to_be_visible()
     _look(page, "groups-empty")
     page.get_by_role("link", name="新建用户组").first.click()
     _look(page, "group-new")
@@ -55,14 +56,14 @@ def test_a_marketer_forms_static_and_smart_groups(page: Any, live_console: LiveC
     page.get_by_label("类型").select_option("static")
     page.get_by_role("button", name="保存").click()
 
-    assert page.get_by_role("heading", name="展会名单").is_visible()
-    assert page.get_by_text("还没有成员").is_visible()
+    expect(page.get_by_role("heading", name="展会名单")).to_be_visible()
+    expect(page.get_by_text("还没有成员")).to_be_visible()
     page.get_by_label("加入线索（线索 ID，每行一个，最多 500 条）").fill(f"{first}\n{second}")
     page.get_by_role("button", name="加入用户组").click()
     assert page.locator("#flash").inner_text() == "已加入 2 条线索，0 条未找到"
     members = page.locator("#members")
-    assert members.get_by_role("link", name="张三").is_visible()
-    assert members.get_by_role("link", name="李四").is_visible()
+    expect(members.get_by_role("link", name="张三")).to_be_visible()
+    expect(members.get_by_role("link", name="李四")).to_be_visible()
     _look(page, "group-static")
     static_url = page.url
     members.get_by_role("checkbox", name="选择 张三").check()
@@ -82,11 +83,11 @@ def test_a_marketer_forms_static_and_smart_groups(page: Any, live_console: LiveC
     page.get_by_label("智能组的筛选条件（JSON）").fill(json.dumps(right, ensure_ascii=False))
     page.get_by_role("button", name="保存").click()
 
-    assert page.get_by_role("heading", name="展会客户").is_visible()
+    expect(page.get_by_role("heading", name="展会客户")).to_be_visible()
     assert page.locator("#group-kind").inner_text() == "智能组"
     assert '"展会"' in page.locator("#group-tree").inner_text()
     members = page.locator("#members")
-    assert members.get_by_role("link", name="李四").is_visible()
+    expect(members.get_by_role("link", name="李四")).to_be_visible()
     assert members.get_by_role("link", name="张三").count() == 0
     _look(page, "group-smart")
 
@@ -96,13 +97,13 @@ def test_a_marketer_forms_static_and_smart_groups(page: Any, live_console: LiveC
     page.get_by_role("button", name="确认删除").click()
     assert page.locator("#flash").inner_text() == "用户组已删除"
     groups = page.locator("#groups")
-    assert groups.get_by_role("link", name="展会客户").is_visible()
+    expect(groups.get_by_role("link", name="展会客户")).to_be_visible()
     assert groups.get_by_role("link", name="展会名单").count() == 0
     _look(page, "groups")
 
     groups.get_by_role("link", name="展会客户").click()
     page.get_by_role("link", name="删除用户组及其线索").click()
-    assert page.get_by_text("线索删除后不能恢复").is_visible()
+    expect(page.get_by_text("线索删除后不能恢复")).to_be_visible()
     _look(page, "group-delete-with-leads")
     page.get_by_role("button", name="确认删除").click()
     assert page.locator("#flash").inner_text() == "用户组已删除"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD, LiveConsole, assert_accessible, sign_in, snapshot
 
@@ -26,7 +27,7 @@ def test_staff_member_signs_in_and_sees_the_back_office_navigation(
     assert page.url.endswith("/console/password/change")
     assert page.locator("#flash").inner_text() == "已登录"
     page.goto("/console")
-    assert page.get_by_role("navigation", name="主导航").is_visible()
+    expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
     snapshot(page, "home-staff")
     assert_accessible(page)
 
@@ -51,7 +52,7 @@ def test_a_post_without_the_csrf_token_is_refused(page: Any, live_console: LiveC
     assert refused.status == 403
     assert "表单已过期" in refused.text()
     page.goto("/console")
-    assert page.get_by_role("button", name="退出").is_visible()  # still signed in
+    expect(page.get_by_role("button", name="退出")).to_be_visible()  # still signed in
 
 
 def test_english_switch_and_error_pages(page: Any, live_console: LiveConsole) -> None:
@@ -59,14 +60,14 @@ def test_english_switch_and_error_pages(page: Any, live_console: LiveConsole) ->
     sign_in(page, email)
     with page.expect_navigation():
         page.get_by_label("语言").select_option("en")
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     answer = page.goto("/console/no-such-page")
     assert answer is not None and answer.status == 404
-    assert page.get_by_role("heading", name="Not found").is_visible(), page.inner_text("main")
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     snapshot(page, "not-found-en")
     with page.expect_navigation():
         page.get_by_label("Language").select_option("zh-CN")
-    assert page.get_by_role("heading", name="页面不存在").is_visible()
+    expect(page.get_by_role("heading", name="页面不存在")).to_be_visible()
 
 
 def test_password_reset_by_a_one_time_link_from_the_outbox(

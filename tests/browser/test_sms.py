@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
 
@@ -71,11 +72,11 @@ def test_signature_task_review_and_send(page: Any, live_console: LiveConsole) ->
 
     nav = page.get_by_role("navigation", name="主导航")
     nav.get_by_role("link", name="短信签名").click()
-    assert page.get_by_text("还没有短信签名").is_visible()
+    expect(page.get_by_text("还没有短信签名")).to_be_visible()
     _look(page, "sms-signatures-empty")
     page.get_by_label("签名", exact=True).fill("【短信科技】")
     page.get_by_role("button", name="提交审核").click()
-    assert page.locator("#e-text").is_visible()  # brackets are added on send
+    expect(page.locator("#e-text")).to_be_visible()  # brackets are added on send
     page.get_by_label("签名", exact=True).fill(signature)
     page.get_by_label("用途（给审核人看，可选）").fill("公司简称")
     page.get_by_role("button", name="提交审核").click()
@@ -106,7 +107,7 @@ def test_signature_task_review_and_send(page: Any, live_console: LiveConsole) ->
         "n => document.querySelector('#sms-length [data-length]').textContent == String(n)",
         arg=expected,
     )
-    assert page.locator("#sms-length").get_by_text("内容必须包含“退订”。").is_visible()
+    expect(page.locator("#sms-length").get_by_text("内容必须包含“退订”。")).to_be_visible()
     text.fill(TEXT + "。" + "详情请见会员中心" * 8)
     page.wait_for_function(
         "() => /按 2 条计费/.test(document.querySelector('#sms-length').textContent)"
@@ -134,7 +135,7 @@ def test_signature_task_review_and_send(page: Any, live_console: LiveConsole) ->
     _look(page, "sms-task-review")
     page.get_by_role("button", name="审核通过").click()
     assert page.locator("#flash").inner_text() == "短信内容已通过审核"
-    assert page.locator("#task-review").get_by_text("内容已通过审核").is_visible()
+    expect(page.locator("#task-review").get_by_text("内容已通过审核")).to_be_visible()
     _sign_out(page)
 
     sign_in(page, marketer)

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveConsole, assert_accessible, sign_in, snapshot
 
@@ -30,19 +31,19 @@ def test_a_marketer_creates_a_source_installs_it_and_revokes_it(
     sign_in(page, email)
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="追踪来源").click()
-    assert page.get_by_text("还没有追踪来源").is_visible()
+    expect(page.get_by_text("还没有追踪来源")).to_be_visible()
     _look(page, "tracking-sources-empty")
     page.get_by_role("link", name="新建追踪来源").first.click()
     _look(page, "tracking-source-new")
     page.get_by_role("button", name="创建并生成写入密钥").click()
-    assert page.locator("#e-name").is_visible()  # the name is required
+    expect(page.locator("#e-name")).to_be_visible()  # the name is required
     page.get_by_label("名称").fill("官网")
     page.get_by_label("网站").check()
     page.get_by_label(re.compile("遵守浏览器的 Do-Not-Track")).check()
     page.get_by_role("button", name="创建并生成写入密钥").click()
 
-    assert page.get_by_role("heading", name="追踪来源已创建").is_visible()
-    assert page.get_by_role("alert").filter(has_text="只显示这一次").is_visible()
+    expect(page.get_by_role("heading", name="追踪来源已创建")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="只显示这一次")).to_be_visible()
     key = page.get_by_label("写入密钥", exact=True).input_value()
     assert key.startswith("hk_") and keys.source_for_key(key) is not None
     snippet = page.locator("[data-snippet]").inner_text()
@@ -50,9 +51,9 @@ def test_a_marketer_creates_a_source_installs_it_and_revokes_it(
     _look(page, "tracking-source-key")
     page.get_by_role("link", name="我已保存，查看来源").click()
 
-    assert page.get_by_role("heading", name=re.compile("官网")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("官网"))).to_be_visible()
     assert key not in page.content()  # never shown again
-    assert page.get_by_text("尚未收到").is_visible()
+    expect(page.get_by_text("尚未收到")).to_be_visible()
     _look(page, "tracking-source")
     source_url = page.url
     page.get_by_role("link", name="安装代码").click()
@@ -85,11 +86,11 @@ def test_a_marketer_creates_a_source_installs_it_and_revokes_it(
     assert page.locator("#flash").inner_text() == "追踪来源已停用"
     assert keys.source_for_key(rotated) is None
     history = page.locator("#history")
-    assert history.get_by_text("官网改版，换新来源").is_visible()
-    assert history.get_by_text("例行更换").is_visible()
+    expect(history.get_by_text("官网改版，换新来源")).to_be_visible()
+    expect(history.get_by_text("例行更换")).to_be_visible()
     assert page.get_by_role("link", name="停用来源").count() == 0
     _look(page, "tracking-source-revoked")
 
     page.get_by_role("link", name="返回追踪来源列表").click()
-    assert page.get_by_role("cell", name="已停用").is_visible()
+    expect(page.get_by_role("cell", name="已停用")).to_be_visible()
     _look(page, "tracking-sources")

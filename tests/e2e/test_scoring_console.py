@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from domain.scoring.rules import ANY_KIND, BEHAVIOUR_KINDS
+from entrypoints.web.scoring.pages import KIND_NAMES
 from tests.conftest import Api
 from tests.e2e.console_support import employee_login, open_session
 from tests.settling import settle
@@ -15,6 +17,10 @@ RULES = "/console/scoring/rules"
 
 def _rule_ids(html: str) -> list[str]:
     return re.findall(rf'href="{RULES}/([0-9a-f-]{{36}})"', html)
+
+
+def test_every_behaviour_kind_a_rule_may_score_has_a_name_on_the_form() -> None:
+    assert set(KIND_NAMES) == {*BEHAVIOUR_KINDS, ANY_KIND}
 
 
 def test_a_marketer_keeps_rules_and_sees_the_matrix_move(api: Api) -> None:

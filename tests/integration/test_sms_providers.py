@@ -218,16 +218,18 @@ def test_aliyun_receipts_and_replies_parse(ali: AliyunStandIn) -> None:
     code = _approved_aliyun(ali, provider)
     texts = [_sms(code, PARAMS, f"+861380000000{n}") for n in range(2)]
     provider.send(texts)
+    # The texts go out in parallel: the stand-in's records are paired by mobile.
+    first, second = sorted(ali.sent, key=lambda sent: sent.mobile)
     body = json.dumps(
         [
-            ali.report(ali.sent[0], success=True),
-            ali.report(ali.sent[1], success=False, code="MK:0012"),
+            ali.report(first, success=True),
+            ali.report(second, success=False, code="MK:0012"),
         ],
         ensure_ascii=False,
     ).encode()
     [delivered, failed] = aliyun_reports(body)
     assert (delivered.message_id, delivered.delivered) == (texts[0].message_id, True)
-    assert delivered.provider_id == ali.sent[0].provider_id
+    assert delivered.provider_id == first.provider_id
     assert (failed.delivered, failed.detail) == (False, "MK:0012 失败")
     [reply] = aliyun_replies(json.dumps([ali.reply(MOBILE, "TD", sign=SIGN)]).encode())
     assert (reply.mobile, reply.text, reply.sign) == (MOBILE, "TD", SIGN)

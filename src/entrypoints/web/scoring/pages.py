@@ -62,6 +62,15 @@ KIND_NAMES = {
     "identify": N_("留下身份"),
     "alias": N_("关联身份"),
     "group": N_("加入组织"),
+    "email_sent": N_("邮件已发出"),
+    "email_delivered": N_("邮件已送达"),
+    "email_bounced": N_("邮件退信"),
+    "email_complained": N_("邮件被投诉"),
+    "unsubscribed": N_("退订"),
+    "sms_sent": N_("短信已发出"),
+    "sms_delivered": N_("短信已送达"),
+    "sms_failed": N_("短信发送失败"),
+    "sms_replied": N_("回复短信"),
     "*": N_("任何行为"),
 }
 CATEGORY_NAMES = {
