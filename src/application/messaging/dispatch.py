@@ -270,12 +270,12 @@ class Dispatch:
                     Settlement(outcome.message_id, QUEUED, outcome.detail, due_at=now + delay)
                 )
                 done.retried += 1
-                observed.append(self._failed(task, channel, recipient, "soft", outcome, now))
+                observed.append(self._failed(task, channel, recipient, "soft", outcome))
             else:
                 settlements.append(Settlement(outcome.message_id, FAILED, outcome.detail))
                 hard = outcome.result == HARD_BOUNCE
                 observed.append(
-                    self._failed(task, channel, recipient, "hard" if hard else "soft", outcome, now)
+                    self._failed(task, channel, recipient, "hard" if hard else "soft", outcome)
                 )
                 if hard:
                     self.consent.suppress(task.tenant_id, recipient.lead_id, channel, "hard_bounce")
@@ -304,7 +304,6 @@ class Dispatch:
         recipient: Recipient,
         bounce: str,
         outcome: Outcome,
-        now: datetime,
     ) -> Behaviour:
         extra = {"bounce": bounce, "detail": outcome.detail[:300], "attempt": recipient.attempt}
         return self._observed(

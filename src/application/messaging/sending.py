@@ -59,15 +59,6 @@ class Outcome:
     properties: dict[str, Any] | None = None  # extra behaviour properties (segments…)
 
 
-class SendingTask(Protocol):
-    """What the pipeline needs of a task aggregate, whatever its channel."""
-
-    id: UUID
-    tenant_id: UUID
-    state: str
-    audience: dict[str, Any]
-
-
 class ChannelSending(Protocol):
     """One channel's part of the pipeline."""
 
