@@ -13,6 +13,7 @@ from entrypoints.contexts import (
     segments,
     tenancy,
     tracking,
+    wechat,
 )
 from entrypoints.manifest import Manifest
 
@@ -25,5 +26,6 @@ CONTEXTS: tuple[Manifest, ...] = (
     scoring.MANIFEST,
     segments.MANIFEST,
     messaging.MANIFEST,
+    wechat.MANIFEST,
     audit.MANIFEST,
 )

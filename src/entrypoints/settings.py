@@ -137,6 +137,24 @@ class MessagingSettings:
 
 
 @dataclass(frozen=True)
+class WechatSettings:
+    """The WeChat Official Account API (WX): the sandbox records what would be sent
+    (var/outbox/wechat.jsonl) until HUOKE_WECHAT_API=wechat."""
+
+    api: str = "sandbox"  # sandbox | wechat
+    api_base: str = "https://api.weixin.qq.com/cgi-bin/"
+    refusals_per_minute: int = 30  # refused callbacks per client address
+
+    @classmethod
+    def from_environment(cls) -> WechatSettings:
+        return cls(
+            api=os.environ.get("HUOKE_WECHAT_API", "sandbox"),
+            api_base=os.environ.get("HUOKE_WECHAT_API_BASE", cls.api_base),
+            refusals_per_minute=int(os.environ.get("HUOKE_WECHAT_REFUSALS_PER_MINUTE", "30")),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
     # Embedded store, cipher key file, view locks, sandbox payments, outbox. Relative to
@@ -160,6 +178,7 @@ class Settings:
     alipay: AlipaySettings | None = None
     scheduler_interval_seconds: float = 60.0
     messaging: MessagingSettings = MessagingSettings()
+    wechat: WechatSettings = WechatSettings()
 
     @property
     def store_location(self) -> str:
@@ -202,4 +221,5 @@ class Settings:
                 os.environ.get("HUOKE_SCHEDULER_INTERVAL_SECONDS", "60")
             ),
             messaging=MessagingSettings.from_environment(),
+            wechat=WechatSettings.from_environment(),
         )

@@ -45,6 +45,16 @@ class BehaviourKind(StrEnum):
     SMS_DELIVERED = "sms_delivered"  # the provider's receipt: delivered
     SMS_FAILED = "sms_failed"  # refused by the provider or a failed receipt
     SMS_REPLIED = "sms_replied"  # a reply from the mobile (properties: text)
+    # WeChat Official Accounts (WX-2): properties carry "account" (the account id); the
+    # anonymous id is "wechat:<openid>", so stitching carries a fan's rows to their lead.
+    WECHAT_FOLLOWED = "wechat_followed"  # subscribe (properties: scene of a parameter QR)
+    WECHAT_UNFOLLOWED = "wechat_unfollowed"
+    WECHAT_SCANNED = "wechat_scanned"  # a follower scanned a parameter QR (scene)
+    WECHAT_MENU_CLICKED = "wechat_menu_clicked"  # CLICK / VIEW / scan-code menus (key, url)
+    WECHAT_LOCATION = "wechat_location"  # the location a fan reports (latitude, longitude)
+    WECHAT_MESSAGE = "wechat_message"  # a fan's message (msg_type, text, media_id…)
+    WECHAT_REPLIED = "wechat_replied"  # the account's reply (text; auto or by an employee)
+    WECHAT_MASS_SENT = "wechat_mass_sent"  # a mass message sent to the fan (properties: mass)
 
 
 class Channel(StrEnum):

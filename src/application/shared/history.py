@@ -15,7 +15,7 @@ from application.shared.errors import NotFound
 from application.shared.event_sourced import EventSourcedContext
 from application.shared.stamping import METADATA_KEY, metadata_of
 
-_HIDDEN_SUFFIXES = ("_hash",)
+_HIDDEN_SUFFIXES = ("_hash", "_secret", "_token", "_aes_key")  # keys stay unseen
 _BOOKKEEPING = {
     "originator_id",
     "originator_version",

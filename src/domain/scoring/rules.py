@@ -33,6 +33,9 @@ BEHAVIOUR_KINDS = frozenset(
     # messaging's observations (ADR 0015): a rule may score a delivered or replied message
     | {"email_sent", "email_delivered", "email_bounced", "email_complained", "unsubscribed"}
     | {"sms_sent", "sms_delivered", "sms_failed", "sms_replied"}
+    # WeChat's (WX-2): following, scanning a QR code, a menu click, a message…
+    | {"wechat_followed", "wechat_unfollowed", "wechat_scanned", "wechat_menu_clicked"}
+    | {"wechat_location", "wechat_message", "wechat_replied", "wechat_mass_sent"}
 )
 ANY_KIND = "*"
 

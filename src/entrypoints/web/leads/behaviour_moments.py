@@ -19,6 +19,14 @@ BEHAVIOUR_KINDS: dict[str, str] = {
     "tracking.Grouped": N_("加入组织"),
     "tracking.LinkClicked": N_("点击链接"),
     "tracking.EmailOpened": N_("打开邮件"),
+    "tracking.wechat_followed": N_("关注公众号"),
+    "tracking.wechat_unfollowed": N_("取消关注公众号"),
+    "tracking.wechat_scanned": N_("扫描公众号二维码"),
+    "tracking.wechat_menu_clicked": N_("点击公众号菜单"),
+    "tracking.wechat_location": N_("上报地理位置"),
+    "tracking.wechat_message": N_("给公众号发消息"),
+    "tracking.wechat_replied": N_("公众号回复"),
+    "tracking.wechat_mass_sent": N_("收到公众号群发"),
 }
 BEHAVIOUR_CHANNELS: dict[str, str] = {
     "web": N_("网站"),

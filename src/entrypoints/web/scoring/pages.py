@@ -71,6 +71,14 @@ KIND_NAMES = {
     "sms_delivered": N_("短信已送达"),
     "sms_failed": N_("短信发送失败"),
     "sms_replied": N_("回复短信"),
+    "wechat_followed": N_("关注公众号"),
+    "wechat_unfollowed": N_("取消关注公众号"),
+    "wechat_scanned": N_("扫描公众号二维码"),
+    "wechat_menu_clicked": N_("点击公众号菜单"),
+    "wechat_location": N_("上报地理位置"),
+    "wechat_message": N_("给公众号发消息"),
+    "wechat_replied": N_("公众号回复"),
+    "wechat_mass_sent": N_("收到公众号群发"),
     "*": N_("任何行为"),
 }
 CATEGORY_NAMES = {

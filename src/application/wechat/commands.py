@@ -1,0 +1,117 @@
+"""Commands and answers of the WeChat Official Account context (WX)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from application.shared.commands import Command
+
+
+class BindAccount(Command):
+    """An Official Account's developer settings (开发者配置) as WeChat shows them."""
+
+    name: str = Field(min_length=1, max_length=64, examples=["华东公众号"])
+    appid: str = Field(min_length=18, max_length=18, examples=["wx1234567890abcdef"])
+    app_secret: str = Field(
+        min_length=32, max_length=32, description="AppSecret; never shown again"
+    )
+    callback_token: str = Field(min_length=3, max_length=32, description="the server Token")
+    encoding_aes_key: str = Field(min_length=43, max_length=43, description="EncodingAESKey")
+    kind: Literal["subscription", "service"]
+    verified: bool = False
+
+
+class ReviseAccount(Command):
+    """Fields to change; omitted ones stay. New keys come together (a reset in WeChat)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    verified: bool | None = None
+    app_secret: str | None = Field(default=None, min_length=32, max_length=32)
+    callback_token: str | None = Field(default=None, min_length=3, max_length=32)
+    encoding_aes_key: str | None = Field(default=None, min_length=43, max_length=43)
+
+
+class KeywordReply(Command):
+    keyword: str = Field(min_length=1, max_length=30, examples=["价格"])
+    match: Literal["exact", "contains"] = "exact"
+    reply: str = Field(min_length=1, max_length=600)
+
+
+class SetAutoReplies(Command):
+    follow_reply: str = Field(
+        default="", max_length=600, examples=["欢迎关注！回复「价格」了解套餐。"]
+    )
+    keyword_replies: list[KeywordReply] = Field(default_factory=list, max_length=200)
+
+
+class AddTemplate(Command):
+    template_id: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=64, examples=["预约成功通知"])
+    fields: list[str] = Field(
+        min_length=1, max_length=20, examples=[["first", "keyword1", "remark"]]
+    )
+
+
+class ReplyToFan(Command):
+    text: str = Field(min_length=1, max_length=600, examples=["您好，已为您预约周三下午的体验课。"])
+
+
+class AccountDetails(BaseModel):
+    id: UUID
+    name: str
+    appid: str
+    kind: str
+    verified: bool
+    unbound: bool
+    callback_path: str  # where WeChat's server address (服务器地址) must point
+    templates: list[dict[str, object]]
+    follow_reply: str
+    keyword_replies: list[dict[str, str]]
+    version: int
+    created_at: datetime
+
+
+class AccountSummary(BaseModel):
+    id: UUID
+    name: str
+    appid: str
+    kind: str
+    verified: bool
+    templates: int
+    unbound: bool
+    version: int
+    created_at: datetime
+
+
+class FanDetails(BaseModel):
+    account_id: UUID
+    openid: str
+    unionid: str
+    subscribed: bool
+    subscribed_at: datetime | None
+    unsubscribed_at: datetime | None
+    last_interaction_at: datetime | None
+    service_window_until: datetime | None  # customer-service messages allowed until
+    scene: str
+    nickname: str
+    mass_month: str
+    mass_received: int
+
+
+class FanMessage(BaseModel):
+    position: int
+    direction: Literal["in", "out"]
+    at: datetime
+    msg_type: str
+    text: str
+    by: str  # "fan", "auto" or the replying employee's id
+
+
+class ReplySent(BaseModel):
+    openid: str
+    sent_at: datetime
+    window_left_seconds: int

@@ -1,0 +1,1 @@
+"""The WeChat Official Account context (WX): accounts, fans' windows, mass sends."""

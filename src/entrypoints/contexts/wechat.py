@@ -1,0 +1,106 @@
+"""WeChat Official Accounts (WX-1…6): accounts and their keys, callbacks into the
+behaviour log, fans and conversations, customer-service replies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dependency_injector import containers, providers
+from litestar.openapi.spec import Tag
+
+from adapters.wechat.callback_crypto import WechatpyCallbackCrypto
+from application.wechat.account_directory import AccountDirectory, AccountQueries
+from application.wechat.accounts import OfficialAccounts
+from application.wechat.callbacks import CallbackIntake
+from application.wechat.conversations import Conversations
+from application.wechat.fan_directory import FanDirectory, FanQueries
+from application.wechat.wechat import Wechat
+from domain.wechat.permissions import WECHAT_GRANTS
+from entrypoints.http.wechat import WechatAccountController, WechatFanController
+from entrypoints.manifest import Manifest
+from entrypoints.public.wechat_callbacks import RefusalLimit, WechatCallbackController
+
+ACCOUNT_EVENTS = {
+    "wechat.OfficialAccount.Bound": "绑定公众号 · Official Account bound",
+    "wechat.OfficialAccount.Renamed": "公众号更名 · Official Account renamed",
+    "wechat.OfficialAccount.KeysChanged": "更换公众号密钥 · Official Account keys changed",
+    "wechat.OfficialAccount.VerificationChanged": "公众号认证变更 · verification changed",
+    "wechat.OfficialAccount.TemplateAdded": "添加模板消息模板 · template added",
+    "wechat.OfficialAccount.TemplateRemoved": "移除模板消息模板 · template removed",
+    "wechat.OfficialAccount.AutoRepliesSet": "设置自动回复 · auto-replies set",
+    "wechat.OfficialAccount.Unbound": "解绑公众号 · Official Account unbound",
+}
+
+
+def _wechat_api(settings: Any, storage: Any, infrastructure: Any) -> Any:
+    """The sandbox (embedded default: records to var/outbox/wechat.jsonl) or WeChat."""
+    from adapters.wechat.sandbox import SandboxWechatApi
+
+    if settings.wechat.api == "sandbox":
+        return SandboxWechatApi(storage.var_dir / "outbox")
+    from adapters.wechat.access_tokens import postgres_access_tokens, sqlite_access_tokens
+    from adapters.wechat.api import WechatpyApi
+
+    if storage.database_url is None:
+        tokens = sqlite_access_tokens(storage.var_dir)
+    else:
+        tokens = postgres_access_tokens(
+            infrastructure.datastore, create_tables=storage.create_tables
+        )
+    return WechatpyApi(tokens, base_url=settings.wechat.api_base)
+
+
+def _refusals(settings: Any) -> RefusalLimit:
+    return RefusalLimit(settings.wechat.refusals_per_minute)
+
+
+def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
+    wechat = providers.Singleton(Wechat, c.infrastructure)
+    accounts = providers.Singleton(OfficialAccounts, wechat)
+    fans = providers.Singleton(FanQueries, c.wechat_fan_view)
+    api = providers.Singleton(_wechat_api, c.settings, c.storage, c.infrastructure)
+    return {
+        "wechat": wechat,
+        "wechat_accounts": accounts,
+        "wechat_account_queries": providers.Singleton(AccountQueries, c.wechat_account_view),
+        "wechat_fans": fans,
+        "wechat_api": api,
+        "wechat_callbacks": providers.Singleton(
+            CallbackIntake,
+            accounts,
+            providers.Singleton(WechatpyCallbackCrypto),
+            c.ingestion,
+            c.clock,
+        ),  # fmt: skip
+        "wechat_conversations": providers.Singleton(
+            Conversations, wechat, accounts, fans, api, c.ingestion, c.clock
+        ),
+        "wechat_refusals": providers.Singleton(_refusals, c.settings),
+    }
+
+
+MANIFEST = Manifest(
+    name="wechat",
+    providers=wire,
+    applications=("wechat",),
+    followers=(AccountDirectory, FanDirectory),
+    views={"wechat_account_view": AccountDirectory, "wechat_fan_view": FanDirectory},
+    grants=(WECHAT_GRANTS,),
+    controllers=(WechatAccountController, WechatFanController, WechatCallbackController),
+    dependencies=(
+        "wechat_accounts",
+        "wechat_account_queries",
+        "wechat_fans",
+        "wechat_callbacks",
+        "wechat_conversations",
+        "wechat_refusals",
+    ),
+    tags=(
+        Tag(
+            name="wechat",
+            description="微信公众号：绑定、粉丝、消息 · WeChat Official Accounts (WX-1…6)",
+        ),
+    ),
+    configuration_events=ACCOUNT_EVENTS,
+)

@@ -1,0 +1,223 @@
+"""Routes of Official Accounts (WX-1, WX-5, WX-6), their fans and conversations (WX-2,
+WX-3)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response
+from litestar.params import Parameter
+
+from application.shared.callers import TenantCaller
+from application.shared.pages import DEFAULT_LIMIT
+from application.wechat.account_directory import AccountQueries
+from application.wechat.accounts import OfficialAccounts
+from application.wechat.commands import (
+    AccountDetails,
+    AccountSummary,
+    AddTemplate,
+    BindAccount,
+    FanDetails,
+    FanMessage,
+    ReplySent,
+    ReplyToFan,
+    ReviseAccount,
+    SetAutoReplies,
+)
+from application.wechat.conversations import Conversations
+from application.wechat.fan_directory import FanQueries
+from domain.shared.access import Action
+from entrypoints.http.conventions import (
+    ListOf,
+    get,
+    if_match,
+    page_of,
+    post,
+    tenant_may,
+    with_etag,
+)
+from entrypoints.http.conventions import patch as patch_route
+from entrypoints.http.tenant import Cursor, Limit
+
+OpenId = Annotated[str, Parameter(min_length=1, max_length=64, description="the fan's openid")]
+
+
+class WechatAccountController(Controller):
+    path = "/api/v1/wechat/accounts"
+    tags = ["wechat"]
+    guards = [tenant_may("wechat_accounts")]
+
+    @get("/", operation_id="listWechatAccounts")
+    def list_accounts(
+        self,
+        wechat_account_queries: AccountQueries,
+        caller: TenantCaller,
+        include_unbound: bool = False,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> ListOf[AccountSummary]:
+        """The tenant's Official Accounts, oldest first (never their keys)."""
+        return page_of(
+            wechat_account_queries.accounts(
+                caller.tenant_id, cursor=cursor, limit=limit, include_unbound=include_unbound
+            )
+        )
+
+    @post("/", operation_id="bindWechatAccount", may=Action.CREATE)
+    def bind(
+        self, data: BindAccount, wechat_accounts: OfficialAccounts, caller: TenantCaller
+    ) -> Response[AccountDetails]:
+        """Bind an Official Account with its developer settings.
+
+        Point the account's server address (服务器地址) at `callback_path` on huoke's
+        public URL, with the same Token and EncodingAESKey and safe mode (安全模式). The
+        keys are never shown again. The same appid bound twice is 409."""
+        return with_etag(wechat_accounts.bind(caller.tenant_id, data), status_code=201)
+
+    @get("/{account_id:uuid}", operation_id="getWechatAccount")
+    def get_account(
+        self, account_id: UUID, wechat_accounts: OfficialAccounts, caller: TenantCaller
+    ) -> Response[AccountDetails]:
+        """One account with its templates and auto-replies (never its keys)."""
+        return with_etag(wechat_accounts.account(caller.tenant_id, account_id))
+
+    @patch_route("/{account_id:uuid}", operation_id="reviseWechatAccount")
+    def revise(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: UUID,
+        data: ReviseAccount,
+        wechat_accounts: OfficialAccounts,
+        caller: TenantCaller,
+    ) -> Response[AccountDetails]:
+        """Rename, mark (un)verified, or set new keys after a reset in WeChat."""
+        version = if_match(request)
+        return with_etag(
+            wechat_accounts.revise(caller.tenant_id, account_id, data, expected_version=version)
+        )
+
+    @post("/{account_id:uuid}/auto-replies", operation_id="setWechatAutoReplies", status_code=200,
+          may=Action.UPDATE)  # fmt: skip
+    def set_auto_replies(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: UUID,
+        data: SetAutoReplies,
+        wechat_accounts: OfficialAccounts,
+        caller: TenantCaller,
+    ) -> Response[AccountDetails]:
+        """Replace the follow reply and the keyword replies (exact matches first)."""
+        version = if_match(request)
+        return with_etag(
+            wechat_accounts.set_auto_replies(
+                caller.tenant_id, account_id, data, expected_version=version
+            )
+        )
+
+    @post("/{account_id:uuid}/templates", operation_id="addWechatTemplate", status_code=200,
+          may=Action.UPDATE)  # fmt: skip
+    def add_template(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: UUID,
+        data: AddTemplate,
+        wechat_accounts: OfficialAccounts,
+        caller: TenantCaller,
+    ) -> Response[AccountDetails]:
+        """Add a template (verified service accounts only, at most 25: 409 otherwise)."""
+        version = if_match(request)
+        return with_etag(
+            wechat_accounts.add_template(
+                caller.tenant_id, account_id, data, expected_version=version
+            )
+        )
+
+    @post("/{account_id:uuid}/unbind", operation_id="unbindWechatAccount", status_code=200,
+          may=Action.DELETE)  # fmt: skip
+    def unbind(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: UUID,
+        wechat_accounts: OfficialAccounts,
+        caller: TenantCaller,
+    ) -> Response[AccountDetails]:
+        """Stop serving the account: its callbacks answer 404 from now on; its history,
+        fans and conversations stay. Send the reason in `X-Reason`."""
+        version = if_match(request)
+        return with_etag(
+            wechat_accounts.unbind(caller.tenant_id, account_id, expected_version=version)
+        )
+
+
+class WechatFanController(Controller):
+    path = "/api/v1/wechat/accounts/{account_id:uuid}/fans"
+    tags = ["wechat"]
+    guards = [tenant_may("wechat_fans")]
+
+    @get("/", operation_id="listWechatFans")
+    def list_fans(
+        self,
+        account_id: UUID,
+        wechat_accounts: OfficialAccounts,
+        wechat_fans: FanQueries,
+        caller: TenantCaller,
+        subscribed: bool | None = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> ListOf[FanDetails]:
+        """The account's fans, newest first; `subscribed` filters followers or leavers."""
+        wechat_accounts.serving_for(caller.tenant_id, account_id)  # 404 for another's
+        return page_of(
+            wechat_fans.fans(
+                caller.tenant_id, account_id, subscribed=subscribed, cursor=cursor, limit=limit
+            )
+        )
+
+    @get("/{openid:str}", operation_id="getWechatFan")
+    def get_fan(
+        self,
+        account_id: UUID,
+        openid: OpenId,
+        wechat_accounts: OfficialAccounts,
+        wechat_fans: FanQueries,
+        caller: TenantCaller,
+    ) -> FanDetails:
+        """One fan: following or not, last interaction, the 48-hour window's end."""
+        wechat_accounts.serving_for(caller.tenant_id, account_id)
+        return wechat_fans.fan(caller.tenant_id, account_id, openid)
+
+    @get("/{openid:str}/messages", operation_id="listWechatFanMessages")
+    def messages(
+        self,
+        account_id: UUID,
+        openid: OpenId,
+        wechat_accounts: OfficialAccounts,
+        wechat_fans: FanQueries,
+        caller: TenantCaller,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> ListOf[FanMessage]:
+        """The fan's conversation, newest first (kept for good)."""
+        wechat_accounts.serving_for(caller.tenant_id, account_id)
+        wechat_fans.fan(caller.tenant_id, account_id, openid)
+        return page_of(
+            wechat_fans.messages(caller.tenant_id, account_id, openid, cursor=cursor, limit=limit)
+        )
+
+    @post("/{openid:str}/messages", operation_id="replyToWechatFan", status_code=201,
+          may=Action.UPDATE)  # fmt: skip
+    def reply(
+        self,
+        account_id: UUID,
+        openid: OpenId,
+        data: ReplyToFan,
+        wechat_conversations: Conversations,
+        caller: TenantCaller,
+    ) -> ReplySent:
+        """Send the fan a customer-service text.
+
+        WeChat allows it only within 48 hours of the fan's last interaction: later it is
+        409 `outside_service_window`, naming how long ago the window closed."""
+        sender = str(caller.employee_id or caller.key_id)
+        return wechat_conversations.reply(caller.tenant_id, account_id, openid, data, sender=sender)
