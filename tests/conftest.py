@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from litestar.testing import TestClient
 
+from application.shared.behaviours import Behaviour
 from entrypoints.container import Runtime
 from entrypoints.http.app import create_app
 from entrypoints.settings import MessagingSettings, Settings
@@ -177,6 +179,7 @@ class Api:
         messaging = self.messaging_records(headers, str(uuid.uuid4()))
         return {
             **messaging,
+            **self.wechat_records(headers, tenant_id),
             "token": token,
             "tenant_id": tenant_id,
             "department_id": department.json()["id"],
@@ -233,6 +236,30 @@ class Api:
             "sms_signature_id": signature.json()["id"],
             "sms_task_id": sms.json()["id"],
         }
+
+    def wechat_records(self, headers: dict[str, str], tenant_id: str) -> dict[str, str]:
+        """An Official Account of the key's tenant with one fan who wrote to it."""
+        account = self.client.post(
+            "/api/v1/wechat/accounts",
+            json={"name": "W", "appid": "wx000000000000000a", "kind": "service",
+                  "app_secret": "0" * 32, "callback_token": "token", "encoding_aes_key": "k" * 43},
+            headers=headers,
+        )  # fmt: skip
+        assert account.status_code == 201, account.text
+        openid = f"oFan{uuid.uuid4().hex[:12]}"
+        now = datetime.now(UTC)
+        self.runtime.container.ingestion().take(
+            [
+                Behaviour(
+                    tenant_id=uuid.UUID(tenant_id), kind="wechat_message", channel="wechat",
+                    occurred_at=now, received_at=now, message_id=f"wechat-sample-{openid}",
+                    anonymous_id=f"wechat:{openid}", source_id="wechat",
+                    properties={"account": account.json()["id"], "openid": openid,
+                                "msg_type": "text", "text": "你好"},
+                )
+            ]
+        )  # fmt: skip
+        return {"account_id": account.json()["id"], "openid": openid}
 
     def billing_records(self, token: str) -> dict[str, str]:
         """A paid, delivered order with an open refund ticket, its subscription, and a

@@ -243,6 +243,24 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/sms/tasks/{sms_task_id}/cancel"): NO_BODY,
     ("POST", "/api/v1/sms/tasks/{sms_task_id}/copy"): NO_BODY,
     ("DELETE", "/api/v1/sms/tasks/{sms_task_id}"): NO_BODY,
+    ("POST", "/api/v1/wechat/accounts"): {
+        "name": "服务号",
+        "appid": "wx00000000000000aa",
+        "app_secret": "0123456789abcdef0123456789abcdef",
+        "callback_token": "sampleToken",
+        "encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "kind": "service",
+        "verified": True,
+    },
+    ("PATCH", "/api/v1/wechat/accounts/{account_id}"): {"name": "改名"},
+    ("POST", "/api/v1/wechat/accounts/{account_id}/auto-replies"): {"follow_reply": "欢迎关注"},
+    ("POST", "/api/v1/wechat/accounts/{account_id}/templates"): {
+        "template_id": "TPL-1",
+        "title": "预约成功通知",
+        "fields": ["first", "remark"],
+    },
+    ("POST", "/api/v1/wechat/accounts/{account_id}/unbind"): NO_BODY,
+    ("POST", "/api/v1/wechat/accounts/{account_id}/fans/{openid}/messages"): {"text": "您好"},
 }
 
 

@@ -55,6 +55,11 @@ class BehaviourKind(StrEnum):
     WECHAT_MESSAGE = "wechat_message"  # a fan's message (msg_type, text, media_id…)
     WECHAT_REPLIED = "wechat_replied"  # the account's reply (text; auto or by an employee)
     WECHAT_MASS_SENT = "wechat_mass_sent"  # a mass message sent to the fan (properties: mass)
+    WECHAT_TEMPLATE_SENT = "wechat_template_sent"  # a template message sent to the fan
+    WECHAT_FAN_SYNCED = "wechat_fan_synced"  # the account's profile of the fan (user/info)
+    # WeChat's report on a mass or template send (MASSSENDJOBFINISH, TEMPLATESENDJOBFINISH):
+    # properties msg_id, status and the counts; no fan (the anonymous id is empty).
+    WECHAT_JOB_FINISHED = "wechat_job_finished"
 
 
 class Channel(StrEnum):

@@ -50,6 +50,12 @@ MESSAGE_FIELDS = {
     "Url": "url",
 }
 MAX_PROPERTY = 2000
+JOB_REPORTS = frozenset({"MASSSENDJOBFINISH", "TEMPLATESENDJOBFINISH"})
+# The fan's own acts that name them to stitching (a menu click or a location does not
+# need to: the fan is known by then, or is not worth a lead yet).
+IDENTIFYING = frozenset(
+    {BehaviourKind.WECHAT_FOLLOWED, BehaviourKind.WECHAT_SCANNED, BehaviourKind.WECHAT_MESSAGE}
+)
 
 
 def fan_key(openid: str) -> str:
@@ -147,6 +153,8 @@ def behaviours_of(
 ) -> list[Behaviour]:
     """The rows one push makes: what the fan did, and for a follow, a scan or a message
     an identify naming the fan by openid (stitching makes or finds their lead)."""
+    if callback.event in JOB_REPORTS:
+        return [_job_report(serving, callback, now)]
     kind, properties = _observed(callback)
     if kind is None:
         return []
@@ -172,8 +180,7 @@ def behaviours_of(
             **common,
         )
     ]
-    if kind in (BehaviourKind.WECHAT_FOLLOWED, BehaviourKind.WECHAT_SCANNED,
-                BehaviourKind.WECHAT_MESSAGE):  # fmt: skip
+    if kind in IDENTIFYING:
         rows.append(
             Behaviour(
                 kind=BehaviourKind.IDENTIFY.value,
@@ -219,6 +226,34 @@ def _observed(callback: WechatCallback) -> tuple[str | None, dict[str, str]]:
             precision=fields.get("Precision"),
         )
     return None, {}  # job reports and others: not a fan's behaviour
+
+
+def _job_report(serving: ServingAccount, callback: WechatCallback, now: datetime) -> Behaviour:
+    """WeChat's report on a mass or template send: the account's, not a fan's."""
+    fields = callback.fields
+    return Behaviour(
+        tenant_id=serving.tenant_id,
+        kind=BehaviourKind.WECHAT_JOB_FINISHED.value,
+        channel=Channel.WECHAT.value,
+        occurred_at=datetime.fromtimestamp(callback.create_time, UTC)
+        if callback.create_time
+        else now,
+        received_at=now,
+        message_id=f"wechat:{serving.account_id}:job:{callback.event}:{callback.msg_id}",
+        name=callback.event,
+        properties={
+            "account": str(serving.account_id),
+            "msg_id": callback.msg_id,
+            **_present(
+                status=fields.get("Status"),
+                total_count=fields.get("TotalCount"),
+                filter_count=fields.get("FilterCount"),
+                sent_count=fields.get("SentCount"),
+                error_count=fields.get("ErrorCount"),
+            ),
+        },
+        source_id=SOURCE,
+    )
 
 
 def _present(**values: str | None) -> dict[str, str]:

@@ -98,6 +98,10 @@ class FanDetails(BaseModel):
     service_window_until: datetime | None  # customer-service messages allowed until
     scene: str
     nickname: str
+    sex: int  # WeChat's codes: 0 unknown, 1 male, 2 female
+    province: str
+    city: str
+    tag_ids: list[int]
     mass_month: str
     mass_received: int
 

@@ -9,6 +9,8 @@ message in and out is kept for the fan's conversation, for good: the log keeps t
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -43,6 +45,8 @@ class FanDirectory(ReadModel):
         "unionid TEXT NOT NULL DEFAULT '', subscribed INTEGER NOT NULL DEFAULT 0, "
         "subscribed_at TEXT, unsubscribed_at TEXT, last_interaction_at TEXT, "
         "scene TEXT NOT NULL DEFAULT '', nickname TEXT NOT NULL DEFAULT '', "
+        "sex INTEGER NOT NULL DEFAULT 0, province TEXT NOT NULL DEFAULT '', "
+        "city TEXT NOT NULL DEFAULT '', tag_ids TEXT NOT NULL DEFAULT '[]', "
         "mass_month TEXT NOT NULL DEFAULT '', mass_received INTEGER NOT NULL DEFAULT 0, "
         "first_seen_at TEXT NOT NULL, PRIMARY KEY (tenant_id, account_id, openid)",
         MESSAGES: "tenant_id TEXT NOT NULL, account_id TEXT NOT NULL, openid TEXT NOT NULL, "
@@ -80,6 +84,8 @@ class FanDirectory(ReadModel):
                     (at, *key),
                 )
             )
+        elif kind == BehaviourKind.WECHAT_FAN_SYNCED:
+            statements.append(self._synced(key, behaviour.properties))
         elif kind == BehaviourKind.WECHAT_MASS_SENT:
             statements.append(self._mass_received(key, mass_month(behaviour.occurred_at)))
         if _interacts(behaviour):
@@ -101,6 +107,29 @@ class FanDirectory(ReadModel):
             "scene = CASE WHEN ? <> '' THEN ? ELSE scene END "
             "WHERE tenant_id = ? AND account_id = ? AND openid = ?",
             (at, scene, scene, *key),
+        )
+
+    def _synced(self, key: tuple[str, str, str], profile: Mapping[str, Any]) -> Statement:
+        """The account's own profile of the fan (user/info) replaces what it says."""
+        tag_ids = [int(t) for t in profile.get("tag_ids") or [] if str(t).isdigit()]
+        subscribed = bool(profile.get("subscribed"))
+        return (
+            f"UPDATE {FANS} SET subscribed = ?, "
+            "subscribed_at = CASE WHEN ? <> '' THEN ? ELSE subscribed_at END, "
+            "unionid = ?, nickname = ?, sex = ?, province = ?, city = ?, tag_ids = ? "
+            "WHERE tenant_id = ? AND account_id = ? AND openid = ?",
+            (
+                int(subscribed),
+                str(profile.get("subscribed_at") or ""),
+                str(profile.get("subscribed_at") or ""),
+                str(profile.get("unionid") or ""),
+                str(profile.get("nickname") or "")[:100],
+                int(profile.get("sex") or 0),
+                str(profile.get("province") or "")[:50],
+                str(profile.get("city") or "")[:50],
+                json.dumps(sorted(set(tag_ids))),
+                *key,
+            ),
         )
 
     def _interacted(self, key: tuple[str, str, str], at: str) -> Statement:
@@ -266,6 +295,10 @@ def _fan(row: dict[str, Any]) -> FanDetails:
         service_window_until=last + CUSTOMER_SERVICE_WINDOW if last else None,
         scene=row["scene"],
         nickname=row["nickname"],
+        sex=int(row["sex"]),
+        province=row["province"],
+        city=row["city"],
+        tag_ids=json.loads(row["tag_ids"]),
         mass_month=row["mass_month"],
         mass_received=int(row["mass_received"]),
     )

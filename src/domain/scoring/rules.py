@@ -36,6 +36,7 @@ BEHAVIOUR_KINDS = frozenset(
     # WeChat's (WX-2): following, scanning a QR code, a menu click, a message…
     | {"wechat_followed", "wechat_unfollowed", "wechat_scanned", "wechat_menu_clicked"}
     | {"wechat_location", "wechat_message", "wechat_replied", "wechat_mass_sent"}
+    | {"wechat_template_sent", "wechat_fan_synced", "wechat_job_finished"}
 )
 ANY_KIND = "*"
 

@@ -97,8 +97,12 @@ class WechatAccountController(Controller):
             wechat_accounts.revise(caller.tenant_id, account_id, data, expected_version=version)
         )
 
-    @post("/{account_id:uuid}/auto-replies", operation_id="setWechatAutoReplies", status_code=200,
-          may=Action.UPDATE)  # fmt: skip
+    @post(
+        "/{account_id:uuid}/auto-replies",
+        operation_id="setWechatAutoReplies",
+        status_code=200,
+        may=Action.UPDATE,
+    )
     def set_auto_replies(
         self,
         request: Request[Any, Any, Any],
@@ -115,8 +119,12 @@ class WechatAccountController(Controller):
             )
         )
 
-    @post("/{account_id:uuid}/templates", operation_id="addWechatTemplate", status_code=200,
-          may=Action.UPDATE)  # fmt: skip
+    @post(
+        "/{account_id:uuid}/templates",
+        operation_id="addWechatTemplate",
+        status_code=200,
+        may=Action.UPDATE,
+    )
     def add_template(
         self,
         request: Request[Any, Any, Any],
@@ -133,8 +141,12 @@ class WechatAccountController(Controller):
             )
         )
 
-    @post("/{account_id:uuid}/unbind", operation_id="unbindWechatAccount", status_code=200,
-          may=Action.DELETE)  # fmt: skip
+    @post(
+        "/{account_id:uuid}/unbind",
+        operation_id="unbindWechatAccount",
+        status_code=200,
+        may=Action.DELETE,
+    )
     def unbind(
         self,
         request: Request[Any, Any, Any],
@@ -205,8 +217,12 @@ class WechatFanController(Controller):
             wechat_fans.messages(caller.tenant_id, account_id, openid, cursor=cursor, limit=limit)
         )
 
-    @post("/{openid:str}/messages", operation_id="replyToWechatFan", status_code=201,
-          may=Action.UPDATE)  # fmt: skip
+    @post(
+        "/{openid:str}/messages",
+        operation_id="replyToWechatFan",
+        status_code=201,
+        may=Action.UPDATE,
+    )
     def reply(
         self,
         account_id: UUID,

@@ -54,8 +54,12 @@ class WechatCallbackController(Controller):
     tags = ["callbacks"]
     security: list[dict[str, list[str]]] = [{}]  # no bearer token: the signature is the proof
 
-    @get("/{account_id:uuid}", operation_id="verifyWechatCallback", media_type="text/plain",
-         opt={"errors": [401, 404, 429]})  # fmt: skip
+    @get(
+        "/{account_id:uuid}",
+        operation_id="verifyWechatCallback",
+        media_type="text/plain",
+        opt={"errors": [401, 404, 429]},
+    )
     async def verify(
         self,
         request: Request[Any, Any, Any],
@@ -77,8 +81,13 @@ class WechatCallbackController(Controller):
             wechat_refusals.refused(request.client.host if request.client else "-")
             raise
 
-    @post("/{account_id:uuid}", operation_id="wechatCallback", status_code=200,
-          request_max_body_size=MAX_BODY, opt={"errors": [401, 404, 429]})  # fmt: skip
+    @post(
+        "/{account_id:uuid}",
+        operation_id="wechatCallback",
+        status_code=200,
+        request_max_body_size=MAX_BODY,
+        opt={"errors": [401, 404, 429]},
+    )
     async def push(
         self,
         request: Request[Any, Any, Any],

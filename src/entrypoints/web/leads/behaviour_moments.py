@@ -27,6 +27,8 @@ BEHAVIOUR_KINDS: dict[str, str] = {
     "tracking.wechat_message": N_("给公众号发消息"),
     "tracking.wechat_replied": N_("公众号回复"),
     "tracking.wechat_mass_sent": N_("收到公众号群发"),
+    "tracking.wechat_template_sent": N_("收到模板消息"),
+    "tracking.wechat_fan_synced": N_("同步粉丝资料"),
 }
 BEHAVIOUR_CHANNELS: dict[str, str] = {
     "web": N_("网站"),

@@ -79,6 +79,9 @@ KIND_NAMES = {
     "wechat_message": N_("给公众号发消息"),
     "wechat_replied": N_("公众号回复"),
     "wechat_mass_sent": N_("收到公众号群发"),
+    "wechat_template_sent": N_("收到模板消息"),
+    "wechat_fan_synced": N_("同步粉丝资料"),
+    "wechat_job_finished": N_("公众号发送任务完成"),
     "*": N_("任何行为"),
 }
 CATEGORY_NAMES = {

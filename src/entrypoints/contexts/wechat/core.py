@@ -1,5 +1,6 @@
-"""WeChat Official Accounts (WX-1…6): accounts and their keys, callbacks into the
-behaviour log, fans and conversations, customer-service replies."""
+"""The core of the WeChat context: accounts and their keys (WX-1), callbacks into the
+behaviour log (WX-2), fans and conversations, customer-service replies (WX-3), and the
+WeChat API adapter every part sends through."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from dependency_injector import containers, providers
-from litestar.openapi.spec import Tag
 
 from adapters.wechat.callback_crypto import WechatpyCallbackCrypto
 from application.wechat.account_directory import AccountDirectory, AccountQueries
@@ -15,10 +15,8 @@ from application.wechat.accounts import OfficialAccounts
 from application.wechat.callbacks import CallbackIntake
 from application.wechat.conversations import Conversations
 from application.wechat.fan_directory import FanDirectory, FanQueries
-from application.wechat.wechat import Wechat
-from domain.wechat.permissions import WECHAT_GRANTS
+from entrypoints.contexts.parts import Part
 from entrypoints.http.wechat import WechatAccountController, WechatFanController
-from entrypoints.manifest import Manifest
 from entrypoints.public.wechat_callbacks import RefusalLimit, WechatCallbackController
 
 ACCOUNT_EVENTS = {
@@ -43,10 +41,10 @@ def _wechat_api(settings: Any, storage: Any, infrastructure: Any) -> Any:
     from adapters.wechat.api import WechatpyApi
 
     if storage.database_url is None:
-        tokens = sqlite_access_tokens(storage.var_dir)
+        tokens = sqlite_access_tokens(storage.var_dir, storage.cipher_key)
     else:
         tokens = postgres_access_tokens(
-            infrastructure.datastore, create_tables=storage.create_tables
+            infrastructure.datastore, storage.cipher_key, create_tables=storage.create_tables
         )
     return WechatpyApi(tokens, base_url=settings.wechat.api_base)
 
@@ -55,13 +53,13 @@ def _refusals(settings: Any) -> RefusalLimit:
     return RefusalLimit(settings.wechat.refusals_per_minute)
 
 
-def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
-    wechat = providers.Singleton(Wechat, c.infrastructure)
+def _providers(
+    c: containers.DynamicContainer, wechat: providers.Provider[Any]
+) -> Mapping[str, providers.Provider[Any]]:
     accounts = providers.Singleton(OfficialAccounts, wechat)
     fans = providers.Singleton(FanQueries, c.wechat_fan_view)
     api = providers.Singleton(_wechat_api, c.settings, c.storage, c.infrastructure)
     return {
-        "wechat": wechat,
         "wechat_accounts": accounts,
         "wechat_account_queries": providers.Singleton(AccountQueries, c.wechat_account_view),
         "wechat_fans": fans,
@@ -72,7 +70,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
             providers.Singleton(WechatpyCallbackCrypto),
             c.ingestion,
             c.clock,
-        ),  # fmt: skip
+        ),
         "wechat_conversations": providers.Singleton(
             Conversations, wechat, accounts, fans, api, c.ingestion, c.clock
         ),
@@ -80,13 +78,10 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
     }
 
 
-MANIFEST = Manifest(
-    name="wechat",
-    providers=wire,
-    applications=("wechat",),
+PART = Part(
+    providers=_providers,
     followers=(AccountDirectory, FanDirectory),
     views={"wechat_account_view": AccountDirectory, "wechat_fan_view": FanDirectory},
-    grants=(WECHAT_GRANTS,),
     controllers=(WechatAccountController, WechatFanController, WechatCallbackController),
     dependencies=(
         "wechat_accounts",
@@ -95,12 +90,6 @@ MANIFEST = Manifest(
         "wechat_callbacks",
         "wechat_conversations",
         "wechat_refusals",
-    ),
-    tags=(
-        Tag(
-            name="wechat",
-            description="微信公众号：绑定、粉丝、消息 · WeChat Official Accounts (WX-1…6)",
-        ),
     ),
     configuration_events=ACCOUNT_EVENTS,
 )
