@@ -259,7 +259,17 @@ class Api:
                 )
             ]
         )  # fmt: skip
-        return {"account_id": account.json()["id"], "openid": openid}
+        code = self.client.post(
+            f"/api/v1/wechat/accounts/{account.json()['id']}/qr-codes",
+            json={"name": "Q", "scene": "sample"},
+            headers=headers,
+        )
+        assert code.status_code == 201, code.text
+        return {
+            "account_id": account.json()["id"],
+            "openid": openid,
+            "qr_code_id": code.json()["id"],
+        }
 
     def billing_records(self, token: str) -> dict[str, str]:
         """A paid, delivered order with an open refund ticket, its subscription, and a

@@ -469,3 +469,28 @@ def main() -> None:
         # A refused command is the operator's to fix, not a crash: say why, exit non-zero.
         say_refused(refusal.message, getattr(refusal, "field", None))
         raise SystemExit(1) from None
+
+
+wechat_cli = typer.Typer(help="WeChat Official Accounts.", no_args_is_help=True)
+app.add_typer(wechat_cli, name="wechat")
+
+
+@wechat_cli.command("sync-fans")
+def wechat_sync_fans(
+    tenant_id: Annotated[UUID, typer.Option("--tenant", help="tenant id")],
+    account_id: Annotated[UUID, typer.Option("--account", help="Official Account id")],
+) -> None:
+    """Sync an account's followers and their profiles from WeChat, with a progress bar."""
+    with operator(f"WeChat fan sync {account_id}") as runtime:
+        known_tenant(runtime, tenant_id)
+        columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
+            task = bar.add_task("syncing fans", total=None)
+            report = runtime.container.wechat_fan_sync().sync(
+                tenant_id,
+                account_id,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    console.print(
+        f"fan sync {report.sync_id}: {report.synced} profiles of {report.followers} followers"
+    )

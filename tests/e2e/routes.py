@@ -261,6 +261,15 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("POST", "/api/v1/wechat/accounts/{account_id}/unbind"): NO_BODY,
     ("POST", "/api/v1/wechat/accounts/{account_id}/fans/{openid}/messages"): {"text": "您好"},
+    ("POST", "/api/v1/wechat/accounts/{account_id}/fans/sync"): NO_BODY,
+    ("POST", "/api/v1/wechat/accounts/{account_id}/qr-codes"): {
+        "name": "展会",
+        "scene": "expo",
+        "valid_days": 7,
+        "reply": "欢迎来到展台",
+    },
+    ("PATCH", "/api/v1/wechat/qr-codes/{qr_code_id}"): {"reply": "欢迎"},
+    ("POST", "/api/v1/wechat/qr-codes/{qr_code_id}/archive"): NO_BODY,
 }
 
 

@@ -24,7 +24,13 @@ from application.shared.behaviours import Behaviour, BehaviourKind, Channel
 from application.shared.clock import Clock
 from application.shared.errors import NotFound, Unauthenticated
 from application.wechat.accounts import OfficialAccounts, ServingAccount
-from application.wechat.ports import CallbackCrypto, CallbackRefused, Observations, WechatCallback
+from application.wechat.ports import (
+    CallbackCrypto,
+    CallbackRefused,
+    Observations,
+    SceneReplies,
+    WechatCallback,
+)
 
 SOURCE = "wechat"
 ACKNOWLEDGED = b"success"  # what WeChat takes as "received, no reply"
@@ -72,11 +78,13 @@ class CallbackIntake:
         crypto: CallbackCrypto,
         observations: Observations,
         clock: Clock,
+        scenes: SceneReplies,
     ) -> None:
         self.accounts = accounts
         self.crypto = crypto
         self.observations = observations
         self.clock = clock
+        self.scenes = scenes
 
     def verify_url(
         self, account_id: UUID, *, signature: str, timestamp: str, nonce: str, echostr: str
@@ -122,7 +130,7 @@ class CallbackIntake:
             raise Unauthenticated(str(error)) from None
         now = self.clock.now()
         rows = behaviours_of(serving, callback, now)
-        reply = auto_reply(serving, callback)
+        reply = self._scene_reply(serving, rows) or auto_reply(serving, callback)
         if reply:
             rows.append(_replied(rows[0], reply, now))
         self.observations.take(rows)
@@ -131,6 +139,13 @@ class CallbackIntake:
         return self.crypto.passive_reply(
             serving.callback_keys, callback, reply, encrypted=encrypted
         )
+
+    def _scene_reply(self, serving: ServingAccount, rows: list[Behaviour]) -> str:
+        """A scan (or a follow by a scan) of a parameter QR code gets the code's reply."""
+        scene = rows[0].properties.get("scene") if rows else None
+        if not scene:
+            return ""
+        return self.scenes.reply_for_scene(serving.tenant_id, serving.account_id, str(scene))
 
     def _serving(self, account_id: UUID) -> ServingAccount:
         serving = self.accounts.serving(account_id)

@@ -119,3 +119,47 @@ class ReplySent(BaseModel):
     openid: str
     sent_at: datetime
     window_left_seconds: int
+
+
+class MakeQrCode(Command):
+    """A parameter QR code (渠道二维码) of a service account."""
+
+    name: str = Field(min_length=1, max_length=64, examples=["2026 展会"])
+    scene: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$",
+                       examples=["expo2026"])  # fmt: skip
+    valid_days: int | None = Field(default=None, ge=1, le=30, description="null: permanent")
+    reply: str = Field(default="", max_length=600, description="the reply to a scan")
+    tag_id: int | None = Field(default=None, ge=1, description="a WeChat tag given on a scan")
+
+
+class ReviseQrCode(Command):
+    reply: str = Field(default="", max_length=600)
+    tag_id: int | None = Field(default=None, ge=1)
+
+
+class QrCodeDetails(BaseModel):
+    id: UUID
+    account_id: UUID
+    name: str
+    scene: str
+    permanent: bool
+    valid_days: int | None
+    expires_at: datetime | None
+    image_url: str
+    reply: str
+    tag_id: int | None
+    archived: bool
+    version: int
+    created_at: datetime
+
+
+class QrCodeStatsDetails(BaseModel):
+    """TRK-3: scans, follows, fans retained now and 7 days after following."""
+
+    scene: str
+    scans: int
+    follows: int
+    retained_now: int
+    followed_a_week_ago: int  # fans who followed through the code 7 or more days ago
+    retained_after_7_days: int  # of those, still following 7 days after they followed
+    retention_7_days: float | None  # their share, None before anyone is 7 days in

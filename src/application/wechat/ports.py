@@ -109,8 +109,16 @@ class WechatApi(Protocol):
         interaction; the caller checks first)."""
         ...
 
-    def mass_send(self, keys: AccountKeys, openids: Sequence[str], message: OutgoingMessage) -> str:
-        """`message/mass/send` to 2…10,000 openids; answers WeChat's msg_id."""
+    def mass_send(
+        self,
+        keys: AccountKeys,
+        openids: Sequence[str],
+        message: OutgoingMessage,
+        clientmsgid: str = "",
+    ) -> str:
+        """`message/mass/send` to 2…10,000 openids; answers WeChat's msg_id. With a
+        `clientmsgid` (≤ 64 characters) WeChat sends the same id once within 24 hours: a
+        repeat answers the first send's msg_id and sends nothing."""
         ...
 
     def mass_preview(self, keys: AccountKeys, openid: str, message: OutgoingMessage) -> None:
@@ -124,8 +132,10 @@ class WechatApi(Protocol):
         template_id: str,
         data: Mapping[str, str],
         url: str = "",
+        client_msg_id: str = "",
     ) -> str:
-        """A template message; answers WeChat's msgid."""
+        """A template message; answers WeChat's msgid. With a `client_msg_id` WeChat sends
+        one message per openid and id within 10 minutes (a retry sends nothing more)."""
         ...
 
     def followers(self, keys: AccountKeys, next_openid: str = "") -> FollowerPage:
@@ -226,4 +236,12 @@ class Observations(Protocol):
     def take(self, behaviours: Sequence[Behaviour]) -> int:
         """Store the rows (a tenant's repeated message id stores nothing); answers the
         highest position given, 0 when every row was a repeat."""
+        ...
+
+
+class SceneReplies(Protocol):
+    """What a scan of a parameter QR code's scene is answered (TRK-3)."""
+
+    def reply_for_scene(self, tenant_id: UUID, account_id: UUID, scene: str) -> str:
+        """The reply of the account's live code for `scene`; "" for none."""
         ...

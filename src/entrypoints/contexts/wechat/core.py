@@ -15,8 +15,13 @@ from application.wechat.accounts import OfficialAccounts
 from application.wechat.callbacks import CallbackIntake
 from application.wechat.conversations import Conversations
 from application.wechat.fan_directory import FanDirectory, FanQueries
+from application.wechat.fan_sync import FanSync
+from application.wechat.qr_code_directory import QrCodeDirectory, QrCodeQueries, QrCodeStats
+from application.wechat.qr_codes import ParameterQrCodes
+from application.wechat.qr_scan_tagging import QrScanTagging
 from entrypoints.contexts.parts import Part
 from entrypoints.http.wechat import WechatAccountController, WechatFanController
+from entrypoints.http.wechat_qr_codes import WechatQrCodeController
 from entrypoints.public.wechat_callbacks import RefusalLimit, WechatCallbackController
 
 ACCOUNT_EVENTS = {
@@ -28,6 +33,9 @@ ACCOUNT_EVENTS = {
     "wechat.OfficialAccount.TemplateRemoved": "移除模板消息模板 · template removed",
     "wechat.OfficialAccount.AutoRepliesSet": "设置自动回复 · auto-replies set",
     "wechat.OfficialAccount.Unbound": "解绑公众号 · Official Account unbound",
+    "wechat.ParameterQrCode.Made": "新建渠道二维码 · parameter QR code made",
+    "wechat.ParameterQrCode.ScanActionsChanged": "渠道二维码扫码动作变更 · scan actions changed",
+    "wechat.ParameterQrCode.Archived": "归档渠道二维码 · parameter QR code archived",
 }
 
 
@@ -59,6 +67,7 @@ def _providers(
     accounts = providers.Singleton(OfficialAccounts, wechat)
     fans = providers.Singleton(FanQueries, c.wechat_fan_view)
     api = providers.Singleton(_wechat_api, c.settings, c.storage, c.infrastructure)
+    qr_queries = providers.Singleton(QrCodeQueries, c.wechat_qr_code_view, c.wechat_qr_stats_view)
     return {
         "wechat_accounts": accounts,
         "wechat_account_queries": providers.Singleton(AccountQueries, c.wechat_account_view),
@@ -70,19 +79,40 @@ def _providers(
             providers.Singleton(WechatpyCallbackCrypto),
             c.ingestion,
             c.clock,
+            qr_queries,
         ),
         "wechat_conversations": providers.Singleton(
             Conversations, wechat, accounts, fans, api, c.ingestion, c.clock
         ),
         "wechat_refusals": providers.Singleton(_refusals, c.settings),
+        "wechat_fan_sync": providers.Singleton(
+            FanSync, wechat, accounts, api, c.ingestion, c.clock
+        ),
+        "wechat_qr_code_queries": qr_queries,
+        "wechat_qr_codes": providers.Singleton(
+            ParameterQrCodes, wechat, accounts, api, qr_queries, c.clock
+        ),
+        QrScanTagging.name: providers.Factory(
+            QrScanTagging, accounts=accounts, codes=qr_queries, api=api
+        ),
     }
 
 
 PART = Part(
     providers=_providers,
-    followers=(AccountDirectory, FanDirectory),
-    views={"wechat_account_view": AccountDirectory, "wechat_fan_view": FanDirectory},
-    controllers=(WechatAccountController, WechatFanController, WechatCallbackController),
+    followers=(AccountDirectory, FanDirectory, QrCodeDirectory, QrCodeStats, QrScanTagging),
+    views={
+        "wechat_account_view": AccountDirectory,
+        "wechat_fan_view": FanDirectory,
+        "wechat_qr_code_view": QrCodeDirectory,
+        "wechat_qr_stats_view": QrCodeStats,
+    },
+    controllers=(
+        WechatAccountController,
+        WechatFanController,
+        WechatQrCodeController,
+        WechatCallbackController,
+    ),
     dependencies=(
         "wechat_accounts",
         "wechat_account_queries",
@@ -90,6 +120,9 @@ PART = Part(
         "wechat_callbacks",
         "wechat_conversations",
         "wechat_refusals",
+        "wechat_fan_sync",
+        "wechat_qr_code_queries",
+        "wechat_qr_codes",
     ),
     configuration_events=ACCOUNT_EVENTS,
 )
