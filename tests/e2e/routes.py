@@ -260,6 +260,10 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "fields": ["first", "remark"],
     },
     ("POST", "/api/v1/wechat/accounts/{account_id}/unbind"): NO_BODY,
+    ("POST", "/api/v1/wechat/accounts/{account_id}/menu"): {
+        "buttons": [{"name": "官网", "type": "view", "url": "https://acme.cn/"}]
+    },
+    ("POST", "/api/v1/wechat/accounts/{account_id}/menu/publish"): NO_BODY,
     ("POST", "/api/v1/wechat/accounts/{account_id}/fans/{openid}/messages"): {"text": "您好"},
     ("POST", "/api/v1/wechat/accounts/{account_id}/fans/sync"): NO_BODY,
     ("POST", "/api/v1/wechat/accounts/{account_id}/qr-codes"): {

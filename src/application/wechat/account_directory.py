@@ -74,6 +74,8 @@ class AccountDirectory(ReadModel):
 
     @process_event.register(OfficialAccount.KeysChanged)
     @process_event.register(OfficialAccount.AutoRepliesSet)
+    @process_event.register(OfficialAccount.MenuDrafted)
+    @process_event.register(OfficialAccount.MenuPublished)
     def _(self, event: Any, tracking: Tracking) -> None:
         self._change(event, tracking)
 

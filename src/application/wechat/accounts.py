@@ -16,10 +16,11 @@ from application.wechat.commands import (
     AccountDetails,
     AddTemplate,
     BindAccount,
+    DraftMenu,
     ReviseAccount,
     SetAutoReplies,
 )
-from application.wechat.ports import AccountKeys, CallbackKeys
+from application.wechat.ports import AccountKeys, CallbackKeys, WechatApi
 from application.wechat.wechat import Wechat
 from domain.wechat.account import OfficialAccount
 
@@ -48,8 +49,9 @@ class ServingAccount:
 class OfficialAccounts:
     """Binds accounts to a tenant and keeps their settings."""
 
-    def __init__(self, wechat: Wechat) -> None:
+    def __init__(self, wechat: Wechat, api: WechatApi) -> None:
         self.wechat = wechat
+        self.api = api
         self._lock = threading.Lock()
         self._serving: dict[UUID, tuple[float, ServingAccount]] = {}
 
@@ -107,6 +109,24 @@ class OfficialAccounts:
     ) -> AccountDetails:
         account = self._load(tenant_id, account_id, expected_version)
         account.remove_template(template_id)
+        return self._saved(account)
+
+    def draft_menu(
+        self, tenant_id: UUID, account_id: UUID, command: DraftMenu, *, expected_version: int
+    ) -> AccountDetails:
+        """Save the custom menu (checked against WeChat's limits), unpublished (WX-6)."""
+        account = self._load(tenant_id, account_id, expected_version)
+        account.draft_menu([button.model_dump(exclude_none=True) for button in command.buttons])
+        return self._saved(account)
+
+    def publish_menu(
+        self, tenant_id: UUID, account_id: UUID, *, expected_version: int | None
+    ) -> AccountDetails:
+        """Send the saved menu to WeChat (`menu/create`) and record that fans see it."""
+        account = self._load(tenant_id, account_id, expected_version)
+        serving = self.serving_for(tenant_id, account_id)
+        self.api.publish_menu(serving.api_keys, account.menu_to_publish())
+        account.record_menu_published()
         return self._saved(account)
 
     def unbind(self, tenant_id: UUID, account_id: UUID, *, expected_version: int) -> AccountDetails:
@@ -186,6 +206,8 @@ def account_details(account: OfficialAccount) -> AccountDetails:
         ],
         follow_reply=account.follow_reply,
         keyword_replies=list(account.keyword_replies),
+        menu=list(account.menu),
+        published_menu=list(account.published_menu),
         version=account.version,
         created_at=account.created_on,
     )

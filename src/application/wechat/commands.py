@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -56,6 +56,21 @@ class AddTemplate(Command):
     )
 
 
+class MenuButton(Command):
+    """A button: `type` click/scancode_push/scancode_waitmsg with `key`, or view with
+    `url`; or a sub-menu (`sub_button`, no type)."""
+
+    name: str = Field(min_length=1, max_length=60, examples=["产品介绍"])
+    type: str | None = Field(default=None, examples=["view"])
+    key: str | None = Field(default=None, max_length=128)
+    url: str | None = Field(default=None, max_length=1024, examples=["https://acme.cn/"])
+    sub_button: list[MenuButton] = Field(default_factory=list, max_length=5)
+
+
+class DraftMenu(Command):
+    buttons: list[MenuButton] = Field(min_length=1, max_length=3)
+
+
 class ReplyToFan(Command):
     text: str = Field(min_length=1, max_length=600, examples=["您好，已为您预约周三下午的体验课。"])
 
@@ -71,6 +86,8 @@ class AccountDetails(BaseModel):
     templates: list[dict[str, object]]
     follow_reply: str
     keyword_replies: list[dict[str, str]]
+    menu: list[dict[str, Any]]  # the draft
+    published_menu: list[dict[str, Any]]  # what fans see
     version: int
     created_at: datetime
 

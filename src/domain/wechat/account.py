@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, AggregateEvent, event
 
 from domain.shared.errors import InvalidValue, StateConflict
 from domain.shared.text import required_text
+from domain.wechat.menu import checked_menu
 
 MAX_TEMPLATES = 25  # WeChat's limit per account (WX-5, fixed)
 MAX_KEYWORD_REPLIES = 200
@@ -72,6 +73,8 @@ class OfficialAccount(Aggregate):
         TemplateAdded: ClassVar[type[AggregateEvent]]
         TemplateRemoved: ClassVar[type[AggregateEvent]]
         AutoRepliesSet: ClassVar[type[AggregateEvent]]
+        MenuDrafted: ClassVar[type[AggregateEvent]]
+        MenuPublished: ClassVar[type[AggregateEvent]]
         Unbound: ClassVar[type[AggregateEvent]]
 
     @classmethod
@@ -132,6 +135,8 @@ class OfficialAccount(Aggregate):
         self.templates: dict[str, dict[str, object]] = {}
         self.follow_reply = ""
         self.keyword_replies: list[dict[str, str]] = []
+        self.menu: list[dict[str, Any]] = []  # the draft being edited
+        self.published_menu: list[dict[str, Any]] = []  # what WeChat shows
         self.unbound = False
 
     @property
@@ -258,6 +263,34 @@ class OfficialAccount(Aggregate):
             if rule["match"] == KeywordMatch.CONTAINS and rule["keyword"] in text:
                 return rule["reply"]
         return ""
+
+    # --- the custom menu (WX-6) -----------------------------------------------------------
+
+    def draft_menu(self, buttons: list[dict[str, Any]]) -> None:
+        """Save a menu (checked against WeChat's rules) without publishing it."""
+        self._require_bound()
+        menu = checked_menu(buttons)
+        if menu != self.menu:
+            self._menu_drafted(buttons=menu)
+
+    @event("MenuDrafted", topic="wechat.OfficialAccount.MenuDrafted")
+    def _menu_drafted(self, buttons: list[dict[str, Any]]) -> None:
+        self.menu = buttons
+
+    def menu_to_publish(self) -> list[dict[str, Any]]:
+        """The draft, which must exist, for WeChat's `menu/create`."""
+        self._require_bound()
+        if not self.menu:
+            raise StateConflict("the account has no menu to publish; save one first")
+        return self.menu
+
+    def record_menu_published(self) -> None:
+        """WeChat took the draft: it is what fans see now."""
+        self._menu_published(buttons=self.menu_to_publish())
+
+    @event("MenuPublished", topic="wechat.OfficialAccount.MenuPublished")
+    def _menu_published(self, buttons: list[dict[str, Any]]) -> None:
+        self.published_menu = buttons
 
     def unbind(self) -> None:
         """Stop serving the account: its callbacks are refused from now on."""

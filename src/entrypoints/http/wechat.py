@@ -18,6 +18,7 @@ from application.wechat.commands import (
     AccountSummary,
     AddTemplate,
     BindAccount,
+    DraftMenu,
     FanDetails,
     FanMessage,
     ReplySent,
@@ -33,6 +34,7 @@ from entrypoints.http.conventions import (
     ListOf,
     get,
     if_match,
+    optional_if_match,
     page_of,
     post,
     tenant_may,
@@ -140,6 +142,46 @@ class WechatAccountController(Controller):
             wechat_accounts.add_template(
                 caller.tenant_id, account_id, data, expected_version=version
             )
+        )
+
+    @post(
+        "/{account_id:uuid}/menu",
+        operation_id="draftWechatMenu",
+        status_code=200,
+        may=Action.UPDATE,
+    )
+    def draft_menu(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: UUID,
+        data: DraftMenu,
+        wechat_accounts: OfficialAccounts,
+        caller: TenantCaller,
+    ) -> Response[AccountDetails]:
+        """Save the custom menu: up to 3 buttons, each a click/view button or a sub-menu
+        of up to 5 (WeChat's limits, 422 naming the button). Fans see it once published."""
+        version = if_match(request)
+        return with_etag(
+            wechat_accounts.draft_menu(caller.tenant_id, account_id, data, expected_version=version)
+        )
+
+    @post(
+        "/{account_id:uuid}/menu/publish",
+        operation_id="publishWechatMenu",
+        status_code=200,
+        may=Action.UPDATE,
+    )
+    def publish_menu(
+        self,
+        request: Request[Any, Any, Any],
+        account_id: UUID,
+        wechat_accounts: OfficialAccounts,
+        caller: TenantCaller,
+    ) -> Response[AccountDetails]:
+        """Publish the saved menu at WeChat (`menu/create`); 409 when none is saved."""
+        version = optional_if_match(request)
+        return with_etag(
+            wechat_accounts.publish_menu(caller.tenant_id, account_id, expected_version=version)
         )
 
     @post(

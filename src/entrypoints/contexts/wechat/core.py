@@ -32,6 +32,8 @@ ACCOUNT_EVENTS = {
     "wechat.OfficialAccount.TemplateAdded": "添加模板消息模板 · template added",
     "wechat.OfficialAccount.TemplateRemoved": "移除模板消息模板 · template removed",
     "wechat.OfficialAccount.AutoRepliesSet": "设置自动回复 · auto-replies set",
+    "wechat.OfficialAccount.MenuDrafted": "保存自定义菜单 · custom menu saved",
+    "wechat.OfficialAccount.MenuPublished": "发布自定义菜单 · custom menu published",
     "wechat.OfficialAccount.Unbound": "解绑公众号 · Official Account unbound",
     "wechat.ParameterQrCode.Made": "新建渠道二维码 · parameter QR code made",
     "wechat.ParameterQrCode.ScanActionsChanged": "渠道二维码扫码动作变更 · scan actions changed",
@@ -64,9 +66,9 @@ def _refusals(settings: Any) -> RefusalLimit:
 def _providers(
     c: containers.DynamicContainer, wechat: providers.Provider[Any]
 ) -> Mapping[str, providers.Provider[Any]]:
-    accounts = providers.Singleton(OfficialAccounts, wechat)
-    fans = providers.Singleton(FanQueries, c.wechat_fan_view)
     api = providers.Singleton(_wechat_api, c.settings, c.storage, c.infrastructure)
+    accounts = providers.Singleton(OfficialAccounts, wechat, api)
+    fans = providers.Singleton(FanQueries, c.wechat_fan_view)
     qr_queries = providers.Singleton(QrCodeQueries, c.wechat_qr_code_view, c.wechat_qr_stats_view)
     return {
         "wechat_accounts": accounts,
