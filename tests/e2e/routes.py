@@ -266,6 +266,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/wechat/accounts/{account_id}/menu/publish"): NO_BODY,
     ("POST", "/api/v1/wechat/accounts/{account_id}/fans/{openid}/messages"): {"text": "您好"},
     ("POST", "/api/v1/wechat/accounts/{account_id}/fans/sync"): NO_BODY,
+    ("POST", "/api/v1/wechat/accounts/{account_id}/materials/sync"): NO_BODY,
     ("POST", "/api/v1/wechat/accounts/{account_id}/qr-codes"): {
         "name": "展会",
         "scene": "expo",
@@ -274,6 +275,22 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("PATCH", "/api/v1/wechat/qr-codes/{qr_code_id}"): {"reply": "欢迎"},
     ("POST", "/api/v1/wechat/qr-codes/{qr_code_id}/archive"): NO_BODY,
+    ("POST", "/api/v1/wechat/mass-sends"): {
+        "account_id": "00000000-0000-0000-0000-000000000000",
+        "name": "会员日",
+        "mode": "normal",
+        "audience": {"include": {"tag_ids": [101], "provinces": ["上海"]}, "exclude": {"sex": 2}},
+        "message": {"kind": "text", "text": "会员日全场五折"},
+    },
+    ("POST", "/api/v1/wechat/mass-sends/{mass_send_id}/preview"): {"openid": "oPreview"},
+    ("POST", "/api/v1/wechat/mass-sends/{mass_send_id}/send"): NO_BODY,
+    ("POST", "/api/v1/wechat/template-sends"): {
+        "account_id": "00000000-0000-0000-0000-000000000000",
+        "template_id": "TPL-1",
+        "data": {"first": "{{nickname}}，您好", "remark": "点击查看"},
+        "url": "https://acme.cn/l/1",
+        "audience": {"openids": ["oSample"]},
+    },
 }
 
 

@@ -57,6 +57,9 @@ class BehaviourKind(StrEnum):
     WECHAT_MASS_SENT = "wechat_mass_sent"  # a mass message sent to the fan (properties: mass)
     WECHAT_TEMPLATE_SENT = "wechat_template_sent"  # a template message sent to the fan
     WECHAT_FAN_SYNCED = "wechat_fan_synced"  # the account's profile of the fan (user/info)
+    # An item of the account's material library (WX-6) as a sync found it; a sync's last
+    # row (name "finished") says which kinds it covered.
+    WECHAT_MATERIAL_SYNCED = "wechat_material_synced"
     # WeChat's report on a mass or template send (MASSSENDJOBFINISH, TEMPLATESENDJOBFINISH):
     # properties msg_id, status and the counts; no fan (the anonymous id is empty).
     WECHAT_JOB_FINISHED = "wechat_job_finished"

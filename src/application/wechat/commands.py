@@ -180,3 +180,18 @@ class QrCodeStatsDetails(BaseModel):
     followed_a_week_ago: int  # fans who followed through the code 7 or more days ago
     retained_after_7_days: int  # of those, still following 7 days after they followed
     retention_7_days: float | None  # their share, None before anyone is 7 days in
+
+
+class MaterialDetails(BaseModel):
+    media_id: str
+    kind: str  # image | voice | video | news
+    name: str
+    url: str
+    updated_at: datetime | None
+    articles: list[dict[str, Any]]  # a news item's articles (title, url, digest…)
+    synced_at: datetime
+
+
+class MaterialSyncReport(BaseModel):
+    sync_id: UUID
+    counts: dict[str, int]  # items found per kind

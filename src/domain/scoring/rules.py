@@ -37,6 +37,7 @@ BEHAVIOUR_KINDS = frozenset(
     | {"wechat_followed", "wechat_unfollowed", "wechat_scanned", "wechat_menu_clicked"}
     | {"wechat_location", "wechat_message", "wechat_replied", "wechat_mass_sent"}
     | {"wechat_template_sent", "wechat_fan_synced", "wechat_job_finished"}
+    | {"wechat_material_synced"}
 )
 ANY_KIND = "*"
 

@@ -3,7 +3,7 @@ WX-3)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, Response
@@ -21,6 +21,8 @@ from application.wechat.commands import (
     DraftMenu,
     FanDetails,
     FanMessage,
+    MaterialDetails,
+    MaterialSyncReport,
     ReplySent,
     ReplyToFan,
     ReviseAccount,
@@ -29,6 +31,7 @@ from application.wechat.commands import (
 from application.wechat.conversations import Conversations
 from application.wechat.fan_directory import FanQueries
 from application.wechat.fan_sync import FanSync, FanSyncReport
+from application.wechat.materials import MaterialQueries, MaterialSync
 from domain.shared.access import Action
 from entrypoints.http.conventions import (
     ListOf,
@@ -290,3 +293,36 @@ class WechatFanController(Controller):
         409 `outside_service_window`, naming how long ago the window closed."""
         sender = str(caller.employee_id or caller.key_id)
         return wechat_conversations.reply(caller.tenant_id, account_id, openid, data, sender=sender)
+
+
+class WechatMaterialController(Controller):
+    path = "/api/v1/wechat/accounts/{account_id:uuid}/materials"
+    tags = ["wechat"]
+    guards = [tenant_may("wechat_accounts")]
+
+    @get("/", operation_id="listWechatMaterials")
+    def list_materials(
+        self,
+        account_id: UUID,
+        wechat_accounts: OfficialAccounts,
+        wechat_materials: MaterialQueries,
+        caller: TenantCaller,
+        kind: Literal["image", "voice", "video", "news"] | None = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> ListOf[MaterialDetails]:
+        """The account's material library as its last sync found it (WX-6)."""
+        wechat_accounts.serving_for(caller.tenant_id, account_id)  # 404 for another's
+        return page_of(
+            wechat_materials.materials(
+                caller.tenant_id, account_id, kind=kind, cursor=cursor, limit=limit
+            )
+        )
+
+    @post("/sync", operation_id="syncWechatMaterials", status_code=200, may=Action.UPDATE)
+    def sync(
+        self, account_id: UUID, wechat_material_sync: MaterialSync, caller: TenantCaller
+    ) -> MaterialSyncReport:
+        """Pull the account's images, voice, video and news from WeChat; items WeChat no
+        longer has leave the library once the sync completes."""
+        return wechat_material_sync.sync(caller.tenant_id, account_id)

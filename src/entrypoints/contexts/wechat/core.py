@@ -16,11 +16,16 @@ from application.wechat.callbacks import CallbackIntake
 from application.wechat.conversations import Conversations
 from application.wechat.fan_directory import FanDirectory, FanQueries
 from application.wechat.fan_sync import FanSync
+from application.wechat.materials import MaterialLibrary, MaterialQueries, MaterialSync
 from application.wechat.qr_code_directory import QrCodeDirectory, QrCodeQueries, QrCodeStats
 from application.wechat.qr_codes import ParameterQrCodes
 from application.wechat.qr_scan_tagging import QrScanTagging
 from entrypoints.contexts.parts import Part
-from entrypoints.http.wechat import WechatAccountController, WechatFanController
+from entrypoints.http.wechat import (
+    WechatAccountController,
+    WechatFanController,
+    WechatMaterialController,
+)
 from entrypoints.http.wechat_qr_codes import WechatQrCodeController
 from entrypoints.public.wechat_callbacks import RefusalLimit, WechatCallbackController
 
@@ -90,6 +95,10 @@ def _providers(
         "wechat_fan_sync": providers.Singleton(
             FanSync, wechat, accounts, api, c.ingestion, c.clock
         ),
+        "wechat_material_sync": providers.Singleton(
+            MaterialSync, wechat, accounts, api, c.ingestion, c.clock
+        ),
+        "wechat_materials": providers.Singleton(MaterialQueries, c.wechat_material_view),
         "wechat_qr_code_queries": qr_queries,
         "wechat_qr_codes": providers.Singleton(
             ParameterQrCodes, wechat, accounts, api, qr_queries, c.clock
@@ -102,16 +111,25 @@ def _providers(
 
 PART = Part(
     providers=_providers,
-    followers=(AccountDirectory, FanDirectory, QrCodeDirectory, QrCodeStats, QrScanTagging),
+    followers=(
+        AccountDirectory,
+        FanDirectory,
+        MaterialLibrary,
+        QrCodeDirectory,
+        QrCodeStats,
+        QrScanTagging,
+    ),
     views={
         "wechat_account_view": AccountDirectory,
         "wechat_fan_view": FanDirectory,
+        "wechat_material_view": MaterialLibrary,
         "wechat_qr_code_view": QrCodeDirectory,
         "wechat_qr_stats_view": QrCodeStats,
     },
     controllers=(
         WechatAccountController,
         WechatFanController,
+        WechatMaterialController,
         WechatQrCodeController,
         WechatCallbackController,
     ),
@@ -123,6 +141,8 @@ PART = Part(
         "wechat_conversations",
         "wechat_refusals",
         "wechat_fan_sync",
+        "wechat_material_sync",
+        "wechat_materials",
         "wechat_qr_code_queries",
         "wechat_qr_codes",
     ),

@@ -82,6 +82,7 @@ KIND_NAMES = {
     "wechat_template_sent": N_("收到模板消息"),
     "wechat_fan_synced": N_("同步粉丝资料"),
     "wechat_job_finished": N_("公众号发送任务完成"),
+    "wechat_material_synced": N_("同步素材"),
     "*": N_("任何行为"),
 }
 CATEGORY_NAMES = {
