@@ -184,9 +184,9 @@ def test_settings_auto_replies_templates_and_unbinding(api: Api) -> None:
         unbound = session.post(f"{where}/unbind", {"version": version, "reason": "账号迁移"})
         assert unbound.status_code == 303, unbound.text
         assert _account(api, token, account["id"])["unbound"] is True
-        page = session.client.get(where)
-        assert "已解绑" in page.text and "账号迁移" in page.text  # its history
-        assert f"{where}/unbind" not in page.text and f"{where}/settings" not in page.text
+        after = session.client.get(where)
+        assert "已解绑" in after.text and "账号迁移" in after.text  # its history
+        assert f"{where}/unbind" not in after.text and f"{where}/settings" not in after.text
         assert appid_for(103) not in session.client.get(BASE).text
         assert appid_for(103) in session.client.get(f"{BASE}?unbound=1").text
     finally:
@@ -277,5 +277,24 @@ def test_the_fans_filter_follows_and_leavers(api: Api) -> None:
         assert "oFanStays" in following and "oFanLeaves" not in following
         assert "oFanLeaves" in left and "oFanStays" not in left and "已取关" in left
         assert session.client.get(f"{fans}/oFanNobody").status_code == 404
+    finally:
+        session.close()
+
+
+def test_the_pages_speak_english_when_asked(api: Api) -> None:
+    token, session = _signed_in(api)
+    account = bind(api, token, n=108)
+    late = int(time.time()) - 50 * HOUR
+    push(api, account, text_xml("oFanEnglish", "hello", "6100000000010800", at=late))
+    settle(api.runtime)
+    where = f"{BASE}/{account['id']}"
+    session.client.cookies.set("huoke_lang", "en")
+    try:
+        assert "Bind an Official Account" in session.client.get(BASE).text
+        assert "Server configuration" in session.client.get(where).text
+        assert "Expired" in session.client.get(f"{where}/fans").text
+        refused = session.post(f"{where}/fans/oFanEnglish/reply", {"text": "hi"})
+        assert refused.status_code == 409
+        assert "allowed only within 48 hours" in html.unescape(refused.text)
     finally:
         session.close()
