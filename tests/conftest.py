@@ -269,7 +269,42 @@ class Api:
             "account_id": account.json()["id"],
             "openid": openid,
             "qr_code_id": code.json()["id"],
+            **self.wechat_send_records(headers, account.json()["id"], openid),
         }
+
+    def wechat_send_records(
+        self, headers: dict[str, str], account_id: str, openid: str
+    ) -> dict[str, str]:
+        """A drafted mass send and a template send (the account verified, with a
+        template) of the key's tenant."""
+        post = self.client.post
+        mass = post(
+            "/api/v1/wechat/mass-sends",
+            json={"account_id": account_id, "name": "M",
+                  "message": {"kind": "text", "text": "你好"}},
+            headers=headers,
+        )  # fmt: skip
+        assert mass.status_code == 201, mass.text
+        url = f"/api/v1/wechat/accounts/{account_id}"
+        version = self.client.get(url, headers=headers).json()["version"]
+        verified = self.client.patch(
+            url, json={"verified": True}, headers={**headers, "If-Match": f'"{version}"'}
+        )
+        assert verified.status_code == 200, verified.text
+        added = post(
+            f"{url}/templates",
+            json={"template_id": "TPL-S", "title": "T", "fields": ["first"]},
+            headers={**headers, "If-Match": f'"{verified.json()["version"]}"'},
+        )
+        assert added.status_code == 200, added.text
+        template = post(
+            "/api/v1/wechat/template-sends",
+            json={"account_id": account_id, "template_id": "TPL-S", "data": {"first": "你好"},
+                  "audience": {"openids": [openid]}},
+            headers=headers,
+        )  # fmt: skip
+        assert template.status_code == 202, template.text
+        return {"mass_send_id": mass.json()["id"], "template_send_id": template.json()["id"]}
 
     def billing_records(self, token: str) -> dict[str, str]:
         """A paid, delivered order with an open refund ticket, its subscription, and a

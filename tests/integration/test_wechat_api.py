@@ -538,3 +538,36 @@ def test_the_sandbox_records_what_would_be_sent_and_answers_what_was_seeded(
     ]
     assert again.materials(keys, "image", 0, 20) == [image]
     assert again.materials(keys, "voice", 0, 20) == []
+
+
+# --- (7) sending once: clientmsgid and client_msg_id --------------------------------------
+
+
+def test_a_mass_send_repeated_with_its_clientmsgid_answers_the_first_msg_id(
+    new_cache: Callable[[], AccessTokenCache], stand_in: WechatStandIn, keys: AccountKeys
+) -> None:
+    api = _api(new_cache(), stand_in)
+    first = api.mass_send(keys, ["o-1", "o-2"], TEXT, clientmsgid="send-1-0")
+    again = api.mass_send(keys, ["o-1", "o-2"], TEXT, clientmsgid="send-1-0")
+    other = api.mass_send(keys, ["o-1", "o-2"], TEXT, clientmsgid="send-1-1")
+    msgid = api.send_template(keys, "o-1", "tpl-1", {"first": "x"}, client_msg_id="t-1")
+
+    assert again == first and other != first
+    bodies = [c.body for c in stand_in.calls_to("message/mass/send")]
+    assert [b["clientmsgid"] for b in bodies] == ["send-1-0", "send-1-0", "send-1-1"]
+    assert stand_in.calls_to("message/template/send")[0].body["client_msg_id"] == "t-1"
+    assert msgid.isdigit()
+
+
+def test_the_sandbox_sends_a_clientmsgid_once_even_after_a_restart(
+    tmp_path: Path, keys: AccountKeys
+) -> None:
+    outbox = tmp_path / "outbox"
+    first = SandboxWechatApi(outbox).mass_send(keys, ["o-1", "o-2"], TEXT, clientmsgid="s-0")
+    restarted = SandboxWechatApi(outbox)
+    again = restarted.mass_send(keys, ["o-1", "o-2"], TEXT, clientmsgid="s-0")
+    msgid = restarted.send_template(keys, "o-1", "tpl", {"first": "hi"}, client_msg_id="t-0")
+    repeat = restarted.send_template(keys, "o-1", "tpl", {"first": "hi"}, client_msg_id="t-0")
+
+    assert again == first and repeat == msgid
+    assert [r["call"] for r in restarted.sent()] == ["mass_send", "template"]

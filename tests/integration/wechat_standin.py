@@ -49,6 +49,7 @@ class WechatStandIn:
     materials: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # type → items
     busy: int = 0  # answer 45009 to this many more API calls
     failures: dict[str, tuple[int, str]] = field(default_factory=dict)  # path → errcode
+    _mass_clients: dict[tuple[str, str], int] = field(default_factory=dict)  # clientmsgid
     _tokens: dict[str, str] = field(default_factory=dict)  # token → appid
     _expired: dict[str, int] = field(default_factory=dict)  # token → 40001 | 42001
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -123,6 +124,13 @@ class WechatStandIn:
         return OK
 
     def _message_mass_send(self, appid: str, q: Any, body: Any, n: int) -> Any:
+        client = str(body.get("clientmsgid") or "")
+        with self.lock:
+            first = self._mass_clients.get((appid, client)) if client else None
+            if client and first is None:
+                self._mass_clients[(appid, client)] = n
+        if first is not None:  # WeChat: this clientmsgid was sent; here is its msg_id
+            return {"errcode": 45065, "errmsg": "clientmsgid exist", "msg_id": 1000 + first}
         return {
             "errcode": 0,
             "errmsg": "send job submission success",

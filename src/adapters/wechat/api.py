@@ -45,6 +45,7 @@ QR_IMAGE_URL = "https://mp.weixin.qq.com/cgi-bin/showqrcode"
 TOKEN_CODES = frozenset({40001, 40014, 42001})
 BUSY_CODES = frozenset({45009, -1})
 DEFAULT_BUSY_DELAYS = (1.0, 2.0, 4.0)
+DUPLICATE_MASS = 45065  # a mass send's clientmsgid already sent (answers its msg_id)
 
 
 class WechatBusy(ProviderUnavailable):
@@ -150,9 +151,27 @@ class WechatpyApi:
 
         self._call(keys, send)
 
-    def mass_send(self, keys: AccountKeys, openids: Sequence[str], message: OutgoingMessage) -> str:
+    def mass_send(
+        self,
+        keys: AccountKeys,
+        openids: Sequence[str],
+        message: OutgoingMessage,
+        clientmsgid: str = "",
+    ) -> str:
         body = {"touser": list(openids), **_mass_body(message)}
-        answer = self._call(keys, lambda c: c.post("message/mass/send", data=body))
+        if clientmsgid:
+            body["clientmsgid"] = clientmsgid
+
+        def send(client: WeChatClient) -> Any:
+            try:
+                return client.post("message/mass/send", data=body)
+            except WeChatClientException as error:
+                # 45065: this clientmsgid was sent within 24 h; WeChat names its msg_id.
+                if error.errcode is not None and int(error.errcode) == DUPLICATE_MASS:
+                    return _json(error.response)
+                raise
+
+        answer = self._call(keys, send)
         return str(answer.get("msg_id", ""))
 
     def mass_preview(self, keys: AccountKeys, openid: str, message: OutgoingMessage) -> None:
@@ -168,11 +187,18 @@ class WechatpyApi:
         template_id: str,
         data: Mapping[str, str],
         url: str = "",
+        client_msg_id: str = "",
     ) -> str:
-        fields = {name: {"value": value} for name, value in data.items()}
-        answer = self._call(
-            keys, lambda c: c.message.send_template(openid, template_id, fields, url=url or None)
-        )
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {name: {"value": value} for name, value in data.items()},
+        }
+        if url:
+            body["url"] = url
+        if client_msg_id:
+            body["client_msg_id"] = client_msg_id
+        answer = self._call(keys, lambda c: c.post("message/template/send", data=body))
         return str(answer.get("msgid", ""))
 
     # --- fans ---------------------------------------------------------------------------
@@ -317,6 +343,13 @@ def _mass_body(message: OutgoingMessage) -> dict[str, Any]:
             "send_ignore_reprint": 0,
         }
     raise ValueError(f"no mass message of kind {message.kind!r}")
+
+
+def _json(response: Any) -> Any:
+    try:
+        return response.json()
+    except (AttributeError, ValueError):
+        return {}
 
 
 def _moment(seconds: Any) -> datetime | None:

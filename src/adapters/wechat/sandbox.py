@@ -44,6 +44,10 @@ class SandboxWechatApi:
         self._lock = threading.Lock()
         # Ids unique across restarts: time-based start, counted up in the process.
         self._ids = itertools.count(int(time.time() * 1000))
+        # Calls sent with a dedupe id (clientmsgid, client_msg_id), read back from the
+        # outbox once after a restart.
+        self._dedupe: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._dedupe_loaded = False
 
     # --- what would be sent -------------------------------------------------------------
 
@@ -52,11 +56,27 @@ class SandboxWechatApi:
     ) -> None:
         self._record(keys, "customer_message", touser=openid, message=asdict(message))
 
-    def mass_send(self, keys: AccountKeys, openids: Sequence[str], message: OutgoingMessage) -> str:
-        msg_id = str(next(self._ids))
-        self._record(
-            keys, "mass_send", msg_id=msg_id, touser=list(openids), message=asdict(message)
-        )
+    def mass_send(
+        self,
+        keys: AccountKeys,
+        openids: Sequence[str],
+        message: OutgoingMessage,
+        clientmsgid: str = "",
+    ) -> str:
+        with self._lock:  # WeChat sends a clientmsgid once (within 24 h): so does this
+            first = self._sent_as(keys, "mass_send", "clientmsgid", clientmsgid)
+            if first is not None:
+                return str(first["msg_id"])
+            msg_id = str(next(self._ids))
+            self._record(
+                keys,
+                "mass_send",
+                locked=True,
+                msg_id=msg_id,
+                touser=list(openids),
+                message=asdict(message),
+                **({"clientmsgid": clientmsgid} if clientmsgid else {}),
+            )
         return msg_id
 
     def mass_preview(self, keys: AccountKeys, openid: str, message: OutgoingMessage) -> None:
@@ -69,17 +89,24 @@ class SandboxWechatApi:
         template_id: str,
         data: Mapping[str, str],
         url: str = "",
+        client_msg_id: str = "",
     ) -> str:
-        msgid = str(next(self._ids))
-        self._record(
-            keys,
-            "template",
-            msgid=msgid,
-            touser=openid,
-            template_id=template_id,
-            data=dict(data),
-            url=url,
-        )
+        with self._lock:
+            first = self._sent_as(keys, "template", "client_msg_id", client_msg_id)
+            if first is not None and first.get("touser") == openid:
+                return str(first["msgid"])
+            msgid = str(next(self._ids))
+            self._record(
+                keys,
+                "template",
+                locked=True,
+                msgid=msgid,
+                touser=openid,
+                template_id=template_id,
+                data=dict(data),
+                url=url,
+                **({"client_msg_id": client_msg_id} if client_msg_id else {}),
+            )
         return msgid
 
     def create_qr_code(self, keys: AccountKeys, scene: str, expires_in: int | None) -> QrTicket:
@@ -148,7 +175,22 @@ class SandboxWechatApi:
 
     # --- files --------------------------------------------------------------------------
 
-    def _record(self, keys: AccountKeys, call: str, **fields: Any) -> None:
+    def _sent_as(
+        self, keys: AccountKeys, call: str, name: str, value: str
+    ) -> dict[str, Any] | None:
+        """The recorded call whose `name` is `value` (a dedupe id), if any."""
+        if not value:
+            return None
+        known = self._dedupe.get((keys.appid, call, value))
+        if known is None and not self._dedupe_loaded:
+            for record in self.sent():
+                if record.get(name):
+                    self._dedupe[(record["appid"], record["call"], record[name])] = record
+            self._dedupe_loaded = True
+            known = self._dedupe.get((keys.appid, call, value))
+        return known
+
+    def _record(self, keys: AccountKeys, call: str, *, locked: bool = False, **fields: Any) -> None:
         record = {
             "call": call,
             "account_id": str(keys.account_id),
@@ -158,7 +200,17 @@ class SandboxWechatApi:
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
         self.directory.mkdir(parents=True, exist_ok=True)
-        with self._lock, (self.directory / OUTBOX_FILE).open("a", encoding="utf-8") as outbox:
+        if locked:
+            self._append(line)
+        else:
+            with self._lock:
+                self._append(line)
+        for name in ("clientmsgid", "client_msg_id"):
+            if fields.get(name):
+                self._dedupe[(keys.appid, call, fields[name])] = record
+
+    def _append(self, line: str) -> None:
+        with (self.directory / OUTBOX_FILE).open("a", encoding="utf-8") as outbox:
             outbox.write(line)
             outbox.flush()
             os.fsync(outbox.fileno())

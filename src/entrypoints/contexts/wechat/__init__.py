@@ -9,9 +9,9 @@ from litestar.openapi.spec import Tag
 from application.wechat.wechat import Wechat
 from domain.wechat.permissions import WECHAT_GRANTS
 from entrypoints.contexts.parts import manifest_of_parts
-from entrypoints.contexts.wechat import console, core
+from entrypoints.contexts.wechat import console, core, sends
 
-PARTS = (core.PART, console.PART)
+PARTS = (core.PART, console.PART, sends.PART)
 
 MANIFEST = manifest_of_parts(
     name="wechat",
