@@ -18,6 +18,7 @@ import pytest
 from entrypoints.http import examples
 from entrypoints.http.examples import REQUEST_EXAMPLES
 from tests.conftest import Api
+from tests.e2e.wechat_support import a_fan_wrote
 
 WRITES = ("post", "put", "patch", "delete")
 ERROR_FIELDS = {"code", "title", "detail", "field"}
@@ -505,6 +506,18 @@ class World:
             )
             assert answer.status_code == 200, answer.text
         return str(task["id"])
+
+    def make_account_id(self) -> str:
+        return str(
+            self.post("/api/v1/wechat/accounts", REQUEST_EXAMPLES["bindWechatAccount"])["id"]
+        )
+
+    def make_openid(self) -> str:
+        return a_fan_wrote(self.api, self.tenant_id, self.get("account_id"))
+
+    def make_qr_code_id(self) -> str:
+        url = f"/api/v1/wechat/accounts/{self.get('account_id')}/qr-codes"
+        return str(self.post(url, REQUEST_EXAMPLES["makeWechatQrCode"])["id"])
 
     def make_rule_id(self) -> str:
         return str(self.post("/api/v1/scoring/rules", REQUEST_EXAMPLES["createScoreRule"])["id"])

@@ -6,12 +6,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import to_text
 
+from application.shared.behaviours import Behaviour
 from tests.conftest import Api
 
 TOKEN = "huokeTestToken1"
@@ -102,3 +105,31 @@ def decrypt_reply(account: dict[str, Any], answer: Any) -> str:
             answer.text, fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"]
         )
     )
+
+
+def a_fan_wrote(api: Api, tenant_id: str, account_id: str, text: str = "你好") -> str:
+    """A fan of the account who just wrote to it (so the 48-hour window is open), stored
+    as the callbacks store it; answers their openid."""
+    openid = f"oFan{uuid.uuid4().hex[:12]}"
+    now = datetime.now(UTC)
+    api.runtime.container.ingestion().take(
+        [
+            Behaviour(
+                tenant_id=uuid.UUID(tenant_id),
+                kind="wechat_message",
+                channel="wechat",
+                occurred_at=now,
+                received_at=now,
+                message_id=f"wechat-sample-{openid}",
+                anonymous_id=f"wechat:{openid}",
+                source_id="wechat",
+                properties={
+                    "account": account_id,
+                    "openid": openid,
+                    "msg_type": "text",
+                    "text": text,
+                },
+            )
+        ]
+    )
+    return openid

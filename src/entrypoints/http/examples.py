@@ -26,6 +26,57 @@ SAMPLE_CSV = base64.b64encode(
 ).decode()
 
 REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    # WeChat Official Accounts (WX)
+    "bindWechatAccount": {
+        "name": "获客科技服务号",
+        "appid": "wx3f2a9b7c1d0e4f58",
+        "app_secret": "9f86d081884c7d659a2feaa0c55ad015",
+        "callback_token": "huokeCallback2026",
+        "encoding_aes_key": "Q8cD4kR2vN7pL1sX9mB3tY6wZ0aE5fH8jK2nP4rU7xV",
+        "kind": "service",
+        "verified": True,
+    },
+    "reviseWechatAccount": {"name": "获客科技", "verified": True},
+    "setWechatAutoReplies": {
+        "follow_reply": "欢迎关注获客科技！回复「价格」了解套餐，回复「演示」预约体验。",
+        "keyword_replies": [
+            {
+                "keyword": "价格",
+                "match": "contains",
+                "reply": "专业版 ¥3,980/年起，详见菜单「套餐」。",
+            },
+            {
+                "keyword": "演示",
+                "match": "exact",
+                "reply": "请留下手机号，顾问 1 个工作日内联系您。",
+            },
+        ],
+    },
+    "addWechatTemplate": {
+        "template_id": "OPENTM207940503",
+        "title": "预约成功通知",
+        "fields": ["first", "keyword1", "keyword2", "remark"],
+    },
+    "draftWechatMenu": {
+        "buttons": [
+            {
+                "name": "产品",
+                "sub_button": [
+                    {"name": "套餐价格", "type": "click", "key": "PRICE"},
+                    {"name": "官网", "type": "view", "url": "https://www.acme.cn/"},
+                ],
+            },
+            {"name": "预约演示", "type": "click", "key": "DEMO"},
+        ]
+    },
+    "replyToWechatFan": {"text": "您好，已为您预约周三下午 3 点的产品演示。"},
+    "makeWechatQrCode": {
+        "name": "2026 上海零售展 A3 展位",
+        "scene": "expo2026-a3",
+        "valid_days": 30,
+        "reply": "欢迎来到 A3 展位！回复「演示」预约一对一讲解。",
+    },
+    "reviseWechatQrCode": {"reply": "展会已结束，回复「演示」预约线上讲解。"},
     # messaging (MAIL, SMS)
     "addSendingDomain": {"domain": "mail.acme.cn"},
     "createEmailTemplate": {
