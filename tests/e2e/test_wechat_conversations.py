@@ -88,3 +88,20 @@ def test_another_tenants_account_and_fan_answer_404(api: Api) -> None:
         assert api.client.get(path, headers=api.key(stranger)).status_code == 404, path
     assert reply(api, stranger, account, "oFan404", "hi").status_code == 404
     assert api.client.get(f"{base}/fans/oFan404", headers=api.key(owner)).status_code == 200
+
+
+def test_an_unbound_accounts_fans_are_not_answered(api: Api) -> None:
+    _, admin = api.tenant_with_key("tenant_admin")
+    account = bind(api, admin, n=410)
+    push(api, account, text_xml("oFan410", "在吗", "6100000000041000"))
+    settle(api.runtime)
+    unbound = api.client.post(
+        f"{ACCOUNTS}/{account['id']}/unbind", headers={**api.key(admin), "If-Match": '"1"'}
+    )
+    assert unbound.status_code == 200, unbound.text
+
+    answer = reply(api, admin, account, "oFan410", "您好")
+
+    assert answer.status_code == 409 and "unbound" in answer.json()["detail"]
+    sent = api.runtime.container.wechat_api().sent()
+    assert not [s for s in sent if s.get("touser") == "oFan410"]

@@ -22,6 +22,7 @@ from application.wechat.commands import (
 )
 from application.wechat.ports import AccountKeys, CallbackKeys, WechatApi
 from application.wechat.wechat import Wechat
+from domain.shared.errors import StateConflict
 from domain.wechat.account import OfficialAccount
 
 # How long a process keeps an account it loaded for callbacks: new keys, auto-replies or
@@ -175,6 +176,14 @@ class OfficialAccounts:
         serving = self.serving(account_id)
         if serving.tenant_id != tenant_id:
             raise NotFound(f"no Official Account {account_id}")
+        return serving
+
+    def bound_for(self, tenant_id: UUID, account_id: UUID) -> ServingAccount:
+        """`serving_for`, refused (409) once the account is unbound: nothing is sent to,
+        or asked of, WeChat in its name any more."""
+        serving = self.serving_for(tenant_id, account_id)
+        if serving.unbound:
+            raise StateConflict("the account is unbound")
         return serving
 
     def _load(

@@ -48,7 +48,7 @@ class Conversations:
         """Send `command.text` to the fan as a customer-service message; `sender` is the
         replying employee's (or API key's) id. Refused (409 `outside_service_window`)
         48 hours after the fan's last interaction."""
-        serving = self.accounts.serving_for(tenant_id, account_id)
+        serving = self.accounts.bound_for(tenant_id, account_id)
         fan = self.fans.fan(tenant_id, account_id, openid)
         now = self.clock.now()
         left = service_window_left(fan.last_interaction_at, now)

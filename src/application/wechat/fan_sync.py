@@ -61,7 +61,7 @@ class FanSync:
     ) -> FanSyncReport:
         """Sync every follower of the tenant's account; `progress(done, total)` is told
         after each batch (the CLI's progress bar)."""
-        serving = self.accounts.serving_for(tenant_id, account_id)
+        serving = self.accounts.bound_for(tenant_id, account_id)
         sync_id = self.wechat.new_id("wechat_fan_sync")
         total, synced, next_openid = 0, 0, ""
         for _ in range(MAX_PAGES):

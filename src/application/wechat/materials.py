@@ -53,7 +53,7 @@ class MaterialSync:
 
     def sync(self, tenant_id: UUID, account_id: UUID) -> MaterialSyncReport:
         """Sync every kind of the tenant's account's library."""
-        serving = self.accounts.serving_for(tenant_id, account_id)
+        serving = self.accounts.bound_for(tenant_id, account_id)
         sync_id = self.wechat.new_id("wechat_material_sync")
         counts: dict[str, int] = {}
         for kind in KINDS:

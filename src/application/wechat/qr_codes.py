@@ -39,7 +39,7 @@ class ParameterQrCodes:
     def make(self, tenant_id: UUID, account_id: UUID, command: MakeQrCode) -> QrCodeDetails:
         """Ask WeChat for a code of `command.scene` and record it; a scene the account
         already has a live code for is 409 (its scans could not be told apart)."""
-        serving = self.accounts.serving_for(tenant_id, account_id)
+        serving = self.accounts.bound_for(tenant_id, account_id)
         if self.queries.code_for_scene(tenant_id, account_id, command.scene) is not None:
             raise AlreadyExists(f"scene {command.scene} already has a QR code")
         require_service_account(serving.kind)  # before WeChat is asked

@@ -21,6 +21,7 @@ from application.shared.views import View
 from application.wechat.accounts import OfficialAccounts
 from application.wechat.ports import WechatApi
 from application.wechat.qr_code_directory import QrCodeQueries
+from domain.shared.errors import DomainError
 
 log = logging.getLogger("huoke.wechat.qr_codes")
 SCANS = (BehaviourKind.WECHAT_FOLLOWED, BehaviourKind.WECHAT_SCANNED)
@@ -55,9 +56,9 @@ class QrScanTagging(Policy):
         if code is None or code["tag_id"] is None:
             return
         try:
-            serving = self.accounts.serving_for(behaviour.tenant_id, account_id)
+            serving = self.accounts.bound_for(behaviour.tenant_id, account_id)
             self.api.tag_fans(serving.api_keys, int(code["tag_id"]), [str(properties["openid"])])
-        except ApplicationError as error:
+        except (ApplicationError, DomainError) as error:  # unbound meanwhile, WeChat refused
             log.warning(
                 "tenant %s: fan not tagged by scene %s: %s", behaviour.tenant_id, scene, error
             )
