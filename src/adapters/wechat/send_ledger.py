@@ -138,13 +138,16 @@ class SqlSendLedger:
                  0, -1, p.state, p.detail[:300], stamp)
                 for p in others
             ]  # fmt: skip
-            insert = self._sql(
-                f"INSERT INTO {RECIPIENTS} (tenant_id, send_id, openid, account_id, kind, month, "
-                "day, counted, batch, state, detail, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            columns = (
+                "tenant_id, send_id, openid, account_id, kind, month, day, counted, batch, "
+                "state, detail, updated_at"
             )
-            for start in range(0, len(rows), CHUNK):
-                cursor.executemany(insert, rows[start : start + CHUNK])
+            if self._postgres:  # no row can conflict: the send's start is not recorded yet
+                cursor.copy_rows(f"COPY {RECIPIENTS} ({columns}) FROM STDIN", rows)
+            else:
+                insert = f"INSERT INTO {RECIPIENTS} ({columns}) VALUES ({', '.join('?' * 12)})"
+                for start in range(0, len(rows), CHUNK):
+                    cursor.executemany(insert, rows[start : start + CHUNK])
             batches = (len(queued) + plan.batch_size - 1) // plan.batch_size
             cursor.executemany(
                 self._sql(
@@ -423,6 +426,11 @@ class _TupleCursor:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self._cursor.executemany(sql, rows)
+
+    def copy_rows(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def fetchone(self) -> tuple[Any, ...] | None:
         row = self._cursor.fetchone()
