@@ -274,6 +274,9 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "reply": "欢迎来到展台",
     },
     ("PATCH", "/api/v1/wechat/qr-codes/{qr_code_id}"): {"reply": "欢迎"},
+    ("POST", "/api/v1/wechat/accounts/{account_id}/lead-qr-codes"): {
+        "lead_id": "00000000-0000-0000-0000-000000000000"
+    },
     ("POST", "/api/v1/wechat/qr-codes/{qr_code_id}/archive"): NO_BODY,
     ("POST", "/api/v1/wechat/mass-sends"): {
         "account_id": "00000000-0000-0000-0000-000000000000",

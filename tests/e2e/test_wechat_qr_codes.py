@@ -97,3 +97,57 @@ def test_another_tenants_code_is_not_found(api: Api) -> None:
         headers={**api.key(stranger), "If-Match": '"1"'},
     )
     assert archived.status_code == 404
+
+
+def test_a_lead_binding_code_attaches_the_fan_who_scans_it_to_that_lead(api: Api) -> None:
+    _, token = api.tenant_with_key("marketer")
+    account = bind(api, token, n=305)
+    lead = api.client.post(
+        "/api/v1/leads",
+        json={"mobile": "13900139305", "name": "陈静"},
+        headers={**api.key(token), "Prefer": "read-your-writes"},
+    ).json()["lead"]
+    made = api.client.post(
+        f"{ACCOUNTS}/{account['id']}/lead-qr-codes",
+        json={"lead_id": lead["id"]},
+        headers={**api.key(token), "Prefer": "read-your-writes"},
+    )
+    again = api.client.post(
+        f"{ACCOUNTS}/{account['id']}/lead-qr-codes",
+        json={"lead_id": lead["id"]},
+        headers=api.key(token),
+    )
+    assert made.status_code == 201, made.text
+    assert again.json()["id"] == made.json()["id"]  # the lead's live code, not a second
+    scene = made.json()["scene"]
+
+    push(api, account, event_xml("oBound305", "subscribe", key=f"qrscene_{scene}"))
+    settle(api.runtime)
+
+    details = api.client.get(f"/api/v1/leads/{lead['id']}", headers=api.key(token)).json()
+    identities = {(i["kind"], i["value"]) for i in details["identities"]}
+    assert ("wechat_openid", "oBound305") in identities
+    timeline = api.client.get(f"/api/v1/leads/{lead['id']}/timeline", headers=api.key(token))
+    assert "tracking.wechat_followed" in [e["kind"] for e in timeline.json()["items"]]
+    leads = api.client.get("/api/v1/leads", headers=api.key(token)).json()["items"]
+    assert len(leads) == 1  # no second lead for the fan
+
+
+def test_a_binding_code_for_a_lead_the_caller_cannot_see_is_not_found(api: Api) -> None:
+    _, owner = api.tenant_with_key("marketer")
+    _, stranger = api.tenant_with_key("marketer")
+    theirs = bind(api, stranger, n=306)
+    lead = api.client.post(
+        "/api/v1/leads", json={"mobile": "13900139306"}, headers=api.key(owner)
+    ).json()["lead"]
+
+    answer = api.client.post(
+        f"{ACCOUNTS}/{theirs['id']}/lead-qr-codes",
+        json={"lead_id": lead["id"]},
+        headers=api.key(stranger),
+    )
+
+    assert answer.status_code == 404
+    assert not [
+        s for s in api.runtime.container.wechat_api().sent() if s["appid"] == theirs["appid"]
+    ]

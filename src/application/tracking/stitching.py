@@ -87,6 +87,8 @@ class Stitching(Policy):
         if behaviour.anonymous_id:  # the browser may already be somebody's
             anonymous = visitor_id(tenant_id, VisitorKind.ANONYMOUS, behaviour.anonymous_id)
             known = self._lead_of(anonymous, tenant_id)
+        if kind == BehaviourKind.IDENTIFY and behaviour.lead_id is not None:
+            known = behaviour.lead_id  # the appender names the lead (e.g. a binding QR code)
         person = person_seen(behaviour, known_lead_id=known)
         if not person.identities:
             return  # nothing recognised: no lead is made of an anonymous visitor

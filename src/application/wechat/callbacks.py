@@ -56,12 +56,28 @@ MESSAGE_FIELDS = {
     "Url": "url",
 }
 MAX_PROPERTY = 2000
+LEAD_SCENE = "lead-"  # a binding code's scene: "lead-" and the lead id's 32 hex digits
 JOB_REPORTS = frozenset({"MASSSENDJOBFINISH", "TEMPLATESENDJOBFINISH"})
 # The fan's own acts that name them to stitching (a menu click or a location does not
 # need to: the fan is known by then, or is not worth a lead yet).
 IDENTIFYING = frozenset(
     {BehaviourKind.WECHAT_FOLLOWED, BehaviourKind.WECHAT_SCANNED, BehaviourKind.WECHAT_MESSAGE}
 )
+
+
+def lead_scene(lead_id: UUID) -> str:
+    """The scene of a QR code that binds whoever scans it to `lead_id` (issue 18 item 3)."""
+    return f"{LEAD_SCENE}{lead_id.hex}"
+
+
+def lead_of_scene(scene: str) -> UUID | None:
+    """The lead a binding code's scene names, else None."""
+    if not scene.startswith(LEAD_SCENE):
+        return None
+    try:
+        return UUID(hex=scene.removeprefix(LEAD_SCENE))
+    except ValueError:
+        return None
 
 
 def fan_key(openid: str) -> str:
@@ -202,6 +218,7 @@ def behaviours_of(
                 message_id=f"{base}:identify",
                 name="wechat",
                 properties={"wechat_openid": openid},
+                lead_id=lead_of_scene(str(properties.get("scene") or "")),
                 **common,
             )
         )

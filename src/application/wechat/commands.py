@@ -149,6 +149,14 @@ class MakeQrCode(Command):
     tag_id: int | None = Field(default=None, ge=1, description="a WeChat tag given on a scan")
 
 
+class MakeLeadQrCode(Command):
+    """A temporary code that binds the fan who scans it to a lead (fan ↔ lead)."""
+
+    lead_id: UUID
+    valid_days: int = Field(default=7, ge=1, le=30)
+    reply: str = Field(default="绑定成功，感谢关注！", max_length=600)
+
+
 class ReviseQrCode(Command):
     reply: str = Field(default="", max_length=600)
     tag_id: int | None = Field(default=None, ge=1)

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from application.shared.behaviours import Behaviour
+from application.shared.callers import TenantCaller
 from application.shared.errors import ProviderUnavailable
 
 
@@ -244,4 +245,12 @@ class SceneReplies(Protocol):
 
     def reply_for_scene(self, tenant_id: UUID, account_id: UUID, scene: str) -> str:
         """The reply of the account's live code for `scene`; "" for none."""
+        ...
+
+
+class LeadsInView(Protocol):
+    """Whether a caller may see a lead (the leads context knows: its data scope)."""
+
+    def sees(self, caller: TenantCaller, lead_id: UUID) -> bool:
+        """True for a live lead of the caller's tenant within the caller's data scope."""
         ...

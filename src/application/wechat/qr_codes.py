@@ -7,11 +7,19 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
+from application.shared.callers import TenantCaller
 from application.shared.clock import Clock
-from application.shared.errors import AlreadyExists
+from application.shared.errors import AlreadyExists, NotFound
 from application.wechat.accounts import OfficialAccounts
-from application.wechat.commands import MakeQrCode, QrCodeDetails, QrCodeStatsDetails, ReviseQrCode
-from application.wechat.ports import WechatApi
+from application.wechat.callbacks import lead_scene
+from application.wechat.commands import (
+    MakeLeadQrCode,
+    MakeQrCode,
+    QrCodeDetails,
+    QrCodeStatsDetails,
+    ReviseQrCode,
+)
+from application.wechat.ports import LeadsInView, WechatApi
 from application.wechat.qr_code_directory import QrCodeQueries
 from application.wechat.wechat import Wechat
 from domain.wechat.qr_code import ParameterQrCode, require_service_account
@@ -29,12 +37,14 @@ class ParameterQrCodes:
         api: WechatApi,
         queries: QrCodeQueries,
         clock: Clock,
+        leads: LeadsInView,
     ) -> None:
         self.wechat = wechat
         self.accounts = accounts
         self.api = api
         self.queries = queries
         self.clock = clock
+        self.leads = leads
 
     def make(self, tenant_id: UUID, account_id: UUID, command: MakeQrCode) -> QrCodeDetails:
         """Ask WeChat for a code of `command.scene` and record it; a scene the account
@@ -59,6 +69,30 @@ class ParameterQrCodes:
             tag_id=command.tag_id,
         )
         return qr_code_details(self.wechat.create(code))
+
+    def make_for_lead(
+        self, caller: TenantCaller, account_id: UUID, command: MakeLeadQrCode
+    ) -> QrCodeDetails:
+        """A code whose scan binds the fan to `command.lead_id` (their openid joins the
+        lead's identities through identity stitching); the lead's live code if it has one.
+        A lead the caller may not see is 404."""
+        if not self.leads.sees(caller, command.lead_id):
+            raise NotFound(f"no Lead {command.lead_id}")
+        tenant_id = caller.tenant_id
+        scene = lead_scene(command.lead_id)
+        existing = self.queries.code_for_scene(tenant_id, account_id, scene)
+        if existing is not None:
+            return self.code(tenant_id, UUID(existing["code_id"]))
+        return self.make(
+            tenant_id,
+            account_id,
+            MakeQrCode(
+                name=f"绑定线索 {command.lead_id}"[:64],
+                scene=scene,
+                valid_days=command.valid_days,
+                reply=command.reply,
+            ),
+        )
 
     def code(self, tenant_id: UUID, code_id: UUID) -> QrCodeDetails:
         return qr_code_details(self.wechat.load(code_id, ParameterQrCode, tenant_id=tenant_id))

@@ -76,6 +76,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "valid_days": 30,
         "reply": "欢迎来到 A3 展位！回复「演示」预约一对一讲解。",
     },
+    "makeWechatLeadQrCode": {"lead_id": LEAD_ID, "valid_days": 7},
     "reviseWechatQrCode": {"reply": "展会已结束，回复「演示」预约线上讲解。"},
     # messaging (MAIL, SMS)
     "addSendingDomain": {"domain": "mail.acme.cn"},

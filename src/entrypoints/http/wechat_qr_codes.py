@@ -11,6 +11,7 @@ from application.shared.callers import TenantCaller
 from application.shared.pages import DEFAULT_LIMIT
 from application.wechat.accounts import OfficialAccounts
 from application.wechat.commands import (
+    MakeLeadQrCode,
     MakeQrCode,
     QrCodeDetails,
     QrCodeStatsDetails,
@@ -62,6 +63,23 @@ class WechatQrCodeController(Controller):
         Service accounts only (409); a scene with a live code is 409. A follow or scan
         through it is answered `reply` and tagged `tag_id`; the fan's scene is kept."""
         return with_etag(wechat_qr_codes.make(caller.tenant_id, account_id, data), status_code=201)
+
+    @post(
+        "/accounts/{account_id:uuid}/lead-qr-codes",
+        operation_id="makeWechatLeadQrCode",
+        may=Action.CREATE,
+    )
+    def make_for_lead(
+        self,
+        account_id: UUID,
+        data: MakeLeadQrCode,
+        wechat_qr_codes: ParameterQrCodes,
+        caller: TenantCaller,
+    ) -> Response[QrCodeDetails]:
+        """A temporary code that binds the fan who scans it to the lead: their openid
+        joins the lead's identities and their WeChat behaviour its timeline. Asking again
+        answers the lead's live code."""
+        return with_etag(wechat_qr_codes.make_for_lead(caller, account_id, data), status_code=201)
 
     @get("/qr-codes/{qr_code_id:uuid}", operation_id="getWechatQrCode")
     def get_code(

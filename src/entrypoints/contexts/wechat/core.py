@@ -10,6 +10,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from adapters.wechat.callback_crypto import WechatpyCallbackCrypto
+from adapters.wechat.leads_in_view import LeadsAsInView
 from application.wechat.account_directory import AccountDirectory, AccountQueries
 from application.wechat.accounts import OfficialAccounts
 from application.wechat.callbacks import CallbackIntake
@@ -101,7 +102,13 @@ def _providers(
         "wechat_materials": providers.Singleton(MaterialQueries, c.wechat_material_view),
         "wechat_qr_code_queries": qr_queries,
         "wechat_qr_codes": providers.Singleton(
-            ParameterQrCodes, wechat, accounts, api, qr_queries, c.clock
+            ParameterQrCodes,
+            wechat,
+            accounts,
+            api,
+            qr_queries,
+            c.clock,
+            providers.Singleton(LeadsAsInView, c.leads),
         ),
         QrScanTagging.name: providers.Factory(
             QrScanTagging, accounts=accounts, codes=qr_queries, api=api
