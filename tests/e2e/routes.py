@@ -266,6 +266,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/wechat/accounts/{account_id}/menu/publish"): NO_BODY,
     ("POST", "/api/v1/wechat/accounts/{account_id}/fans/{openid}/messages"): {"text": "您好"},
     ("POST", "/api/v1/wechat/accounts/{account_id}/fans/sync"): NO_BODY,
+    ("POST", "/api/v1/wechat/accounts/{account_id}/fans/tag"): {"tag_id": 2, "openids": ["o1"]},
     ("POST", "/api/v1/wechat/accounts/{account_id}/materials/sync"): NO_BODY,
     ("POST", "/api/v1/wechat/accounts/{account_id}/qr-codes"): {
         "name": "展会",

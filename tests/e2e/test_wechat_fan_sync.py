@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from application.wechat.ports import FanProfile
+from application.wechat.ports import FanProfile, FanTag
 from tests.conftest import Api
-from tests.e2e.wechat_support import ACCOUNTS, bind
+from tests.e2e.wechat_support import ACCOUNTS, a_fan_wrote, bind
 from tests.settling import settle
+
+
+def account_tenant(api: Api, token: str) -> str:
+    return str(api.client.get("/api/v1/tenant", headers=api.key(token)).json()["id"])
 
 
 def test_synced_followers_show_with_their_profiles(api: Api) -> None:
@@ -56,3 +60,29 @@ def test_synced_followers_show_with_their_profiles(api: Api) -> None:
     assert seen == set(openids) and pages == 3
     leads = api.client.get("/api/v1/leads", headers=api.key(token)).json()["items"]
     assert leads == []  # a sync makes no leads
+
+
+def test_fans_tagged_from_huoke_are_tagged_at_wechat_and_show_it(api: Api) -> None:
+    _, token = api.tenant_with_key("marketer")
+    account = bind(api, token, n=502)
+    sandbox = api.runtime.container.wechat_api()
+    sandbox.seed_tags(account["appid"], [FanTag(tag_id=101, name="展会客户", count=0)])
+    openids = [a_fan_wrote(api, account_tenant(api, token), account["id"]) for _ in range(60)]
+    settle(api.runtime)
+
+    tags = api.client.get(f"{ACCOUNTS}/{account['id']}/tags", headers=api.key(token))
+    tagged = api.client.post(
+        f"{ACCOUNTS}/{account['id']}/fans/tag",
+        json={"tag_id": 101, "openids": openids + openids[:5]},
+        headers=api.key(token),
+    )
+
+    assert tags.json() == [{"tag_id": 101, "name": "展会客户", "count": 0}]
+    assert tagged.status_code == 200 and tagged.json() == {"tag_id": 101, "tagged": 60}
+    calls = [
+        s for s in sandbox.sent() if s["appid"] == account["appid"] and s["call"] == "tag_fans"
+    ]
+    assert [len(c["openid_list"]) for c in calls] == [50, 10]
+    settle(api.runtime)
+    fan = api.client.get(f"{ACCOUNTS}/{account['id']}/fans/{openids[0]}", headers=api.key(token))
+    assert fan.json()["tag_ids"] == [101]

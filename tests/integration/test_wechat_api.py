@@ -571,3 +571,12 @@ def test_the_sandbox_sends_a_clientmsgid_once_even_after_a_restart(
 
     assert again == first and repeat == msgid
     assert [r["call"] for r in restarted.sent()] == ["mass_send", "template"]
+
+
+def test_tags_are_read_from_tags_get(
+    new_cache: Callable[[], AccessTokenCache], stand_in: WechatStandIn, keys: AccountKeys
+) -> None:
+    tags = _api(new_cache(), stand_in).tags(keys)
+
+    assert [(t.tag_id, t.name, t.count) for t in tags] == [(2, "星标组", 12), (101, "展会客户", 3)]
+    assert [c.path for c in stand_in.calls] == ["tags/get"]

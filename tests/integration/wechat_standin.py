@@ -181,6 +181,14 @@ class WechatStandIn:
     def _tags_members_batchtagging(self, appid: str, q: Any, body: Any, n: int) -> Any:
         return OK
 
+    def _tags_get(self, appid: str, q: Any, body: Any, n: int) -> Any:
+        return {
+            "tags": [
+                {"id": 2, "name": "星标组", "count": 12},
+                {"id": 101, "name": "展会客户", "count": 3},
+            ]
+        }
+
     def _material_batchget_material(self, appid: str, q: Any, body: Any, n: int) -> Any:
         items = self.materials.get(body["type"], [])
         page = items[body["offset"] : body["offset"] + body["count"]]

@@ -33,6 +33,7 @@ from application.shared.errors import ProviderUnavailable
 from application.wechat.ports import (
     AccountKeys,
     FanProfile,
+    FanTag,
     FollowerPage,
     Material,
     OutgoingMessage,
@@ -222,6 +223,13 @@ class WechatpyApi:
 
     def tag_fans(self, keys: AccountKeys, tag_id: int, openids: Sequence[str]) -> None:
         self._call(keys, lambda c: c.tag.tag_user(tag_id, list(openids)))
+
+    def tags(self, keys: AccountKeys) -> list[FanTag]:
+        answer = self._call(keys, lambda c: c.tag.get())
+        return [
+            FanTag(tag_id=int(t["id"]), name=str(t.get("name", "")), count=int(t.get("count", 0)))
+            for t in answer
+        ]
 
     # --- menus, QR codes, material ------------------------------------------------------
 

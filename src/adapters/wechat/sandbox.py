@@ -23,6 +23,7 @@ from urllib.parse import quote
 from application.wechat.ports import (
     AccountKeys,
     FanProfile,
+    FanTag,
     FollowerPage,
     Material,
     OutgoingMessage,
@@ -123,6 +124,17 @@ class SandboxWechatApi:
 
     def tag_fans(self, keys: AccountKeys, tag_id: int, openids: Sequence[str]) -> None:
         self._record(keys, "tag_fans", tagid=tag_id, openid_list=list(openids))
+
+    def tags(self, keys: AccountKeys) -> list[FanTag]:
+        seeded = self._seed().get("tags", {}).get(keys.appid, [])
+        return [
+            FanTag(tag_id=int(t["id"]), name=str(t["name"]), count=int(t.get("count", 0)))
+            for t in seeded
+        ]
+
+    def seed_tags(self, appid: str, tags: Sequence[FanTag]) -> None:
+        rows = [{"id": t.tag_id, "name": t.name, "count": t.count} for t in tags]
+        self._update_seed(lambda s: s.setdefault("tags", {}).__setitem__(appid, rows))
 
     def sent(self) -> list[dict[str, Any]]:
         """Every recorded call, oldest first (tests and the console)."""

@@ -203,3 +203,19 @@ class MaterialDetails(BaseModel):
 class MaterialSyncReport(BaseModel):
     sync_id: UUID
     counts: dict[str, int]  # items found per kind
+
+
+class TagFans(Command):
+    tag_id: int = Field(ge=1, examples=[101])
+    openids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class TagDetails(BaseModel):
+    tag_id: int
+    name: str
+    count: int
+
+
+class FansTagged(BaseModel):
+    tag_id: int
+    tagged: int

@@ -25,6 +25,7 @@ from application.wechat.commands import FanDetails, FanMessage
 from domain.wechat.windows import CUSTOMER_SERVICE_WINDOW, INTERACTIVE_MENU_EVENTS, mass_month
 
 FANS = "wechat_fans"
+TAGGED = "tagged"  # a fan_synced row of a tag given from huoke (fan_tags)
 MESSAGES = "wechat_messages"
 _FAN_KEY = "(tenant_id, account_id, openid)"
 _LATER = "CASE WHEN {t}.{c} IS NULL OR {t}.{c} < excluded.{c} THEN excluded.{c} ELSE {t}.{c} END"
@@ -84,6 +85,8 @@ class FanDirectory(ReadModel):
                     (at, *key),
                 )
             )
+        elif kind == BehaviourKind.WECHAT_FAN_SYNCED and behaviour.name == TAGGED:
+            statements.append(self._tagged(key, behaviour.properties))
         elif kind == BehaviourKind.WECHAT_FAN_SYNCED:
             statements.append(self._synced(key, behaviour.properties))
         elif kind == BehaviourKind.WECHAT_MASS_SENT:
@@ -130,6 +133,20 @@ class FanDirectory(ReadModel):
                 json.dumps(sorted(set(tag_ids))),
                 *key,
             ),
+        )
+
+    def _tagged(self, key: tuple[str, str, str], properties: Mapping[str, Any]) -> Statement:
+        """A tag given from huoke, added to what the fan had (read here: the JSON list is
+        kept portable, and this follower is its only writer)."""
+        rows = self.view.rows(
+            f"SELECT tag_ids FROM {FANS} WHERE tenant_id = ? AND account_id = ? AND openid = ?",
+            key,
+        )
+        tag_ids = set(json.loads(rows[0]["tag_ids"])) if rows else set()
+        tag_ids.add(int(properties.get("tag_added") or 0))
+        return (
+            f"UPDATE {FANS} SET tag_ids = ? WHERE tenant_id = ? AND account_id = ? AND openid = ?",
+            (json.dumps(sorted(tag_ids)), *key),
         )
 
     def _interacted(self, key: tuple[str, str, str], at: str) -> Statement:

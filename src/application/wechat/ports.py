@@ -65,6 +65,15 @@ class FanProfile:
 
 
 @dataclass(frozen=True)
+class FanTag:
+    """A tag (标签) of the account, as `tags/get` lists it."""
+
+    tag_id: int
+    name: str
+    count: int  # fans carrying it
+
+
+@dataclass(frozen=True)
 class QrTicket:
     """A parameter QR code WeChat made: the image is at `url` (showqrcode?ticket=…)."""
 
@@ -158,6 +167,10 @@ class WechatApi(Protocol):
 
     def tag_fans(self, keys: AccountKeys, tag_id: int, openids: Sequence[str]) -> None:
         """`tags/members/batchtagging` (≤ 50 openids a call)."""
+        ...
+
+    def tags(self, keys: AccountKeys) -> list[FanTag]:
+        """The account's tags (`tags/get`)."""
         ...
 
     def materials(self, keys: AccountKeys, kind: str, offset: int, count: int) -> list[Material]:

@@ -69,6 +69,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
             {"name": "预约演示", "type": "click", "key": "DEMO"},
         ]
     },
+    "tagWechatFans": {"tag_id": 101, "openids": ["oFan8a1c2e3f4b5d"]},
     "replyToWechatFan": {"text": "您好，已为您预约周三下午 3 点的产品演示。"},
     "makeWechatQrCode": {
         "name": "2026 上海零售展 A3 展位",

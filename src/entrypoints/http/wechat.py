@@ -21,16 +21,20 @@ from application.wechat.commands import (
     DraftMenu,
     FanDetails,
     FanMessage,
+    FansTagged,
     MaterialDetails,
     MaterialSyncReport,
     ReplySent,
     ReplyToFan,
     ReviseAccount,
     SetAutoReplies,
+    TagDetails,
+    TagFans,
 )
 from application.wechat.conversations import Conversations
 from application.wechat.fan_directory import FanQueries
 from application.wechat.fan_sync import FanSync, FanSyncReport
+from application.wechat.fan_tags import FanTags
 from application.wechat.materials import MaterialQueries, MaterialSync
 from domain.shared.access import Action
 from entrypoints.http.conventions import (
@@ -147,6 +151,13 @@ class WechatAccountController(Controller):
             )
         )
 
+    @get("/{account_id:uuid}/tags", operation_id="listWechatTags")
+    def list_tags(
+        self, account_id: UUID, wechat_fan_tags: FanTags, caller: TenantCaller
+    ) -> list[TagDetails]:
+        """The account's tags as WeChat holds them now (`tags/get`)."""
+        return wechat_fan_tags.tags(caller.tenant_id, account_id)
+
     @post(
         "/{account_id:uuid}/menu",
         operation_id="draftWechatMenu",
@@ -241,6 +252,14 @@ class WechatFanController(Controller):
         the request waits (about one second per 10,000 fans at WeChat); `huoke wechat
         sync-fans` does the same with a progress bar."""
         return wechat_fan_sync.sync(caller.tenant_id, account_id)
+
+    @post("/tag", operation_id="tagWechatFans", status_code=200, may=Action.UPDATE)
+    def tag(
+        self, account_id: UUID, data: TagFans, wechat_fan_tags: FanTags, caller: TenantCaller
+    ) -> FansTagged:
+        """Give the fans a tag of the account at WeChat (50 a call); the fan list shows it
+        at once."""
+        return wechat_fan_tags.tag(caller.tenant_id, account_id, data)
 
     @get("/{openid:str}", operation_id="getWechatFan")
     def get_fan(

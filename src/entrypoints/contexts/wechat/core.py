@@ -17,6 +17,7 @@ from application.wechat.callbacks import CallbackIntake
 from application.wechat.conversations import Conversations
 from application.wechat.fan_directory import FanDirectory, FanQueries
 from application.wechat.fan_sync import FanSync
+from application.wechat.fan_tags import FanTags
 from application.wechat.materials import MaterialLibrary, MaterialQueries, MaterialSync
 from application.wechat.qr_code_directory import QrCodeDirectory, QrCodeQueries, QrCodeStats
 from application.wechat.qr_codes import ParameterQrCodes
@@ -96,6 +97,9 @@ def _providers(
         "wechat_fan_sync": providers.Singleton(
             FanSync, wechat, accounts, api, c.ingestion, c.clock
         ),
+        "wechat_fan_tags": providers.Singleton(
+            FanTags, wechat, accounts, api, c.ingestion, c.clock
+        ),
         "wechat_material_sync": providers.Singleton(
             MaterialSync, wechat, accounts, api, c.ingestion, c.clock
         ),
@@ -148,6 +152,7 @@ PART = Part(
         "wechat_conversations",
         "wechat_refusals",
         "wechat_fan_sync",
+        "wechat_fan_tags",
         "wechat_material_sync",
         "wechat_materials",
         "wechat_qr_code_queries",
