@@ -13,7 +13,6 @@ from litestar.testing import TestClient
 from application.logins.commands import GrantEmployeeLogin, GrantStaffLogin
 from application.shared.callers import TenantCaller
 from application.shared.context import RequestContext, acting
-from entrypoints.http.app import create_app
 from tests.conftest import Api
 
 PASSWORD = "huoke-Console-2026"
@@ -40,13 +39,18 @@ class ConsoleSession:
         return self.client.post(path, data=form, follow_redirects=False, **kwargs)
 
     def close(self) -> None:
-        self.client.__exit__(None, None, None)
+        """Forget the cookies (the client holds nothing else: it was never entered)."""
+        self.client.cookies.clear()
 
 
 def open_session(api: Api, identifier: str, password: str = PASSWORD) -> ConsoleSession:
-    """A new client (its own cookies) signed in through the sign-in form."""
-    client = TestClient(create_app(api.runtime, close_runtime_on_shutdown=False))
-    client.__enter__()
+    """A new client (its own cookies) signed in through the sign-in form.
+
+    It sends to the app the session's API client already serves (started once for the
+    session): building another app costs seconds (its ~900 routes), and a second client
+    is all a browser of its own needs. It is not entered, so it neither starts the app
+    again nor shuts it down (which would close the shared idempotency store)."""
+    client: TestClient[Any] = TestClient(api.client.app)
     session = ConsoleSession(client, identifier)
     answer = client.post(
         "/console/sign-in",
