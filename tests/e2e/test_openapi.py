@@ -310,6 +310,8 @@ class World:
             examples.OTHER_LEAD_GROUP_ID: "other_lead_group_id",
             examples.EMAIL_TEMPLATE_ID: "email_template_id",
             examples.SMS_SIGNATURE_ID: "approved_signature_id",
+            examples.WECHAT_ACCOUNT_ID: "account_id",
+            examples.WECHAT_TEMPLATE_ACCOUNT_ID: "template_account_id",
         }
         text = json.dumps(example, ensure_ascii=False)
         for placeholder, name in placeholders.items():
@@ -518,6 +520,36 @@ class World:
     def make_qr_code_id(self) -> str:
         url = f"/api/v1/wechat/accounts/{self.get('account_id')}/qr-codes"
         return str(self.post(url, REQUEST_EXAMPLES["makeWechatQrCode"])["id"])
+
+    def make_mass_send_id(self) -> str:
+        body = {**REQUEST_EXAMPLES["draftWechatMassSend"], "account_id": self.get("account_id")}
+        return str(self.post("/api/v1/wechat/mass-sends", body)["id"])
+
+    def make_template_account_id(self) -> str:
+        """An account holding the template the template-send example names."""
+        account = self.get("account_id")
+        url = f"/api/v1/wechat/accounts/{account}/templates"
+        version = self.api.client.get(
+            f"/api/v1/wechat/accounts/{account}", headers=self.headers
+        ).headers["etag"]
+        answer = self.api.client.post(
+            url,
+            json=REQUEST_EXAMPLES["addWechatTemplate"],
+            headers={**self.headers, "If-Match": version},
+        )
+        assert answer.status_code == 200, answer.text
+        return account
+
+    def make_template_send_id(self) -> str:
+        body = {
+            **REQUEST_EXAMPLES["sendWechatTemplate"],
+            "account_id": self.get("template_account_id"),
+        }
+        answer = self.api.client.post(
+            "/api/v1/wechat/template-sends", json=body, headers=self.headers
+        )
+        assert answer.status_code == 202, answer.text
+        return str(answer.json()["id"])
 
     def make_rule_id(self) -> str:
         return str(self.post("/api/v1/scoring/rules", REQUEST_EXAMPLES["createScoreRule"])["id"])

@@ -19,6 +19,8 @@ LEAD_GROUP_ID = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f"
 OTHER_LEAD_GROUP_ID = "4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a"
 EMAIL_TEMPLATE_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
 SMS_SIGNATURE_ID = "6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c"
+WECHAT_ACCOUNT_ID = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
+WECHAT_TEMPLATE_ACCOUNT_ID = "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e"
 
 # 手机,姓名,公司 / one row: what a sales team exports from a spreadsheet.
 SAMPLE_CSV = base64.b64encode(
@@ -79,6 +81,29 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "makeWechatLeadQrCode": {"lead_id": LEAD_ID, "valid_days": 7},
     "reviseWechatQrCode": {"reply": "展会已结束，回复「演示」预约线上讲解。"},
+    "draftWechatMassSend": {
+        "account_id": WECHAT_ACCOUNT_ID,
+        "name": "双十一会员日",
+        "mode": "normal",
+        "audience": {
+            "include": {"tag_ids": [101], "provinces": ["上海", "浙江"]},
+            "exclude": {"tag_ids": [108]},
+        },
+        "message": {"kind": "text", "text": "双十一会员日：全场五折，回复「会员」领取优惠券。"},
+    },
+    "previewWechatMassSend": {"openid": "oX7a2s5dF8gH1jK4lZ0xC3vB6nM9"},
+    "sendWechatTemplate": {
+        "account_id": WECHAT_TEMPLATE_ACCOUNT_ID,
+        "template_id": "OPENTM207940503",
+        "data": {
+            "first": "{{nickname}}，您的体验课已预约成功",
+            "keyword1": "产品演示课",
+            "keyword2": "12 月 9 日 14:00",
+            "remark": "点击查看上课地址",
+        },
+        "url": "https://acme.cn/l/demo-class",
+        "audience": {"openids": ["oX7a2s5dF8gH1jK4lZ0xC3vB6nM9"]},
+    },
     # messaging (MAIL, SMS)
     "addSendingDomain": {"domain": "mail.acme.cn"},
     "createEmailTemplate": {
