@@ -21,12 +21,15 @@ from application.shared.behaviours import Behaviour
 from entrypoints.container import Runtime
 from entrypoints.http.app import create_app
 from entrypoints.settings import MessagingSettings, Settings
+from tests import prompt_waits
 from tests.integration.dns_server import LocalDns
 
 # No wall-clock limits on examples: the suite runs in parallel workers on a shared
 # machine, and a test never asserts how long something took (bench/ measures that).
 hypothesis_settings.register_profile("huoke", deadline=None)
 hypothesis_settings.load_profile("huoke")
+# Read-your-writes waits look again after 2 ms, not 100 ms (tests/prompt_waits.py).
+prompt_waits.install()
 
 PG_URL = os.environ.get("HUOKE_TEST_DATABASE_URL")
 REQUIRE_PG = os.environ.get("HUOKE_REQUIRE_POSTGRES", "") not in ("", "0")
