@@ -8,10 +8,10 @@ from typing import Any
 from dependency_injector import providers
 
 from entrypoints.contexts.parts import Part
-from entrypoints.web.wechat import account_pages, fan_pages, send_pages
+from entrypoints.web.wechat import account_pages, fan_pages, qr_code_pages, send_pages
 from entrypoints.web.wechat.common import WechatConsole
 
-MODULES = (account_pages, fan_pages, send_pages)
+MODULES = (account_pages, fan_pages, send_pages, qr_code_pages)
 
 
 def _public_url(settings: Any) -> str:

@@ -271,6 +271,13 @@ def draft_of(data: Mapping[str, Any], timezone: str) -> dict[str, Any]:
             continue
         moment = datetime.combine(day, time(0), zone) + extra
         audience["include"][name] = moment - timedelta(microseconds=1) if extra else moment
+    # What the use case would refuse one at a time, named together on the form.
+    if not str(data.get("name", "") or "").strip():
+        errors["name"] = _("必填")
+    kind = str(data.get("kind") or "text")
+    needed = "text" if kind == "text" else "media_id"
+    if not str(data.get(needed, "") or "").strip():
+        errors[needed] = _("必填")
     if str(data.get("mode", "")) == "targeted":
         audience["openids"] = [o for o in _SEPARATORS.split(str(data.get("openids", ""))) if o]
     if errors:
@@ -281,7 +288,7 @@ def draft_of(data: Mapping[str, Any], timezone: str) -> dict[str, Any]:
         "mode": data.get("mode", ""),
         "audience": audience,
         "message": {
-            "kind": data.get("kind") or "text",
+            "kind": kind,
             "text": str(data.get("text", "") or ""),
             "media_id": str(data.get("media_id", "") or "").strip(),
         },
