@@ -146,6 +146,7 @@ class Runtime:
         self.runner: FollowerRunner | None = None
         self.scheduler: Scheduler | None = None
         self.sender: SendWorker | None = None
+        self.wechat_sender: Any = None
         self.bounces: Any = None
 
     @property
@@ -187,7 +188,11 @@ class Runtime:
         return self
 
     def start_sender(self) -> SendWorker | None:
-        """The send pipeline's worker thread (any number of processes may run one)."""
+        """The send pipelines' worker threads, messaging's and WeChat's (any number of
+        processes may run them)."""
+        if "wechat_send_worker" in self.container.providers:
+            self.wechat_sender = self.container.wechat_send_worker()
+            self.wechat_sender.start()
         if "send_dispatch" not in self.container.providers:
             return None
         messaging = self.settings.messaging
@@ -281,6 +286,8 @@ class Runtime:
     def close(self) -> None:
         if self.sender is not None:
             self.sender.stop()
+        if self.wechat_sender is not None:
+            self.wechat_sender.stop()
         if self.bounces is not None:
             self.bounces.stop()
         if self.scheduler is not None:
@@ -306,6 +313,12 @@ def migrate(settings: Settings, contexts: Sequence[Manifest] = CONTEXTS) -> list
         if "sms_sent_texts" in runtime.container.providers:  # provider ids of sent texts
             runtime.container.sms_sent_texts().create_tables()
             queues.append("messaging_sms_sent")
+        if "wechat_send_ledger" in runtime.container.providers:  # WeChat's send rows
+            runtime.container.wechat_send_ledger().create_tables()
+            queues.append("wechat_send_ledger")
+        if "wechat_access_tokens" in runtime.container.providers:  # shared access tokens
+            runtime.container.wechat_access_tokens().create_tables()
+            queues.append("wechat_access_tokens")
         return [
             *runtime.upstream_names,
             *(model.name for model in runtime.followers),

@@ -17,6 +17,7 @@ from typer.testing import CliRunner, Result
 
 from application.shared.context import RequestContext, acting
 from application.tenancy.commands import RegisterTenant
+from application.wechat.commands import BindAccount
 from entrypoints.cli import app
 from entrypoints.container import Runtime
 from entrypoints.settings import Settings
@@ -47,6 +48,24 @@ def register_tenant(settings: Settings) -> uuid.UUID:
         runtime.close()
 
 
+def bind_account(settings: Settings, tenant_id: uuid.UUID) -> uuid.UUID:
+    """An Official Account of the tenant (its fans are what the sandbox was seeded with)."""
+    runtime = Runtime(settings).start()
+    try:
+        with acting(RequestContext(request_id="test-setup")):
+            command = BindAccount(
+                name="服务号",
+                appid="wx0000000000000c1a",
+                app_secret="0" * 32,
+                callback_token="token",
+                encoding_aes_key="k" * 43,
+                kind="service",
+            )
+            return runtime.container.wechat_accounts().bind(tenant_id, command).id
+    finally:
+        runtime.close()
+
+
 # --- an unknown tenant -------------------------------------------------------------------
 
 
@@ -65,16 +84,23 @@ def _tenant_commands() -> set[str]:
     return found
 
 
-def _arguments(command: str, tenant: str, spreadsheet: Path) -> list[str]:
+def _arguments(command: str, tenant: str, spreadsheet: Path, account: str = "") -> list[str]:
     return {
         "apikey create": ["--name", "crm", "--role", "tenant_admin"],
         "demo seed": ["--leads", "3", "--batch", "3"],
         "leads import": [str(spreadsheet), "--map", "手机=mobile"],
         "leads scan-duplicates": [],
+        "wechat sync-fans": ["--account", account or str(uuid.uuid4())],
     }[command] + ["--tenant", tenant]
 
 
-TENANT_COMMANDS = ["apikey create", "demo seed", "leads import", "leads scan-duplicates"]
+TENANT_COMMANDS = [
+    "apikey create",
+    "demo seed",
+    "leads import",
+    "leads scan-duplicates",
+    "wechat sync-fans",
+]
 
 
 def test_every_command_that_takes_a_tenant_is_checked_here() -> None:
@@ -100,7 +126,8 @@ def test_a_tenant_no_one_has_is_refused_in_one_line_and_nothing_is_stored(
     assert "Traceback" not in refused.output
     assert event_heads(operator_shell) == before
     # the same command for a tenant that exists goes through
-    accepted = run(*command.split(), *_arguments(command, str(tenant_id), spreadsheet))
+    account = str(bind_account(operator_shell, tenant_id)) if command.startswith("wechat") else ""
+    accepted = run(*command.split(), *_arguments(command, str(tenant_id), spreadsheet, account))
     assert accepted.exit_code == 0, accepted.output
 
 

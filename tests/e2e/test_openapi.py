@@ -19,6 +19,7 @@ from entrypoints.http import examples
 from entrypoints.http.examples import REQUEST_EXAMPLES
 from tests.conftest import Api
 from tests.e2e.wechat_support import a_fan_wrote
+from tests.settling import settle
 
 WRITES = ("post", "put", "patch", "delete")
 ERROR_FIELDS = {"code", "title", "detail", "field"}
@@ -515,7 +516,9 @@ class World:
         )
 
     def make_openid(self) -> str:
-        return a_fan_wrote(self.api, self.tenant_id, self.get("account_id"))
+        openid = a_fan_wrote(self.api, self.tenant_id, self.get("account_id"))
+        settle(self.api.runtime)  # the fan directory has them before a route asks
+        return openid
 
     def make_qr_code_id(self) -> str:
         url = f"/api/v1/wechat/accounts/{self.get('account_id')}/qr-codes"

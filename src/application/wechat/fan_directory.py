@@ -89,7 +89,8 @@ class FanDirectory(ReadModel):
             statements.append(self._tagged(key, behaviour.properties))
         elif kind == BehaviourKind.WECHAT_FAN_SYNCED:
             statements.append(self._synced(key, behaviour.properties))
-        elif kind == BehaviourKind.WECHAT_MASS_SENT:
+        elif kind == BehaviourKind.WECHAT_MASS_SENT and behaviour.properties.get("counted", True):
+            # Targeted sends (定向发送) are not counted against the 4 a month (WX-4).
             statements.append(self._mass_received(key, mass_month(behaviour.occurred_at)))
         if _interacts(behaviour):
             statements.append(self._interacted(key, at))

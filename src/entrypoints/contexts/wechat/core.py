@@ -48,22 +48,26 @@ ACCOUNT_EVENTS = {
 }
 
 
-def _wechat_api(settings: Any, storage: Any, infrastructure: Any) -> Any:
+def _access_tokens(storage: Any, infrastructure: Any) -> Any:
+    """The access_token cache every process shares (a table of the store's database)."""
+    from adapters.wechat.access_tokens import postgres_access_tokens, sqlite_access_tokens
+
+    if storage.database_url is None:
+        return sqlite_access_tokens(storage.var_dir, storage.cipher_key)
+    return postgres_access_tokens(
+        infrastructure.datastore, storage.cipher_key, create_tables=storage.create_tables
+    )
+
+
+def _wechat_api(settings: Any, storage: Any, tokens: providers.Provider[Any]) -> Any:
     """The sandbox (embedded default: records to var/outbox/wechat.jsonl) or WeChat."""
     from adapters.wechat.sandbox import SandboxWechatApi
 
     if settings.wechat.api == "sandbox":
         return SandboxWechatApi(storage.var_dir / "outbox")
-    from adapters.wechat.access_tokens import postgres_access_tokens, sqlite_access_tokens
     from adapters.wechat.api import WechatpyApi
 
-    if storage.database_url is None:
-        tokens = sqlite_access_tokens(storage.var_dir, storage.cipher_key)
-    else:
-        tokens = postgres_access_tokens(
-            infrastructure.datastore, storage.cipher_key, create_tables=storage.create_tables
-        )
-    return WechatpyApi(tokens, base_url=settings.wechat.api_base)
+    return WechatpyApi(tokens(), base_url=settings.wechat.api_base)
 
 
 def _refusals(settings: Any) -> RefusalLimit:
@@ -73,7 +77,8 @@ def _refusals(settings: Any) -> RefusalLimit:
 def _providers(
     c: containers.DynamicContainer, wechat: providers.Provider[Any]
 ) -> Mapping[str, providers.Provider[Any]]:
-    api = providers.Singleton(_wechat_api, c.settings, c.storage, c.infrastructure)
+    tokens = providers.Singleton(_access_tokens, c.storage, c.infrastructure)
+    api = providers.Singleton(_wechat_api, c.settings, c.storage, tokens.provider)
     accounts = providers.Singleton(OfficialAccounts, wechat, api)
     fans = providers.Singleton(FanQueries, c.wechat_fan_view)
     qr_queries = providers.Singleton(QrCodeQueries, c.wechat_qr_code_view, c.wechat_qr_stats_view)
@@ -81,6 +86,7 @@ def _providers(
         "wechat_accounts": accounts,
         "wechat_account_queries": providers.Singleton(AccountQueries, c.wechat_account_view),
         "wechat_fans": fans,
+        "wechat_access_tokens": tokens,
         "wechat_api": api,
         "wechat_callbacks": providers.Singleton(
             CallbackIntake,
