@@ -38,8 +38,10 @@ TEST_CIPHER_KEY = base64.b64encode(b"huoke-test-key-0123456789abcdef!").decode()
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the test server for this session, dropped afterwards."""
+def postgres_url(_running: dict[str, Any]) -> Iterator[str]:
+    """A fresh database on the test server for this session, dropped afterwards: after
+    the session's PostgreSQL runtime is closed (a runtime closed on a dropped database
+    waits out its pool's timeout, 20 s, reconnecting)."""
     if not PG_URL:
         if REQUIRE_PG:
             pytest.fail("HUOKE_TEST_DATABASE_URL is not set but PostgreSQL is required")
@@ -50,6 +52,8 @@ def postgres_url() -> Iterator[str]:
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     yield urlunsplit(parts._replace(path=f"/{name}"))
+    if "postgres" in _running:
+        _running.pop("postgres").close()
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
