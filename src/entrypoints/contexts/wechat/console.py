@@ -8,10 +8,16 @@ from typing import Any
 from dependency_injector import providers
 
 from entrypoints.contexts.parts import Part
-from entrypoints.web.wechat import account_pages, fan_pages, qr_code_pages, send_pages
+from entrypoints.web.wechat import (
+    account_pages,
+    fan_pages,
+    qr_code_pages,
+    send_pages,
+    template_send_pages,
+)
 from entrypoints.web.wechat.common import WechatConsole
 
-MODULES = (account_pages, fan_pages, send_pages, qr_code_pages)
+MODULES = (account_pages, fan_pages, send_pages, template_send_pages, qr_code_pages)
 
 
 def _public_url(settings: Any) -> str:
@@ -34,5 +40,5 @@ PART = Part(
     providers=_providers,
     dependencies=("wechat_console",),
     console=tuple(page for module in MODULES for page in module.PAGES),
-    console_nav=(*account_pages.NAV, *send_pages.NAV),
+    console_nav=(*account_pages.NAV, *send_pages.NAV, *template_send_pages.NAV),
 )

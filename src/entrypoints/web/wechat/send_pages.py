@@ -93,7 +93,7 @@ SHOWN_AGAIN = (
     "followed_to", "include_sex", "exclude_sex",
     *(f"{side}_{name}" for side in ("include", "exclude") for name in LIST_FIELDS),
 )  # fmt: skip
-_SEPARATORS = re.compile(r"[\s,，、;；]+")
+SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
 class WechatMassSendPages(Controller):
@@ -248,7 +248,7 @@ def draft_of(data: Mapping[str, Any], timezone: str) -> dict[str, Any]:
     for side in ("include", "exclude"):
         for name in LIST_FIELDS:
             field = f"{side}_{name}"
-            values = [v for v in _SEPARATORS.split(str(data.get(field, "") or "")) if v]
+            values = [v for v in SEPARATORS.split(str(data.get(field, "") or "")) if v]
             if name == "tag_ids":
                 if not all(v.isdigit() for v in values):
                     errors[field] = _("请填写标签 ID（数字），用逗号分隔")
@@ -279,7 +279,7 @@ def draft_of(data: Mapping[str, Any], timezone: str) -> dict[str, Any]:
     if not str(data.get(needed, "") or "").strip():
         errors[needed] = _("必填")
     if str(data.get("mode", "")) == "targeted":
-        audience["openids"] = [o for o in _SEPARATORS.split(str(data.get("openids", ""))) if o]
+        audience["openids"] = [o for o in SEPARATORS.split(str(data.get("openids", ""))) if o]
     if errors:
         raise FormErrors(errors)
     return {
@@ -344,7 +344,7 @@ def _sends_page(
     query = query_of(request, FILTERS)
     accounts = _accounts(queries, caller.tenant_id)
     names = {account.id: account.name for account in accounts}
-    account_id = _chosen(query["account"])
+    account_id = chosen_id(query["account"])
     listed = sends.mass_sends(
         caller.tenant_id, account_id=account_id, cursor=query["cursor"] or None, limit=PAGE_SIZE
     )
@@ -404,16 +404,20 @@ def _sends_page(
     )
 
 
-def _chosen(raw: str) -> UUID | None:
+def chosen_id(raw: Any) -> UUID | None:
+    """The account a filter or a form names (none when it names no valid id)."""
     try:
         return optional_id({"account": raw}, "account")
     except FormErrors:  # a filter typed by hand: every account
         return None
 
 
+def account_names(queries: AccountQueries, tenant_id: UUID) -> dict[UUID, str]:
+    return {a.id: a.name for a in _accounts(queries, tenant_id)}
+
+
 def _account_name(queries: AccountQueries, caller: TenantCaller, account_id: UUID) -> str:
-    names = {a.id: a.name for a in _accounts(queries, caller.tenant_id)}
-    return names.get(account_id, _("已解绑的公众号"))
+    return account_names(queries, caller.tenant_id).get(account_id, _("已解绑的公众号"))
 
 
 def audience_lines(audience: Mapping[str, Any], timezone: str) -> list[str]:
@@ -442,14 +446,20 @@ def audience_lines(audience: Mapping[str, Any], timezone: str) -> list[str]:
     return lines or [_("所有关注的粉丝")]
 
 
-def _recipients_table(
-    request: Request[Any, Any, Any], caller: TenantCaller, send: MassSendDetails,
+def recipients_table(
+    request: Request[Any, Any, Any],
+    caller: TenantCaller,
+    send_id: UUID,
     sends: WechatSends,
-) -> Table:  # fmt: skip
+    *,
+    template: bool,
+    url: str,
+) -> Table:
+    """A send's fans: state, why one was skipped or failed, WeChat's result."""
     query = query_of(request, RECIPIENT_FILTERS)
     state = query["state"] if query["state"] in RECIPIENT_STATES else None
     listed = sends.recipients(
-        caller.tenant_id, send.id, template=False, state=state,
+        caller.tenant_id, send_id, template=template, state=state,
         cursor=query["cursor"] or None, limit=PAGE_SIZE,
     )  # fmt: skip
     rows = [
@@ -471,8 +481,8 @@ def _recipients_table(
         for recipient in listed.items
     ]
     return Table(
-        id="wechat-mass-send-recipients",
-        url=f"{MASS_SENDS}/{send.id}",
+        id="wechat-send-recipients",
+        url=url,
         columns=[
             Column("openid", "OpenID"),
             Column("state", "状态"),
@@ -535,7 +545,9 @@ def _send_page(
             (_(SKIP_REASONS[code]) if code in SKIP_REASONS else code, count)
             for code, count in sorted(send.skipped_reasons.items())
         ],
-        table=_recipients_table(request, caller, send, sends),
+        table=recipients_table(
+            request, caller, send.id, sends, template=False, url=f"{MASS_SENDS}/{send.id}"
+        ),
         may_send=caller.may(RESOURCE, Action.UPDATE) and draft,
         values=values or {},
         errors=errors or {},
