@@ -8,15 +8,14 @@ on SQLite one process claims under `BEGIN IMMEDIATE`.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from adapters.persistence.work_tables import SqliteWorkFile, postgres_transaction
 from application.messaging.send_queue import QUEUED, SENT, SKIPPED, QueuedMessage, Settlement
 from application.shared.views import iso, parse_iso
 
@@ -232,66 +231,15 @@ def _message(row: Sequence[Any]) -> QueuedMessage:
 
 def sqlite_send_queue(var_dir: Path) -> SqlSendQueue:
     """Embedded mode: one file, one connection, `BEGIN IMMEDIATE` per transaction."""
-    var_dir.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(
-        var_dir / SQLITE_FILE, timeout=10, isolation_level=None, check_same_thread=False
-    )
-    db.execute("PRAGMA journal_mode=WAL")
-    lock = threading.Lock()
-
-    @contextmanager
-    def transaction() -> Iterator[sqlite3.Cursor]:
-        with lock:
-            cursor = db.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
-
-    queue = SqlSendQueue(transaction, skip_locked=False, on_close=db.close)
+    work = SqliteWorkFile(var_dir / SQLITE_FILE)
+    queue = SqlSendQueue(work.transaction, skip_locked=False, on_close=work.close)
     queue.create_tables()
     return queue
 
 
 def postgres_send_queue(datastore: Any, *, create_tables: bool) -> SqlSendQueue:
     """PostgreSQL: connections of the process's shared pool (the library's datastore)."""
-
-    @contextmanager
-    def transaction() -> Iterator[Any]:
-        with datastore.transaction(commit=True) as cursor:
-            yield _TupleCursor(cursor)
-
-    queue = SqlSendQueue(transaction, skip_locked=True, placeholder="%s")
+    queue = SqlSendQueue(postgres_transaction(datastore), skip_locked=True, placeholder="%s")
     if create_tables:
         queue.create_tables()
     return queue
-
-
-class _TupleCursor:
-    """The library's cursors answer dicts; the queue reads tuples."""
-
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._cursor.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self._cursor.executemany(sql, rows)
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        row = self._cursor.fetchone()
-        return tuple(row.values()) if isinstance(row, dict) else row
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return [
-            tuple(row.values()) if isinstance(row, dict) else row for row in self._cursor.fetchall()
-        ]
-
-    @property
-    def rowcount(self) -> int:
-        return int(self._cursor.rowcount)

@@ -8,14 +8,13 @@ UTC text, as in the send queue.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from adapters.persistence.work_tables import SqliteWorkFile, postgres_transaction
 from application.messaging.sms_sending import SentText
 from application.shared.views import iso, parse_iso
 
@@ -110,8 +109,7 @@ class SqlSentTexts:
             row = cursor.fetchone()
         if row is None:
             return None
-        values = tuple(row.values()) if isinstance(row, dict) else tuple(row)
-        tenant, message, task, lead, provider, provider_id, mobile, at = values
+        tenant, message, task, lead, provider, provider_id, mobile, at = row
         return SentText(
             tenant_id=UUID(tenant),
             message_id=message,
@@ -126,39 +124,15 @@ class SqlSentTexts:
 
 def sqlite_sent_texts(var_dir: Path) -> SqlSentTexts:
     """Embedded mode: one file of its own, one connection, a lock per transaction."""
-    var_dir.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(
-        var_dir / SQLITE_FILE, timeout=10, isolation_level=None, check_same_thread=False
-    )
-    db.execute("PRAGMA journal_mode=WAL")
-    lock = threading.Lock()
-
-    @contextmanager
-    def transaction() -> Iterator[sqlite3.Cursor]:
-        with lock:
-            cursor = db.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
-
-    texts = SqlSentTexts(transaction, on_close=db.close)
+    work = SqliteWorkFile(var_dir / SQLITE_FILE)
+    texts = SqlSentTexts(work.transaction, on_close=work.close)
     texts.create_tables()
     return texts
 
 
 def postgres_sent_texts(datastore: Any, *, create_tables: bool) -> SqlSentTexts:
     """PostgreSQL: connections of the process's shared pool (the library's datastore)."""
-
-    @contextmanager
-    def transaction() -> Iterator[Any]:
-        with datastore.transaction(commit=True) as cursor:
-            yield cursor
-
-    texts = SqlSentTexts(transaction, placeholder="%s")
+    texts = SqlSentTexts(postgres_transaction(datastore), placeholder="%s")
     if create_tables:
         texts.create_tables()
     return texts

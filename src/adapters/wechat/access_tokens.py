@@ -14,10 +14,9 @@ with the key that encrypts the events (a token is a credential for the account).
 from __future__ import annotations
 
 import base64
-import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ from uuid import UUID
 from eventsourcing.cryptography import AESCipher
 from eventsourcing.utils import Environment
 
+from adapters.persistence.work_tables import SqliteWorkFile, postgres_transaction
 from adapters.shared.clock import SystemClock
 from application.shared.clock import Clock
 from application.shared.views import iso, parse_iso
@@ -169,28 +169,10 @@ def sqlite_access_tokens(
 ) -> AccessTokenCache:
     """Embedded mode: one file under the var directory, one connection per cache; the
     `BEGIN IMMEDIATE` of a refresh also keeps out another process on the same file."""
-    var_dir.mkdir(parents=True, exist_ok=True)
     # A refresh holds the write lock for one HTTP call to WeChat: wait longer than that.
-    db = sqlite3.connect(
-        var_dir / SQLITE_FILE, timeout=30, isolation_level=None, check_same_thread=False
-    )
-    db.execute("PRAGMA journal_mode=WAL")
-    lock = threading.Lock()
-
-    @contextmanager
-    def transaction(locking: bool) -> Iterator[sqlite3.Cursor]:
-        with lock:
-            cursor = db.cursor()
-            cursor.execute("BEGIN IMMEDIATE" if locking else "BEGIN")
-            try:
-                yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
-
+    work = SqliteWorkFile(var_dir / SQLITE_FILE, timeout=30)
     cache = AccessTokenCache(
-        transaction, cipher_key, row_lock=False, clock=clock, on_close=db.close
+        work.transaction, cipher_key, row_lock=False, clock=clock, on_close=work.close
     )
     cache.create_tables()
     return cache
@@ -200,27 +182,9 @@ def postgres_access_tokens(
     datastore: Any, cipher_key: str, *, create_tables: bool, clock: Clock | None = None
 ) -> AccessTokenCache:
     """PostgreSQL: connections of the process's shared pool (the library's datastore)."""
-
-    @contextmanager
-    def transaction(locking: bool) -> Iterator[Any]:
-        with datastore.transaction(commit=True) as cursor:
-            yield _TupleCursor(cursor)
-
-    cache = AccessTokenCache(transaction, cipher_key, row_lock=True, placeholder="%s", clock=clock)
+    cache = AccessTokenCache(
+        postgres_transaction(datastore), cipher_key, row_lock=True, placeholder="%s", clock=clock
+    )
     if create_tables:
         cache.create_tables()
     return cache
-
-
-class _TupleCursor:
-    """The library's cursors answer dicts; the cache reads tuples."""
-
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._cursor.execute(sql, params)
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        row = self._cursor.fetchone()
-        return tuple(row.values()) if isinstance(row, dict) else row

@@ -13,15 +13,14 @@ Claims take one batch row `FOR UPDATE SKIP LOCKED` on PostgreSQL.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from adapters.persistence.work_tables import SqliteWorkFile, postgres_transaction
 from application.shared.views import iso
 from application.wechat.send_ledger import (
     FAILED,
@@ -376,67 +375,15 @@ def _changes(settled: Settled) -> list[tuple[str, str, str, str]]:
 
 def sqlite_send_ledger(var_dir: Path) -> SqlSendLedger:
     """Embedded mode: one file, one connection, `BEGIN IMMEDIATE` per transaction."""
-    var_dir.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(
-        var_dir / SQLITE_FILE, timeout=10, isolation_level=None, check_same_thread=False
-    )
-    db.execute("PRAGMA journal_mode=WAL")
-    lock = threading.Lock()
-
-    @contextmanager
-    def transaction() -> Iterator[sqlite3.Cursor]:
-        with lock:
-            cursor = db.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
-
-    ledger = SqlSendLedger(transaction, skip_locked=False, on_close=db.close)
+    work = SqliteWorkFile(var_dir / SQLITE_FILE)
+    ledger = SqlSendLedger(work.transaction, skip_locked=False, on_close=work.close)
     ledger.create_tables()
     return ledger
 
 
 def postgres_send_ledger(datastore: Any, *, create_tables: bool) -> SqlSendLedger:
     """PostgreSQL: connections of the process's shared pool (the library's datastore)."""
-
-    @contextmanager
-    def transaction() -> Iterator[Any]:
-        with datastore.transaction(commit=True) as cursor:
-            yield _TupleCursor(cursor)
-
-    ledger = SqlSendLedger(transaction, skip_locked=True, placeholder="%s")
+    ledger = SqlSendLedger(postgres_transaction(datastore), skip_locked=True, placeholder="%s")
     if create_tables:
         ledger.create_tables()
     return ledger
-
-
-class _TupleCursor:
-    """The library's cursors answer dicts; the ledger reads tuples."""
-
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._cursor.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self._cursor.executemany(sql, rows)
-
-    def copy_rows(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self._cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        row = self._cursor.fetchone()
-        return tuple(row.values()) if isinstance(row, dict) else row
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return [
-            tuple(row.values()) if isinstance(row, dict) else row for row in self._cursor.fetchall()
-        ]
