@@ -1,5 +1,6 @@
-"""The send worker (ADR 0015): runs the pipeline's rounds in a thread, back to back
-while there is work and every `idle_seconds` when there is none.
+"""The send worker (ADR 0015): runs a send pipeline's rounds in a thread, back to back
+while there is work and every `idle_seconds` when there is none (messaging's pipeline,
+and WeChat's, ADR 0017).
 
 Claims are leased rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one
 `BEGIN IMMEDIATE` transaction), so any number of processes may run one; a crashed
@@ -11,23 +12,41 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Protocol
 
-from application.messaging.dispatch import Dispatch
 from application.shared.context import Actor, ActorKind, RequestContext, acting
 
 log = logging.getLogger("huoke.send_worker")
-SENDER = Actor(ActorKind.SYSTEM, "sender")
+
+
+class Round(Protocol):
+    @property
+    def busy(self) -> bool: ...
+
+    sent: int
+
+
+class Pipeline(Protocol):
+    def run_once(self) -> Round: ...
 
 
 class SendWorker:
     def __init__(
-        self, dispatch: Dispatch, idle_seconds: float, rate_per_second: float | None = None
+        self,
+        dispatch: Pipeline,
+        idle_seconds: float,
+        rate_per_second: float | None = None,
+        *,
+        name: str = "send-worker",
+        actor: str = "sender",
     ) -> None:
         self.dispatch = dispatch
         self.idle_seconds = idle_seconds
         self.rate_per_second = rate_per_second
+        self.name = name
+        self._actor = Actor(ActorKind.SYSTEM, actor)
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="send-worker", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -41,14 +60,14 @@ class SendWorker:
             busy = False
             started = time.monotonic()
             try:
-                with acting(RequestContext(actor=SENDER, request_id="send-worker")):
+                with acting(RequestContext(actor=self._actor, request_id=self.name)):
                     done = self.dispatch.run_once()
                 busy = done.busy
                 if busy:
-                    log.debug("send round: %s", done)
+                    log.debug("%s round: %s", self.name, done)
                     self._pace(done.sent, time.monotonic() - started)
             except Exception:  # the next round tries again; claimed rows' leases run out
-                log.exception("send round failed")
+                log.exception("%s round failed", self.name)
             if not busy:
                 self._stopping.wait(self.idle_seconds)
 

@@ -16,7 +16,7 @@ from application.wechat.send_pipeline import WechatDispatch
 from application.wechat.send_results import SendResults
 from entrypoints.contexts.parts import Part
 from entrypoints.http.wechat_sends import WechatMassSendController, WechatTemplateSendController
-from entrypoints.wechat_send_worker import WechatSendWorker
+from entrypoints.send_worker import SendWorker
 
 SEND_EVENTS = {
     "wechat.MassSend.Drafted": "新建群发 · mass send drafted",
@@ -51,7 +51,9 @@ def _providers(
     return {
         "wechat_send_ledger": ledger,
         "wechat_dispatch": dispatch,
-        "wechat_send_worker": providers.Singleton(WechatSendWorker, dispatch, IDLE_SECONDS),
+        "wechat_send_worker": providers.Singleton(
+            SendWorker, dispatch, IDLE_SECONDS, name="wechat-send-worker", actor="wechat-sender"
+        ),
         "wechat_sends": providers.Singleton(
             WechatSends, wechat, c.wechat_accounts, dispatch, ledger, queries, c.wechat_api, c.clock
         ),
