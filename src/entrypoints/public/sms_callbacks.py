@@ -18,8 +18,6 @@ documented success JSON, so it stops retrying; a repeat changes nothing.
 from __future__ import annotations
 
 import hmac
-import threading
-import time
 from typing import Any
 from uuid import UUID
 
@@ -27,12 +25,12 @@ import anyio.to_thread
 from litestar import Controller, Request, Response, post
 
 from application.messaging.sms_receipts import SmsReceipts
-from application.shared.errors import Busy, NotFound, PermissionDenied
+from application.shared.errors import NotFound, PermissionDenied
+from entrypoints.public.refusals import RefusalLimit
 
 PROVIDERS = ("aliyun", "tencent")
 KINDS = ("reports", "replies")
 MAX_BODY = 1024 * 1024  # a push of 100 receipts is about 30 KB
-WINDOW_SECONDS = 60
 ACKNOWLEDGEMENTS: dict[str, dict[str, Any]] = {
     "aliyun": {"code": 0, "msg": "接收成功"},
     "tencent": {"result": 0, "errmsg": "OK"},
@@ -45,28 +43,14 @@ class CallbackGate:
 
     def __init__(self, token: str | None, refusals_per_minute: int = 20) -> None:
         self.token = token
-        self.refusals_per_minute = refusals_per_minute
-        self._lock = threading.Lock()
-        self._window = 0
-        self._refused: dict[str, int] = {}
+        self.refusals = RefusalLimit(refusals_per_minute, "SMS callbacks")
 
     def admit(self, token: str | None, address: str) -> None:
         """Pass the configured token, always (a genuine provider is never held back);
         otherwise 403, and 429 once `address` was refused too often this minute."""
         if self.token and token and hmac.compare_digest(token.encode(), self.token.encode()):
             return
-        now = time.monotonic()
-        window = int(now // WINDOW_SECONDS)
-        with self._lock:
-            if window != self._window:
-                self._window, self._refused = window, {}
-            refused = self._refused.get(address, 0) + 1
-            self._refused[address] = refused
-        if refused > self.refusals_per_minute:
-            raise Busy(
-                "too many refused SMS callbacks from this address; retry later",
-                retry_after=max(1, int((window + 1) * WINDOW_SECONDS - now)),
-            )
+        self.refusals.refused(address)
         if not self.token:
             raise PermissionDenied("SMS callbacks are not configured (HUOKE_SMS_CALLBACK_TOKEN)")
         raise PermissionDenied("the callback's token is not huoke's")

@@ -10,43 +10,17 @@ client address; a signed push always passes (WeChat retries until answered).
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 from uuid import UUID
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 
-from application.shared.errors import Busy, Unauthenticated
+from application.shared.errors import Unauthenticated
 from application.wechat.callbacks import CallbackIntake
+from entrypoints.public.refusals import RefusalLimit
 
 MAX_BODY = 64 * 1024  # a pushed message is a few KB
-WINDOW_SECONDS = 60
-
-
-class RefusalLimit:
-    """Refused callbacks per client address in a fixed one-minute window: past the
-    limit they are 429, so nobody can try signatures at speed."""
-
-    def __init__(self, per_minute: int = 30) -> None:
-        self.per_minute = per_minute
-        self._lock = threading.Lock()
-        self._window = 0
-        self._refused: dict[str, int] = {}
-
-    def refused(self, address: str) -> None:
-        now = time.monotonic()
-        window = int(now // WINDOW_SECONDS)
-        with self._lock:
-            if window != self._window:
-                self._window, self._refused = window, {}
-            self._refused[address] = count = self._refused.get(address, 0) + 1
-        if count > self.per_minute:
-            raise Busy(
-                "too many refused WeChat callbacks from this address; retry later",
-                retry_after=max(1, int((window + 1) * WINDOW_SECONDS - now)),
-            )
 
 
 class WechatCallbackController(Controller):

@@ -29,7 +29,8 @@ from entrypoints.http.wechat import (
     WechatMaterialController,
 )
 from entrypoints.http.wechat_qr_codes import WechatQrCodeController
-from entrypoints.public.wechat_callbacks import RefusalLimit, WechatCallbackController
+from entrypoints.public.refusals import RefusalLimit
+from entrypoints.public.wechat_callbacks import WechatCallbackController
 
 ACCOUNT_EVENTS = {
     "wechat.OfficialAccount.Bound": "绑定公众号 · Official Account bound",
@@ -71,7 +72,7 @@ def _wechat_api(settings: Any, storage: Any, tokens: providers.Provider[Any]) ->
 
 
 def _refusals(settings: Any) -> RefusalLimit:
-    return RefusalLimit(settings.wechat.refusals_per_minute)
+    return RefusalLimit(settings.wechat.refusals_per_minute, "WeChat callbacks")
 
 
 def _providers(
