@@ -1,4 +1,5 @@
-"""A marketer mass sends to a tag in Chromium (WX-4): the draft form names what is missing,
+"""A marketer syncs the fans with their tags from the fans page, then mass sends to a tag
+in Chromium (WX-4): the draft form names what is missing,
 the draft is previewed to one fan and sent after the confirmation step, the recipients
 show who got it, and — after WeChat (this test, with wechatpy's own crypto) pushes an
 encrypted MASSSENDJOBFINISH — WeChat's results; then a parameter QR code (TRK-3) is made
@@ -50,7 +51,7 @@ def test_a_marketer_mass_sends_to_a_tag_and_makes_a_qr_code(
     live_console.employee_login(token, "市场小王", marketer, ["marketer"])
     account = bind(api, token, appid="wx" + secrets.token_hex(8))
     member, other = "oMember" + uuid.uuid4().hex[:10], "oOther" + uuid.uuid4().hex[:10]
-    # WeChat's follower list with the fans' tags, pulled in by a fan sync.
+    # WeChat's follower list with the fans' tags, pulled in by the fans page's sync.
     sandbox = runtime.container.wechat_api()
     sandbox.seed_followers(account["appid"], [member, other])
     sandbox.seed_profiles(
@@ -60,16 +61,18 @@ def test_a_marketer_mass_sends_to_a_tag_and_makes_a_qr_code(
             FanProfile(other, subscribed=True, nickname="路人小李", tag_ids=(202,)),
         ],
     )
-    synced = api.client.post(
-        f"/api/v1/wechat/accounts/{account['id']}/fans/sync", headers=api.key(token)
-    )
-    assert synced.status_code == 200, synced.text
-    settle(runtime)
     sign_in(page, marketer)
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="微信公众号").click()
     page.get_by_role("link", name="华东服务号").click()
-    page.get_by_role("navigation", name="公众号功能").get_by_role("link", name="群发").click()
+    account_nav = page.get_by_role("navigation", name="公众号功能")
+    account_nav.get_by_role("link", name="粉丝").click()
+    page.get_by_role("button", name="从微信同步粉丝").click()
+    expect(page.locator("#flash")).to_contain_text("关注 2 人，更新资料 2 人")
+    expect(page.get_by_role("row").filter(has_text=member)).to_contain_text("会员小张")
+    _look(page, "wechat-fans-synced")
+    page.get_by_role("link", name="返回公众号").click()
+    account_nav.get_by_role("link", name="群发").click()
     expect(page.get_by_role("heading", name="群发 · 华东服务号")).to_be_visible()
     expect(page.get_by_text("还没有群发")).to_be_visible()
     page.get_by_role("button", name="存为草稿").click()

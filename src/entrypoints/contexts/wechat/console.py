@@ -11,13 +11,23 @@ from entrypoints.contexts.parts import Part
 from entrypoints.web.wechat import (
     account_pages,
     fan_pages,
+    menu_pages,
     qr_code_pages,
     send_pages,
+    sync_pages,
     template_send_pages,
 )
 from entrypoints.web.wechat.common import WechatConsole
 
-MODULES = (account_pages, fan_pages, send_pages, template_send_pages, qr_code_pages)
+MODULES = (
+    account_pages,
+    fan_pages,
+    send_pages,
+    template_send_pages,
+    qr_code_pages,
+    menu_pages,
+    sync_pages,
+)
 
 
 def _public_url(settings: Any) -> str:
@@ -32,6 +42,7 @@ def _providers(c: Any, wechat: providers.Provider[Any]) -> dict[str, providers.P
             c.clock,
             c.wechat_fan_view,
             c.behaviours,
+            c.wechat_material_view,
         ),
     }
 

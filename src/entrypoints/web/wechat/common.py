@@ -33,6 +33,7 @@ class WechatConsole:
     clock: Clock
     fan_view: View
     behaviours: Any  # the behaviour log (its recorder's head is what a reply wrote)
+    material_view: View | None = None  # the material library, shown after a sync
 
     def callback_url(self, callback_path: str) -> str:
         """The server address (服务器地址) to type into WeChat's console."""
@@ -44,12 +45,20 @@ class WechatConsole:
     def wait_for_fans(self) -> None:
         """Until the fan directory has read the behaviour log's head (a reply just went
         there), so the conversation the browser goes to next shows the reply."""
+        self._wait(self.fan_view)
+
+    def wait_for_materials(self) -> None:
+        """Until the material library has read what a sync just stored."""
+        if self.material_view is not None:
+            self._wait(self.material_view)
+
+    def _wait(self, view: View) -> None:
         head = self.behaviours.recorder.max_notification_id() or 0
         if not head:
             return
-        # A slower view shows it a moment later: the reply itself is sent and kept.
+        # A slower view shows it a moment later: what was written is kept either way.
         with contextlib.suppress(TimeoutError):
-            self.fan_view.wait(BEHAVIOURS, head, timeout=REPLY_SHOWN_SECONDS)
+            view.wait(BEHAVIOURS, head, timeout=REPLY_SHOWN_SECONDS)
 
 
 def kind_name(kind: str) -> str:
