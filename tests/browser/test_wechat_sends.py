@@ -3,7 +3,8 @@ in Chromium (WX-4): the draft form names what is missing,
 the draft is previewed to one fan and sent after the confirmation step, the recipients
 show who got it, and — after WeChat (this test, with wechatpy's own crypto) pushes an
 encrypted MASSSENDJOBFINISH — WeChat's results; then a parameter QR code (TRK-3) is made
-and its stats show the fan who followed through it. Screenshots at 1440 and 390 px and
+and its stats show the fan who followed through it; a custom menu is refused naming the
+button, saved and published; the material library is synced. Screenshots at 1440 and 390 px and
 axe-core on every page."""
 
 from __future__ import annotations
@@ -29,6 +30,20 @@ TEXT = "会员日全场五折，回复「五折」领券"
 def _look(page: Any, name: str) -> None:
     snapshot(page, name)
     assert_accessible(page)
+
+
+def _until_tagged(
+    live: LiveConsole, token: str, account: dict[str, Any], openid: str, tag: int
+) -> None:
+    """Until the fan list shows the synced fan's tag (the page above showed the fan)."""
+    where = f"/api/v1/wechat/accounts/{account['id']}/fans/{openid}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        answer = live.api.client.get(where, headers=live.api.key(token))
+        if answer.status_code == 200 and tag in answer.json()["tag_ids"]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{openid} never showed tag {tag}")
 
 
 def _finished(msg_id: str) -> str:
@@ -71,6 +86,7 @@ def test_a_marketer_mass_sends_to_a_tag_and_makes_a_qr_code(
     expect(page.locator("#flash")).to_contain_text("关注 2 人，更新资料 2 人")
     expect(page.get_by_role("row").filter(has_text=member)).to_contain_text("会员小张")
     _look(page, "wechat-fans-synced")
+    _until_tagged(live_console, token, account, member, 101)
     page.get_by_role("link", name="返回公众号").click()
     account_nav.get_by_role("link", name="群发").click()
     expect(page.get_by_role("heading", name="群发 · 华东服务号")).to_be_visible()
@@ -142,3 +158,26 @@ def test_a_marketer_mass_sends_to_a_tag_and_makes_a_qr_code(
     expect(page.locator("#stat-follows")).to_have_text("1")
     expect(page.locator("#stat-retained")).to_have_text("1")
     _look(page, "wechat-qr-code")
+
+    page.get_by_role("link", name="华东服务号").click()
+    account_nav.get_by_role("link", name="菜单").click()
+    page.get_by_label("菜单 1 名称", exact=True).fill("官网")
+    page.get_by_label("菜单 1 类型", exact=True).select_option("view")
+    page.get_by_label("菜单 1 关键词或网址", exact=True).fill("acme.cn")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#e-b0_value")).to_contain_text("「官网」")  # the button named
+    _look(page, "wechat-menu-errors")
+    page.get_by_label("菜单 1 关键词或网址", exact=True).fill("https://acme.cn/")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#menu-state")).to_have_text("草稿未发布")
+    page.get_by_role("link", name="发布菜单…").click()
+    page.get_by_role("button", name="确认发布").click()
+    expect(page.locator("#menu-state")).to_have_text("草稿已发布")
+    expect(page.locator("#menu-published")).to_contain_text("https://acme.cn/")
+    _look(page, "wechat-menu")
+
+    page.get_by_role("link", name="返回公众号").click()
+    account_nav.get_by_role("link", name="素材").click()
+    page.get_by_role("button", name="从微信同步素材").click()
+    expect(page.locator("#flash")).to_contain_text("已从微信同步素材")
+    _look(page, "wechat-materials")

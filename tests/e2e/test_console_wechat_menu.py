@@ -28,7 +28,10 @@ def _account(api: Api, token: str, account_id: str) -> dict[str, Any]:
 
 
 def _menu(version: int, **rows: str) -> dict[str, str]:
-    return {"version": str(version), "b0_name": "官网", "b0_type": "view",
+    # A browser sends every row's type select, blank rows too.
+    types = {f"b{i}{sub}_type": "click" for i in range(3)
+             for sub in ("", *(f"_s{j}" for j in range(5)))}  # fmt: skip
+    return {**types, "version": str(version), "b0_name": "官网", "b0_type": "view",
             "b0_value": "https://acme.cn/", "b1_name": "课程", "b1_s0_name": "体验课",
             "b1_s0_type": "click", "b1_s0_value": "TRIAL", "b1_s1_name": "价目表",
             "b1_s1_type": "view", "b1_s1_value": "https://acme.cn/price", **rows}  # fmt: skip

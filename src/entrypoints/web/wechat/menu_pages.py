@@ -155,14 +155,19 @@ def buttons_of(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     is a sub-menu (its own type unused)."""
     buttons: list[dict[str, Any]] = []
     for row in rows:
-        subs = [_button(sub) for sub in row["subs"] if any(sub.values())]
-        if not (row["name"] or row["value"] or subs):
+        subs = [_button(sub) for sub in row["subs"] if _filled(sub)]
+        if not (_filled(row) or subs):
             continue
         if subs:
             buttons.append({"name": row["name"], "sub_button": subs})
         else:
             buttons.append(_button(row))
     return buttons
+
+
+def _filled(row: Mapping[str, Any]) -> bool:
+    """A row with a name or a value (its type select always sends one: not enough)."""
+    return bool(row["name"] or row["value"])
 
 
 def _button(row: Mapping[str, str]) -> dict[str, Any]:
@@ -192,7 +197,7 @@ def menu_errors(refusal: Exception, rows: Sequence[Mapping[str, Any]]) -> dict[s
         field = f"b{top}"
         typed = rows[top]
         if sub is not None:
-            subs = [j for j, s in enumerate(rows[top]["subs"]) if any(s.values())]
+            subs = [j for j, s in enumerate(rows[top]["subs"]) if _filled(s)]
             j = subs[int(sub)] if int(sub) < len(subs) else int(sub)
             place = _("菜单 {i} · 子菜单 {j}").format(i=top + 1, j=j + 1)
             field = f"b{top}_s{j}"
@@ -223,7 +228,7 @@ def _present(rows: Sequence[Mapping[str, Any]]) -> list[int]:
     return [
         i
         for i, row in enumerate(rows)
-        if row["name"] or row["value"] or any(any(s.values()) for s in row["subs"])
+        if _filled(row) or any(_filled(s) for s in row["subs"])
     ]
 
 
