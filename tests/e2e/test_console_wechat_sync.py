@@ -82,3 +82,23 @@ def test_a_reader_sees_no_sync_button_and_is_refused(api: Api) -> None:
         assert calls == []
     finally:
         analyst.close()
+
+
+def test_the_new_pages_speak_english_when_asked(api: Api) -> None:
+    token, session = _signed_in(api)
+    account = bind(api, token, n=953)
+    where = f"{BASE}/{account['id']}"
+    session.client.cookies.set("huoke_lang", "en")
+    try:
+        assert (
+            "New mass send"
+            in session.client.get(f"/console/wechat/mass-sends?account={account['id']}").text
+        )
+        assert "Template messages" in session.client.get("/console/wechat/template-sends").text
+        assert "Make a QR code" in session.client.get(f"{where}/qr-codes").text
+        assert "Edit the menu" in session.client.get(f"{where}/menu").text
+        assert "Sync material from WeChat" in session.client.get(f"{where}/materials").text
+        assert "Sync fans from WeChat" in session.client.get(f"{where}/fans").text
+        assert "Account sections" in session.client.get(where).text
+    finally:
+        session.close()
