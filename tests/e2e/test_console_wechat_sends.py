@@ -165,7 +165,7 @@ def test_draft_preview_send_a_fifth_skipped_with_the_cap_named_and_the_results(a
 
         assert sent.status_code == 303, sent.text
         shown = session.client.get(where)
-        assert "1 位粉丝排队，1 位跳过" in shown.text, _flash(shown.text)
+        assert "发给 1 位粉丝，1 位跳过" in shown.text, _flash(shown.text)
         assert "本月已收到 4 条群发（服务号粉丝每月最多 4 条，WX-4）：1 位" in shown.text
         skipped = session.client.get(f"{where}?state=skipped").text
         assert "oCapped" in skipped and "oFresh" not in skipped and "oOther" not in skipped

@@ -6,6 +6,7 @@ refused naming the rule; sales may not send, sales managers only read."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -77,7 +78,9 @@ def test_choose_a_template_fill_it_send_it_and_see_each_fans_result(api: Api) ->
         assert sent.status_code == 303, sent.text
         where = sent.headers["location"]
         page = session.client.get(where)
-        assert "1 位粉丝排队，0 位跳过" in page.text and "预约成功" in page.text
+        flash = re.search(r'class="flash[^"]*">([^<]*)', page.text)
+        assert "发给 1 位粉丝，0 位跳过" in page.text, flash.group(1) if flash else "no flash"
+        assert "预约成功" in page.text
         _run_pipeline(api)
         page = session.client.get(where)
         assert "已发送" in page.text and "oBooked" in page.text

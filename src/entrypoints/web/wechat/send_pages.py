@@ -222,9 +222,10 @@ class WechatMassSendPages(Controller):
             # The step has no fields of its own: the rule is shown on the form.
             errors = {"__all__": next(iter(errors_of(refusal).values()))}
         else:
+            # The send worker may already have sent some: every fan not skipped counts.
             counts = sent.recipients
-            message = _("已开始发送：{queued} 位粉丝排队，{skipped} 位跳过").format(
-                queued=counts.queued, skipped=counts.skipped
+            message = _("已开始发送：发给 {reached} 位粉丝，{skipped} 位跳过").format(
+                reached=counts.queued + counts.sent + counts.failed, skipped=counts.skipped
             )
             where = f"{MASS_SENDS}/{mass_send_id}"
             return redirect(request, where, flash=Flash("success", message))

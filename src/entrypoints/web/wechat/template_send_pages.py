@@ -153,9 +153,10 @@ class WechatTemplateSendPages(Controller):
         except DomainError as refusal:  # not a verified service account, a daily limit
             errors, status = {"__all__": next(iter(errors_of(refusal).values()))}, 409
         else:
+            # The send worker may already have sent some: every fan not skipped counts.
             counts = made.recipients
-            message = _("模板消息已开始发送：{queued} 位粉丝排队，{skipped} 位跳过").format(
-                queued=counts.queued, skipped=counts.skipped
+            message = _("模板消息已开始发送：发给 {reached} 位粉丝，{skipped} 位跳过").format(
+                reached=counts.queued + counts.sent + counts.failed, skipped=counts.skipped
             )
             where = f"{TEMPLATE_SENDS}/{made.id}"
             return redirect(request, where, flash=Flash("success", message))
@@ -182,7 +183,8 @@ def template_send_of(data: Mapping[str, Any], account: AccountDetails) -> dict[s
     the fans as openids or by tag."""
     template_id = str(data.get("template_id", "") or "")
     template = next((t for t in account.templates if t["template_id"] == template_id), None)
-    keys = list(template["fields"]) if template else []
+    fields: Any = template["fields"] if template else []  # the template's keys
+    keys = [str(key) for key in fields]
     openids = [o for o in SEPARATORS.split(str(data.get("openids", "") or "")) if o]
     tags = [t for t in SEPARATORS.split(str(data.get("include_tag_ids", "") or "")) if t]
     if not all(tag.isdigit() for tag in tags):
@@ -255,7 +257,7 @@ def _send_page(
 ) -> Response[Any]:
     timezone = signed_in_viewer(request).timezone
     account = _account_or_none(accounts, caller, send.account_id)
-    titles = {t["template_id"]: t["title"] for t in account.templates} if account else {}
+    titles = {str(t["template_id"]): str(t["title"]) for t in account.templates} if account else {}
     return page(
         request,
         "wechat/template_send.html",
