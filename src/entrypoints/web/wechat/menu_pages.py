@@ -225,11 +225,7 @@ def rule_text(message: str) -> str:
 
 def _present(rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """The indexes of the rows that became buttons (blank rows are left out)."""
-    return [
-        i
-        for i, row in enumerate(rows)
-        if _filled(row) or any(_filled(s) for s in row["subs"])
-    ]
+    return [i for i, row in enumerate(rows) if _filled(row) or any(_filled(s) for s in row["subs"])]
 
 
 def _menu_page(
