@@ -38,6 +38,8 @@ from tests.conftest import TEST_CIPHER_KEY, Api
 from tests.e2e.billing_support import FakeClock
 from tests.e2e.routes import SAMPLE_BODIES, api_routes
 from tests.e2e.test_lead_imports import crashing_after, csv_file
+from tests.e2e.wechat_support import a_fan_wrote
+from tests.settling import settle
 
 RYW = {"Prefer": "read-your-writes"}
 REUSED = "idempotency_key_reused"
@@ -490,6 +492,127 @@ MESSAGING: dict[str, Prepare] = {
 }
 
 
+# --- WeChat (an account of the world's tenant; fans written in as the callbacks do) -------
+
+WECHAT = "/api/v1/wechat"
+
+
+def _account(world: World, *, verified: bool = True) -> dict[str, Any]:
+    body = {**(sample(f"{WECHAT}/accounts") or {}), "verified": verified}
+    return dict(world.post(f"{WECHAT}/accounts", body))
+
+
+def _fan(world: World, account: dict[str, Any]) -> str:
+    openid = a_fan_wrote(world.api, world.tenant_id, account["id"])
+    settle(world.api.runtime)
+    return openid
+
+
+def binding(world: World) -> Call:
+    return Call(f"{WECHAT}/accounts", sample(f"{WECHAT}/accounts"))
+
+
+def on_account(action: str, body: Callable[[World, dict[str, Any]], Any] | None = None) -> Prepare:
+    path = f"{WECHAT}/accounts/{{account_id}}/{action}"
+
+    def prepare(world: World) -> Call:
+        account = _account(world)
+        given = body(world, account) if body else sample(path)
+        return Call(path.format(account_id=account["id"]), given, _if_match(account))
+
+    return prepare
+
+
+def publishing_a_menu(world: World) -> Call:
+    account = _account(world)
+    menu = sample(f"{WECHAT}/accounts/{{account_id}}/menu")
+    drafted = world.post(f"{WECHAT}/accounts/{account['id']}/menu", menu, **_if_match(account))
+    return Call(f"{WECHAT}/accounts/{account['id']}/menu/publish", None, _if_match(drafted))
+
+
+def replying(world: World) -> Call:
+    account = _account(world)
+    openid = _fan(world, account)
+    return Call(f"{WECHAT}/accounts/{account['id']}/fans/{openid}/messages", {"text": "您好"})
+
+
+def tagging(world: World) -> Call:
+    account = _account(world)
+    body = {"tag_id": 2, "openids": [_fan(world, account)]}
+    return Call(f"{WECHAT}/accounts/{account['id']}/fans/tag", body)
+
+
+def on_qr_code(world: World) -> Call:
+    account = _account(world)
+    code = world.post(f"{WECHAT}/accounts/{account['id']}/qr-codes", {"name": "Q", "scene": "s1"})
+    return Call(f"{WECHAT}/qr-codes/{code['id']}/archive", None, _if_match(code))
+
+
+def _mass_send(world: World, account: dict[str, Any]) -> dict[str, Any]:
+    body = {
+        "account_id": account["id"],
+        "name": "会员日",
+        "message": {"kind": "text", "text": "会员日全场五折"},
+    }
+    return dict(world.post(f"{WECHAT}/mass-sends", body))
+
+
+def drafting_a_mass_send(world: World) -> Call:
+    account = _account(world)
+    body = {**(sample(f"{WECHAT}/mass-sends") or {}), "account_id": account["id"]}
+    return Call(f"{WECHAT}/mass-sends", body)
+
+
+def on_mass_send(action: str) -> Prepare:
+    def prepare(world: World) -> Call:
+        account = _account(world)
+        send = _mass_send(world, account)  # an account with no fans: nothing to send later
+        path = f"{WECHAT}/mass-sends/{{mass_send_id}}/{action}"
+        headers = _if_match(send) if action == "send" else {}
+        return Call(path.format(mass_send_id=send["id"]), sample(path), headers)
+
+    return prepare
+
+
+def sending_a_template(world: World) -> Call:
+    account = _account(world)
+    added = world.post(
+        f"{WECHAT}/accounts/{account['id']}/templates",
+        {"template_id": "TPL-1", "title": "通知", "fields": ["first", "remark"]},
+        **_if_match(account),
+    )
+    del added
+    body = {
+        **(sample(f"{WECHAT}/template-sends") or {}),
+        "account_id": account["id"],
+        "audience": {"openids": [_fan(world, account)]},
+    }
+    return Call(f"{WECHAT}/template-sends", body)
+
+
+WECHAT_ROUTES: dict[str, Prepare] = {
+    f"{WECHAT}/accounts": binding,
+    f"{WECHAT}/accounts/{{account_id}}/auto-replies": on_account("auto-replies"),
+    f"{WECHAT}/accounts/{{account_id}}/templates": on_account("templates"),
+    f"{WECHAT}/accounts/{{account_id}}/unbind": on_account("unbind"),
+    f"{WECHAT}/accounts/{{account_id}}/menu": on_account("menu"),
+    f"{WECHAT}/accounts/{{account_id}}/menu/publish": publishing_a_menu,
+    f"{WECHAT}/accounts/{{account_id}}/fans/{{openid}}/messages": replying,
+    f"{WECHAT}/accounts/{{account_id}}/fans/sync": on_account("fans/sync"),
+    f"{WECHAT}/accounts/{{account_id}}/fans/tag": tagging,
+    f"{WECHAT}/accounts/{{account_id}}/materials/sync": on_account("materials/sync"),
+    f"{WECHAT}/accounts/{{account_id}}/qr-codes": on_account("qr-codes"),
+    f"{WECHAT}/accounts/{{account_id}}/lead-qr-codes": on_account(
+        "lead-qr-codes", lambda world, _: {"lead_id": world.lead()["id"]}
+    ),
+    f"{WECHAT}/qr-codes/{{qr_code_id}}/archive": on_qr_code,
+    f"{WECHAT}/mass-sends": drafting_a_mass_send,
+    f"{WECHAT}/mass-sends/{{mass_send_id}}/preview": on_mass_send("preview"),
+    f"{WECHAT}/mass-sends/{{mass_send_id}}/send": on_mass_send("send"),
+    f"{WECHAT}/template-sends": sending_a_template,
+}
+
+
 PREPARE: dict[str, Prepare] = {
     "/api/v1/api-keys": plain("/api/v1/api-keys"),
     "/api/v1/api-keys/{key_id}/revoke": with_key,
@@ -570,6 +693,7 @@ PREPARE: dict[str, Prepare] = {
     "/api/v1/scoring/rules": plain("/api/v1/scoring/rules"),
     "/api/v1/leads/{lead_id}/score/adjustments": on_lead("score/adjustments"),
     **MESSAGING,
+    **WECHAT_ROUTES,
 }
 # What a careless client sends under the same key next (the rest: an extra field).
 OTHER_BODY: dict[str, dict[str, Any]] = {
