@@ -14,7 +14,16 @@ from typing import Any
 
 from tests.conftest import Api
 from tests.e2e.console_support import ConsoleSession, employee_login, open_session
-from tests.e2e.wechat_support import AES_KEY, TOKEN, appid_for, bind, event_xml, push, text_xml
+from tests.e2e.wechat_support import (
+    AES_KEY,
+    TOKEN,
+    appid_for,
+    bind,
+    event_xml,
+    push,
+    sent_by,
+    text_xml,
+)
 from tests.settling import settle
 
 BASE = "/console/wechat/accounts"
@@ -55,10 +64,6 @@ def _account(api: Api, token: str, account_id: str) -> dict[str, Any]:
     answer = api.client.get(f"/api/v1/wechat/accounts/{account_id}", headers=api.key(token))
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
-
-
-def _sent_to(api: Api, openid: str) -> list[dict[str, Any]]:
-    return [s for s in api.runtime.container.wechat_api().sent() if s.get("touser") == openid]
 
 
 def test_binding_shows_the_server_configuration_and_never_the_keys(api: Api) -> None:
@@ -226,11 +231,13 @@ def test_sales_read_fans_and_reply_but_may_not_bind(api: Api) -> None:
         assert replied.status_code == 303, replied.text
         shown = sales.client.get(replied.headers["location"].split("#")[0])
         assert "已发送" in shown.text and "您好，价目表发您" in shown.text
-        assert [s["message"]["text"] for s in _sent_to(api, "oFanSales")] == ["您好，价目表发您"]
+        assert [s["message"]["text"] for s in sent_by(api, account, to="oFanSales")] == [
+            "您好，价目表发您"
+        ]
 
         assert 'action="/console/wechat' not in analyst.client.get(fan).text  # reads only
         assert analyst.post(f"{fan}/reply", {"text": "x"}).status_code == 403
-        assert len(_sent_to(api, "oFanSales")) == 1
+        assert len(sent_by(api, account, to="oFanSales")) == 1
         assert marketer.client.get(fan).status_code == 200
     finally:
         for session in (marketer, sales, analyst):
@@ -254,7 +261,7 @@ def test_a_reply_outside_the_48_hour_window_is_refused_naming_the_rule(api: Api)
         assert 'role="alert"' in refused.text
         assert "48 小时内发送（WX-3）" in refused.text and "1 小时" in refused.text
         assert "在的，您好" in refused.text  # what was typed stays in the form
-        assert _sent_to(api, "oFanLate") == []
+        assert sent_by(api, account, to="oFanLate") == []
         settle(api.runtime)
         assert "在的，您好" not in session.client.get(fan).text
         empty = session.post(f"{fan}/reply", {"text": ""})

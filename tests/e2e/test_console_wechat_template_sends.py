@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.conftest import Api
 from tests.e2e.console_support import ConsoleSession, employee_login, open_session
-from tests.e2e.wechat_support import ACCOUNTS, bind, event_xml, push
+from tests.e2e.wechat_support import ACCOUNTS, bind, event_xml, push, sent_by
 from tests.settling import settle
 
 SENDS = "/console/wechat/template-sends"
@@ -85,10 +85,7 @@ def test_choose_a_template_fill_it_send_it_and_see_each_fans_result(api: Api) ->
         page = session.client.get(where)
         assert "已发送" in page.text and "oBooked" in page.text
         assert "https://acme.cn/l/42" in page.text
-        [message] = [
-            s for s in api.runtime.container.wechat_api().sent()
-            if s["call"] == "template" and s["touser"] == "oBooked"
-        ]  # fmt: skip
+        [message] = sent_by(api, account, "template", to="oBooked")
         assert message["data"]["first"] == "oBooked，您好"
         report = (
             "<xml><ToUserName><![CDATA[gh_huoke]]></ToUserName>"

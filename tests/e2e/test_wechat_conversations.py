@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from tests.conftest import Api
-from tests.e2e.wechat_support import ACCOUNTS, bind, push, text_xml
+from tests.e2e.wechat_support import ACCOUNTS, bind, push, sent_by, text_xml
 from tests.settling import settle
 
 HOUR = 3600
@@ -41,7 +41,7 @@ def test_a_reply_49_hours_after_the_last_interaction_is_refused_naming_the_rule(
     problem = answer.json()
     assert problem["code"] == "outside_service_window"
     assert "48 hours" in problem["detail"] and "closed 1 h" in problem["detail"]
-    sent = api.runtime.container.wechat_api().sent()
+    sent = sent_by(api, account)
     assert not [s for s in sent if s.get("touser") == "oFan49"]
     messages = api.client.get(
         f"{ACCOUNTS}/{account['id']}/fans/oFan49/messages", headers=api.key(admin)
@@ -64,7 +64,7 @@ def test_a_reply_within_the_window_is_sent_and_kept_in_the_conversation(api: Api
     assert answer.status_code == 201, answer.text
     left = answer.json()["window_left_seconds"]
     assert 0 < left <= HOUR
-    sent = api.runtime.container.wechat_api().sent()
+    sent = sent_by(api, account)
     assert [s for s in sent if s.get("touser") == "oFan47"]
     settle(api.runtime)
     messages = api.client.get(
@@ -103,5 +103,5 @@ def test_an_unbound_accounts_fans_are_not_answered(api: Api) -> None:
     answer = reply(api, admin, account, "oFan410", "您好")
 
     assert answer.status_code == 409 and "unbound" in answer.json()["detail"]
-    sent = api.runtime.container.wechat_api().sent()
+    sent = sent_by(api, account)
     assert not [s for s in sent if s.get("touser") == "oFan410"]

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from tests.conftest import Api
-from tests.e2e.wechat_support import ACCOUNTS, bind, event_xml, push, text_xml
+from tests.e2e.wechat_support import ACCOUNTS, bind, event_xml, push, sent_by, text_xml
 from tests.settling import settle
 
 MASS = "/api/v1/wechat/mass-sends"
@@ -47,14 +47,6 @@ def send(api: Api, token: str, mass: dict[str, Any]) -> Any:
     return api.client.post(f"{MASS}/{mass['id']}/send", headers=api.key(token))
 
 
-def sent_to(api: Api, openid: str, call: str = "mass_send") -> list[dict[str, Any]]:
-    return [
-        s
-        for s in api.runtime.container.wechat_api().sent()
-        if s["call"] == call and openid in (s["touser"] if call == "mass_send" else [s["touser"]])
-    ]
-
-
 def test_a_fifth_mass_message_in_a_month_to_a_service_account_fan_is_skipped(api: Api) -> None:
     _, admin = api.tenant_with_key("tenant_admin")
     account = bind(api, admin, n=501)
@@ -74,7 +66,10 @@ def test_a_fifth_mass_message_in_a_month_to_a_service_account_fan_is_skipped(api
     assert answer.status_code == 202, answer.text
     assert answer.json()["recipients"] == {"queued": 1, "sent": 0, "skipped": 2, "failed": 0}
     run_pipeline(api)
-    assert len(sent_to(api, "oCapped")) == 4 and len(sent_to(api, "oLate")) == 1
+    assert (
+        len(sent_by(api, account, "mass_send", to="oCapped")) == 4
+        and len(sent_by(api, account, "mass_send", to="oLate")) == 1
+    )
     details = api.client.get(f"{MASS}/{fifth['id']}", headers=api.key(admin)).json()
     assert details["state"] == "sent"
     assert details["skipped_reasons"] == {"monthly_cap": 2}
@@ -97,7 +92,7 @@ def test_two_sends_at_once_cannot_give_a_fan_a_fifth(api: Api) -> None:
     assert send(api, admin, fourth).json()["recipients"]["queued"] == 1
     assert send(api, admin, fifth).json()["recipients"]["skipped"] == 1
     run_pipeline(api)
-    assert len(sent_to(api, "oBusy")) == 4
+    assert len(sent_by(api, account, "mass_send", to="oBusy")) == 4
 
 
 def test_a_subscription_account_mass_sends_once_a_day(api: Api) -> None:
@@ -133,7 +128,7 @@ def test_targeted_sends_are_not_counted_against_the_monthly_cap(api: Api) -> Non
     assert answer.json()["recipients"] == {"queued": 1, "sent": 0, "skipped": 1, "failed": 0}
     assert answer.json()["counted_against_monthly_cap"] is False
     run_pipeline(api)
-    assert len(sent_to(api, "oTarget")) == 5
+    assert len(sent_by(api, account, "mass_send", to="oTarget")) == 5
 
 
 def test_unlimited_mode_reaches_only_fans_active_in_the_last_48_hours(api: Api) -> None:
@@ -154,7 +149,7 @@ def test_unlimited_mode_reaches_only_fans_active_in_the_last_48_hours(api: Api) 
         s for s in api.runtime.container.wechat_api().sent() if s["call"] == "customer_message"
     ]
     assert [s["touser"] for s in customer if s["account_id"] == account["id"]] == ["oActive"]
-    assert not sent_to(api, "oActive")  # no mass message: nothing counted
+    assert not sent_by(api, account, "mass_send", to="oActive")  # no mass message: nothing counted
     details = api.client.get(f"{MASS}/{mass['id']}", headers=api.key(admin)).json()
     assert details["state"] == "sent" and details["recipients"]["sent"] == 1
 
@@ -232,7 +227,7 @@ def test_template_messages_are_personalised_and_link_to_the_landing_page(api: Ap
 
     assert answer.status_code == 202, answer.text
     run_pipeline(api)
-    sent = sent_to(api, "oBooked", "template")
+    sent = sent_by(api, account, "template", to="oBooked")
     assert [(s["data"]["first"], s["url"]) for s in sent] == [
         ("oBooked，您好", "https://acme.cn/l/42")
     ]

@@ -45,6 +45,23 @@ def bind(api: Api, token: str, *, n: int = 1, kind: str = "service", **body: Any
     return dict(answer.json())
 
 
+def sent_by(
+    api: Api, account: dict[str, Any], call: str | None = None, *, to: str | None = None
+) -> list[dict[str, Any]]:
+    """What the sandbox WeChat API was asked by this account: the sandbox serves every
+    test of a worker, so a look at its calls is always narrowed to one account."""
+    return [
+        s
+        for s in api.runtime.container.wechat_api().sent()
+        if s["account_id"] == account["id"]
+        and (call is None or s["call"] == call)
+        and (
+            to is None
+            or to in (s["touser"] if isinstance(s.get("touser"), list) else [s.get("touser")])
+        )
+    ]
+
+
 def signature(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
