@@ -52,8 +52,7 @@ def postgres_url(_running: dict[str, Any]) -> Iterator[str]:
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     yield urlunsplit(parts._replace(path=f"/{name}"))
-    if "postgres" in _running:
-        _running.pop("postgres").close()
+    _close(_running, "postgres")
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -93,8 +92,16 @@ def _running() -> Iterator[dict[str, Any]]:
     running: dict[str, Any] = {}
     yield running
     for backend in BACKENDS:
-        if backend in running:
-            running[backend].close()
+        _close(running, backend)
+
+
+def _close(running: dict[str, Any], backend: str) -> None:
+    """Stop a backend's HTTP client (its app's shutdown hooks), then its runtime."""
+    client = running.pop(f"client:{backend}", None)
+    if client is not None:
+        client.__exit__(None, None, None)
+    if backend in running:
+        running.pop(backend).close()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -434,9 +441,16 @@ def admin_token(runtime: Runtime, _running: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="session")
-def session_client(runtime: Runtime) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(runtime, close_runtime_on_shutdown=False)) as client:
-        yield client
+def session_client(runtime: Runtime, _running: dict[str, Any]) -> TestClient[Any]:
+    """One HTTP client per backend for the session, kept across backend switches like the
+    runtime (a parallel worker switches at every file; building the app takes seconds)."""
+    backend = next(name for name in BACKENDS if _running.get(name) is runtime)
+    key = f"client:{backend}"
+    if key not in _running:
+        client = TestClient(create_app(runtime, close_runtime_on_shutdown=False))
+        client.__enter__()
+        _running[key] = client
+    return _running[key]  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -201,6 +201,9 @@ class _Running:
     retry_at: float = 0.0
     failures: int = 0
     held: bool = False
+    # Per upstream, a head this follower has applied everything up to: while the head
+    # stays there, a round skips it (one head query per upstream, not two per follower).
+    caught_up_to: dict[str, int] = field(default_factory=dict)
 
 
 class FollowerRunner:
@@ -286,6 +289,7 @@ class FollowerRunner:
     def _advance(self) -> int:
         """One batch per held follower and upstream; answers how many events were applied."""
         applied = 0
+        heads: dict[str, int] = {}
         for running in self.running:
             if not running.held or time.monotonic() < running.retry_at:
                 continue
@@ -297,7 +301,14 @@ class FollowerRunner:
                     running.follower = self.make_follower(running.model, running.view)
                 assert running.view is not None
                 for name in running.upstreams:
-                    applied += catch_up(running.follower, running.view, self._reader(name))
+                    if name not in heads:
+                        heads[name] = self._reader(name).recorder.max_notification_id() or 0
+                    if running.caught_up_to.get(name) == heads[name]:
+                        continue
+                    done = catch_up(running.follower, running.view, self._reader(name))
+                    applied += done
+                    if done < BATCH:  # read after the head was: everything up to it is in
+                        running.caught_up_to[name] = heads[name]
             except FollowerBehind:  # its batch was rolled back; the other view goes first
                 running.retry_at = time.monotonic() + BEHIND_RETRY_SECONDS
             except Exception:
@@ -311,6 +322,7 @@ class FollowerRunner:
         if running.view is not None:
             close_view(running.view)
         running.view = running.follower = None
+        running.caught_up_to.clear()
         if running.held and self._guards is not None:
             try:
                 self._guards.release(running.model.name)
