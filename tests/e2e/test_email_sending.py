@@ -27,6 +27,7 @@ from tests.e2e.mail_support import (
     wait_until_sent,
 )
 from tests.integration.dns_server import LocalDns
+from tests.settling import settle
 
 
 def _dns_of(domain: dict[str, Any]) -> Any:
@@ -104,6 +105,7 @@ def test_a_task_reaches_each_contactable_recipient_once_signed_and_tracked(
         clicks[0]["details"]["properties"]["message"]
         == str(message["Message-ID"]).strip("<>").split("@")[0]
     )
+    settle(api.runtime)  # the report is a read model: the send's events reach it after
     report = api.client.get(f"/api/v1/email-tasks/{made['id']}/report", headers=headers_of(token))
     assert report.status_code == 200, report.text
     assert report.json()["totals"]["sent"] == 1
