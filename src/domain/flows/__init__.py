@@ -1,0 +1,1 @@
+"""Marketing automation flows (FLOW-1…7): start conditions, graphs, enrolments."""
