@@ -3,13 +3,11 @@ disable them; sales, their managers and analysts read them and their statistics.
 
 from __future__ import annotations
 
-from domain.shared.access import READ, Action, Grants, tenant_grants
-
-_MANAGE = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE})
+from domain.shared.access import MANAGE, READ, Grants, tenant_grants
 
 FLOWS_GRANTS: Grants = {
     "flows": tenant_grants(
-        marketer=_MANAGE,
+        marketer=MANAGE,
         sales=READ,
         sales_manager=READ,
         data_analyst=READ,

@@ -6,10 +6,9 @@ only those who may create tags may tag with one)."""
 
 from __future__ import annotations
 
-from domain.shared.access import FOLLOW_UP, READ, WORK, Action, Grants, tenant_grants
+from domain.shared.access import FOLLOW_UP, MANAGE, READ, WORK, Action, Grants, tenant_grants
 
 _EXPORT = frozenset({Action.EXPORT})
-_MANAGE = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE})
 
 TAGS = "tags"  # the tenant's tag catalogue: tag groups and tags
 
@@ -20,5 +19,5 @@ LEADS_GRANTS: Grants = {
         sales_manager=WORK | _EXPORT,
         data_analyst=READ | _EXPORT,
     ),
-    TAGS: tenant_grants(marketer=_MANAGE, sales=READ, sales_manager=_MANAGE, data_analyst=READ),
+    TAGS: tenant_grants(marketer=MANAGE, sales=READ, sales_manager=MANAGE, data_analyst=READ),
 }

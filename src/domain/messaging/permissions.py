@@ -3,12 +3,10 @@ sales, their managers and analysts read tasks and reports."""
 
 from __future__ import annotations
 
-from domain.shared.access import READ, Action, Grants, tenant_grants
-
-_MANAGE = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE})
+from domain.shared.access import MANAGE, READ, Grants, tenant_grants
 
 MESSAGING_GRANTS: Grants = {
-    resource: tenant_grants(marketer=_MANAGE, sales=READ, sales_manager=READ, data_analyst=READ)
+    resource: tenant_grants(marketer=MANAGE, sales=READ, sales_manager=READ, data_analyst=READ)
     for resource in (
         "email_tasks",
         "email_templates",

@@ -3,13 +3,11 @@ matrix and the stages, and adjust scores; sales, their managers and analysts rea
 
 from __future__ import annotations
 
-from domain.shared.access import READ, Action, Grants, tenant_grants
-
-_MANAGE = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE})
+from domain.shared.access import MANAGE, READ, Grants, tenant_grants
 
 SCORING_GRANTS: Grants = {
     "scoring": tenant_grants(
-        marketer=_MANAGE,
+        marketer=MANAGE,
         sales=READ,
         sales_manager=READ,
         data_analyst=READ,

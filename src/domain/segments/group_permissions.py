@@ -4,9 +4,8 @@ company, get no group routes: a member list would show them leads outside their 
 
 from __future__ import annotations
 
-from domain.shared.access import Action, Grants, tenant_grants
+from domain.shared.access import MANAGE, Grants, tenant_grants
 
 GROUPS = "groups"
-_MANAGE = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE})
 
-GROUP_GRANTS: Grants = {GROUPS: tenant_grants(marketer=_MANAGE)}
+GROUP_GRANTS: Grants = {GROUPS: tenant_grants(marketer=MANAGE)}

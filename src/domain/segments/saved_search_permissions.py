@@ -4,13 +4,12 @@ caller's data scope to what a search selects)."""
 
 from __future__ import annotations
 
-from domain.shared.access import READ, Action, Grants, tenant_grants
+from domain.shared.access import MANAGE, READ, Grants, tenant_grants
 
 SAVED_SEARCHES = "saved_searches"
-_MANAGE = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE})
 
 SAVED_SEARCH_GRANTS: Grants = {
     SAVED_SEARCHES: tenant_grants(
-        marketer=_MANAGE, sales_manager=_MANAGE, sales=READ, data_analyst=READ
+        marketer=MANAGE, sales_manager=MANAGE, sales=READ, data_analyst=READ
     ),
 }

@@ -37,6 +37,7 @@ class DataScope(StrEnum):
 
 ALL = frozenset(Action)
 READ = frozenset({Action.READ})
+MANAGE = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE})
 WORK = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE, Action.CLOSE})
 FOLLOW_UP = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.CLOSE})
 

@@ -4,13 +4,11 @@ manager shares the links of the team); deleting means revoking a source."""
 
 from __future__ import annotations
 
-from domain.shared.access import READ, Action, Grants, tenant_grants
-
-_MANAGE = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE})
+from domain.shared.access import MANAGE, READ, Grants, tenant_grants
 
 TRACKING_GRANTS: Grants = {
     "tracking": tenant_grants(
-        marketer=_MANAGE,
+        marketer=MANAGE,
         sales=READ,
         sales_manager=READ,
         data_analyst=READ,

@@ -3,14 +3,13 @@ accounts and their mass sends; sales read fans and answer their messages."""
 
 from __future__ import annotations
 
-from domain.shared.access import READ, Action, Grants, tenant_grants
+from domain.shared.access import MANAGE, READ, Action, Grants, tenant_grants
 
-_MANAGE = frozenset({Action.CREATE, Action.READ, Action.UPDATE, Action.DELETE})
 _ANSWER = frozenset({Action.READ, Action.UPDATE})
 
 WECHAT_GRANTS: Grants = {
-    "wechat_accounts": tenant_grants(marketer=_MANAGE, sales=READ, sales_manager=READ),
+    "wechat_accounts": tenant_grants(marketer=MANAGE, sales=READ, sales_manager=READ),
     # Fans and their messages: replying is an update of the conversation.
     "wechat_fans": tenant_grants(marketer=_ANSWER, sales=_ANSWER, sales_manager=_ANSWER),
-    "wechat_mass_sends": tenant_grants(marketer=_MANAGE, sales_manager=READ),
+    "wechat_mass_sends": tenant_grants(marketer=MANAGE, sales_manager=READ),
 }
