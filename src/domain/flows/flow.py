@@ -61,6 +61,11 @@ def checked_rule(rule: str, every_days: int | None) -> tuple[str, int | None]:
     return parsed.value, None
 
 
+def _require_runnable(trigger: Any, graph: FlowGraph, channels: Collection[Channel]) -> None:
+    Trigger.parse(trigger).require_complete()
+    graph.require_runnable(channels)
+
+
 class Flow(Aggregate):
     """One marketing automation flow of a tenant."""
 
@@ -162,7 +167,7 @@ class Flow(Aggregate):
         trigger_tree = Trigger.parse(trigger).to_tree()
         rule, days = checked_rule(enrolment_rule, every_days)
         if self.enabled:
-            parsed.require_runnable(channels)
+            _require_runnable(trigger_tree, parsed, channels)
         graph_tree = parsed.to_tree()
         current = (self.name, self.trigger, self.graph, self.enrolment_rule, self.every_days)
         if (name, trigger_tree, graph_tree, rule, days) == current:
@@ -191,7 +196,7 @@ class Flow(Aggregate):
         self._require_not_archived()
         if self.enabled:
             raise StateConflict("flow is already enabled")
-        FlowGraph.parse(self.graph).require_runnable(channels)
+        _require_runnable(self.trigger, FlowGraph.parse(self.graph), channels)
         if self.draft_differs:
             self._publish()
         self._enabled(version=self.live_version)

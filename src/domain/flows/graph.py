@@ -6,10 +6,11 @@ parsed from the JSON the API takes and checked before the flow may be enabled.
            | {"id": ..., "kind": "branch", "filter": FILTER, "yes": NODE_ID, "no": NODE_ID}
            | {"id": ..., "kind": "end"}
 
-Parsing (`FlowGraph.parse`) checks each node on its own: a known kind, its parameters
-well-formed, ids unique. A draft may be incomplete; `problems()` says what keeps it from
-running (a `next` pointing nowhere, a node no path reaches, a path without an End, a
-cycle, a branch missing an exit, a send on a channel the tenant has not set up), each
+Parsing (`FlowGraph.parse`) checks each node on its own: a known kind, the parameters
+given well-formed, ids unique. A draft may be incomplete; `problems()` says what keeps it
+from running (a parameter still to choose, a `next` pointing nowhere, a node no path
+reaches, a path without an End, a cycle, a branch missing an exit, a send on a channel
+the tenant has not set up), each
 naming its node, and `require_runnable` raises the first as an `InvalidValue`.
 """
 
@@ -124,6 +125,16 @@ class Node:
     def channel(self) -> Channel | None:
         return CHANNEL_OF.get(self.kind)
 
+    @property
+    def missing(self) -> list[str]:
+        """The parameters the node needs before it can run (a copied scenario leaves the
+        tenant's own templates, signatures and accounts to be chosen)."""
+        return [
+            name
+            for name, (required, _parse) in _PARAMS[self.kind].items()
+            if required and name not in self.params
+        ]
+
     def branch_filter(self) -> Filter:
         return Filter.parse(self.params["filter"])
 
@@ -221,6 +232,7 @@ class FlowGraph:
             for exit in node.exits:
                 if exit not in self.nodes:
                     found.append(Problem(node.id, f"the next node {exit} does not exist"))
+            found += [Problem(node.id, f"choose its {name}") for name in node.missing]
             if node.channel is not None and node.channel not in channels:
                 found.append(
                     Problem(node.id, f"the tenant has not set up {node.channel.value} sending")
@@ -311,13 +323,9 @@ def _parse_params(kind: NodeKind, given: dict[str, Any], where: str) -> dict[str
         at = f"{where}.{unknown[0]}"
         raise InvalidValue(f"{at}: a {kind.value} node takes no {unknown[0]}", field=at)
     params: dict[str, Any] = {}
-    for name, (required, parse) in parsers.items():
-        if given.get(name) is None:
-            if required:
-                at = f"{where}.{name}"
-                raise InvalidValue(f"{at}: a {kind.value} node needs {name}", field=at)
-            continue
-        params[name] = parse(given[name], f"{where}.{name}")
+    for name, (_required, parse) in parsers.items():
+        if given.get(name) is not None:  # a missing one is a problem of the draft
+            params[name] = parse(given[name], f"{where}.{name}")
     if kind is NodeKind.WAIT:
         _check_wait(params, where)
     return params

@@ -121,10 +121,6 @@ class Trigger:
             if name not in allowed:
                 at = f"{where}.{name}"
                 raise InvalidValue(f"{at}: a {kind.value} trigger takes no {name}", field=at)
-        for name in REQUIRED.get(kind, ()):
-            if given.get(name) is None:
-                at = f"{where}.{name}"
-                raise InvalidValue(f"{at}: a {kind.value} trigger needs {name}", field=at)
         params = {
             name: _parse_param(kind, name, value, f"{where}.{name}")
             for name, value in given.items()
@@ -134,6 +130,19 @@ class Trigger:
 
     def to_tree(self) -> dict[str, Any]:
         return {"kind": self.kind.value, **self.params}
+
+    @property
+    def missing(self) -> list[str]:
+        """The parameters to choose before the flow may be enabled (a copied scenario
+        leaves the tenant's own group, tag or page to be chosen)."""
+        return [name for name in REQUIRED.get(self.kind, ()) if name not in self.params]
+
+    def require_complete(self, *, where: str = "trigger") -> None:
+        if self.missing:
+            at = f"{where}.{self.missing[0]}"
+            raise InvalidValue(
+                f"{at}: a {self.kind.value} trigger needs {self.missing[0]}", field=at
+            )
 
     @property
     def is_scheduled(self) -> bool:

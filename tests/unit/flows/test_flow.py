@@ -128,3 +128,13 @@ def test_a_trigger_is_checked_by_field() -> None:
             trigger={"kind": "page_visited", "url": "https://acme.cn", "match": "roughly"},
         )  # fmt: skip
     assert refused.value.field == "trigger.match"
+
+
+def test_a_flow_whose_trigger_is_incomplete_is_not_enabled() -> None:
+    flow = Flow.draft(
+        flow_id=uuid4(), tenant_id=uuid4(), name="x", trigger={"kind": "joined_group"},
+        graph=WELCOME,
+    )  # fmt: skip
+    with pytest.raises(InvalidValue) as refused:
+        flow.enable(EVERY_CHANNEL)
+    assert refused.value.field == "trigger.group_id" and not flow.enabled

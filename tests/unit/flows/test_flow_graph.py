@@ -34,8 +34,6 @@ def test_a_complete_graph_parses_round_trips_and_has_no_problems() -> None:
     ("node", "field"),
     [
         ({"id": "mail", "kind": "teleport", "next": "wait"}, "graph.nodes[0].kind"),
-        ({"id": "mail", "kind": "send_sms", "text": "x", "next": "wait"},
-         "graph.nodes[0].signature_id"),
         ({"id": "mail", "kind": "add_tag", "tag": "x", "colour": "red", "next": "wait"},
          "graph.nodes[0].colour"),
         ({"id": "mail", "kind": "add_score", "points": 0, "next": "wait"},
@@ -61,6 +59,8 @@ def test_a_malformed_node_is_refused_by_its_field(node: dict[str, Any], field: s
     ("changes", "node_id", "rule"),
     [
         ([(5, {"id": "end", "kind": "add_tag", "tag": "x"})], "end", "has no End"),
+        ([(4, {"id": "sms", "kind": "send_sms", "text": "x", "next": "end"})],
+         "sms", "choose its signature_id"),
         ([(2, {"id": "opened", "kind": "branch", "filter": {"all": []}, "yes": "vip"})],
          "opened", "both a yes and a no"),
         ([(3, {"id": "vip", "kind": "add_tag", "tag": "x", "next": "nowhere"})],

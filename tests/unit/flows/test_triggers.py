@@ -46,7 +46,7 @@ def test_an_occurrence_meets_a_trigger_when_every_given_parameter_matches(
 
 @pytest.mark.parametrize(
     ("tree", "field"),
-    [({"kind": "rain"}, "trigger.kind"), ({"kind": "tag_added"}, "trigger.tag"),
+    [({"kind": "rain"}, "trigger.kind"),
      ({"kind": "tag_added", "tag": "x", "url": "y"}, "trigger.url"),
      ({"kind": "date", "field": "birthday", "time": "25:00"}, "trigger.time"),
      ({"kind": "date", "field": "birthday", "time": "09:00", "offset_days": 400},
@@ -72,3 +72,11 @@ def test_a_yearly_date_trigger_fires_on_the_day_with_its_offset_and_keeps_29_feb
                            "time": "08:00", "offset_days": 1})  # fmt: skip
     assert exact.fires_on(date(2027, 3, 2), date(2027, 3, 1))
     assert not exact.fires_on(date(2028, 3, 2), date(2027, 3, 1))
+
+
+def test_a_trigger_may_be_saved_incomplete_but_names_what_is_still_to_choose() -> None:
+    trigger = Trigger.parse({"kind": "page_visited", "match": "fuzzy"})
+    assert trigger.missing == ["url"]
+    with pytest.raises(InvalidValue) as refused:
+        trigger.require_complete()
+    assert refused.value.field == "trigger.url"
