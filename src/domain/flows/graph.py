@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from domain.flows.values import choice, text, whole
 from domain.shared.errors import InvalidValue
 from domain.shared.filters import Filter
 
@@ -70,23 +71,9 @@ WAIT_UNITS = ("minutes", "hours", "days", "months", "years")
 MAX_WAIT = {"minutes": 525_600, "hours": 87_600, "days": 3_650, "months": 120, "years": 10}
 
 
-def _text(value: Any, where: str, *, max_length: int = 200) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(f"{where}: a non-empty text is required", field=where)
-    if len(value) > max_length:
-        raise InvalidValue(f"{where}: at most {max_length} characters", field=where)
-    return value.strip()
-
-
-def _integer(value: Any, where: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidValue(f"{where}: a whole number from {low} to {high}", field=where)
-    return value
-
-
 def _instant(value: Any, where: str) -> str:
     try:
-        moment = datetime.fromisoformat(_text(value, where))
+        moment = datetime.fromisoformat(text(value, where))
     except ValueError:
         raise InvalidValue(f"{where}: an ISO 8601 date-time", field=where) from None
     if moment.tzinfo is None:
@@ -97,7 +84,7 @@ def _instant(value: Any, where: str) -> str:
 def _fields(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict) or not value:
         raise InvalidValue(f"{where}: an object of template fields", field=where)
-    return {_text(k, where, max_length=40): _text(v, f"{where}.{k}") for k, v in value.items()}
+    return {text(k, where, max_length=40): text(v, f"{where}.{k}") for k, v in value.items()}
 
 
 @dataclass(frozen=True)
@@ -341,16 +328,11 @@ def _check_wait(params: dict[str, Any], where: str) -> None:
             at = f"{where}.{'unit' if 'amount' in params else 'amount'}"
             raise InvalidValue(f"{at}: a wait needs both amount and unit", field=at)
         unit = params["unit"]
-        _integer(params["amount"], f"{where}.amount", 1, MAX_WAIT[unit])
+        whole(params["amount"], f"{where}.amount", 1, MAX_WAIT[unit])
 
 
 def _choice(choices: tuple[str, ...]) -> Any:
-    def parse(value: Any, where: str) -> str:
-        if value not in choices:
-            raise InvalidValue(f"{where}: one of {', '.join(choices)}", field=where)
-        return str(value)
-
-    return parse
+    return lambda value, where: choice(value, choices, where)
 
 
 def _filter(value: Any, where: str) -> dict[str, Any]:
@@ -360,39 +342,39 @@ def _filter(value: Any, where: str) -> dict[str, Any]:
 def _message(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict) or value.get("kind") != "text":
         raise InvalidValue(f"{where}: a message {{kind: text, text}}", field=f"{where}.kind")
-    return {"kind": "text", "text": _text(value.get("text"), f"{where}.text", max_length=2000)}
+    return {"kind": "text", "text": text(value.get("text"), f"{where}.text", max_length=2000)}
 
 
 def _points(value: Any, where: str) -> int:
-    return _integer(value, where, 1, 100_000)
+    return whole(value, where, 1, 100_000)
 
 
 def _days(value: Any, where: str) -> int:
-    return _integer(value, where, 1, 3_650)
+    return whole(value, where, 1, 3_650)
 
 
 def _long_text(value: Any, where: str) -> str:
-    return _text(value, where, max_length=2000)
+    return text(value, where, max_length=2000)
 
 
 _REQUIRED, _OPTIONAL = True, False
 _PARAMS: dict[NodeKind, dict[str, tuple[bool, Any]]] = {
     NodeKind.SEND_EMAIL: {
-        "template_id": (_REQUIRED, _text),
-        "subject": (_REQUIRED, _text),
-        "sender_name": (_REQUIRED, _text),
-        "sender_address": (_REQUIRED, _text),
+        "template_id": (_REQUIRED, text),
+        "subject": (_REQUIRED, text),
+        "sender_name": (_REQUIRED, text),
+        "sender_address": (_REQUIRED, text),
     },
-    NodeKind.SEND_SMS: {"signature_id": (_REQUIRED, _text), "text": (_REQUIRED, _long_text)},
-    NodeKind.SEND_WECHAT: {"account_id": (_REQUIRED, _text), "message": (_REQUIRED, _message)},
+    NodeKind.SEND_SMS: {"signature_id": (_REQUIRED, text), "text": (_REQUIRED, _long_text)},
+    NodeKind.SEND_WECHAT: {"account_id": (_REQUIRED, text), "message": (_REQUIRED, _message)},
     NodeKind.SEND_WECHAT_TEMPLATE: {
-        "account_id": (_REQUIRED, _text),
-        "template_id": (_REQUIRED, _text),
+        "account_id": (_REQUIRED, text),
+        "template_id": (_REQUIRED, text),
         "data": (_REQUIRED, _fields),
-        "url": (_OPTIONAL, _text),
+        "url": (_OPTIONAL, text),
     },
-    NodeKind.ADD_TAG: {"tag": (_REQUIRED, _text)},
-    NodeKind.REMOVE_TAG: {"tag": (_REQUIRED, _text)},
+    NodeKind.ADD_TAG: {"tag": (_REQUIRED, text)},
+    NodeKind.REMOVE_TAG: {"tag": (_REQUIRED, text)},
     NodeKind.ADD_SCORE: {"points": (_REQUIRED, _points), "valid_days": (_OPTIONAL, _days)},
     NodeKind.SUBTRACT_SCORE: {"points": (_REQUIRED, _points)},
     NodeKind.WAIT: {
@@ -401,10 +383,10 @@ _PARAMS: dict[NodeKind, dict[str, tuple[bool, Any]]] = {
         "until": (_OPTIONAL, _instant),
     },
     NodeKind.BRANCH: {"filter": (_REQUIRED, _filter)},
-    NodeKind.JOIN_GROUP: {"group_id": (_REQUIRED, _text)},
-    NodeKind.LEAVE_GROUP: {"group_id": (_REQUIRED, _text)},
-    NodeKind.CHANGE_STATUS: {"status": (_REQUIRED, _text)},
-    NodeKind.ASSIGN_OWNER: {"employee_id": (_REQUIRED, _text)},
+    NodeKind.JOIN_GROUP: {"group_id": (_REQUIRED, text)},
+    NodeKind.LEAVE_GROUP: {"group_id": (_REQUIRED, text)},
+    NodeKind.CHANGE_STATUS: {"status": (_REQUIRED, text)},
+    NodeKind.ASSIGN_OWNER: {"employee_id": (_REQUIRED, text)},
     NodeKind.NOTIFY_OWNER: {"text": (_REQUIRED, _long_text)},
     NodeKind.END: {},
 }

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from domain.flows.values import choice, whole
 from domain.shared.errors import InvalidValue
 
 
@@ -198,15 +199,15 @@ def _leap(year: int) -> bool:
 
 def _parse_param(kind: TriggerKind, name: str, value: Any, where: str) -> Any:
     if name in ("min_dwell_seconds",):
-        return _whole(value, where, 0, 86_400)
+        return whole(value, where, 0, 86_400)
     if name == "offset_days":
-        return _whole(value, where, -365, 365)
+        return whole(value, where, -365, 365)
     if name == "at_least":
-        return _whole(value, where, -1_000_000, 1_000_000)
+        return whole(value, where, -1_000_000, 1_000_000)
     if name == "match":
-        return _choice(value, URL_MATCHES, where)
+        return choice(value, URL_MATCHES, where)
     if name == "mode":
-        return _choice(value, DATE_MODES, where)
+        return choice(value, DATE_MODES, where)
     if name == "time":
         if not isinstance(value, str) or not TIME_OF_DAY.match(value):
             raise InvalidValue(f"{where}: a time of day HH:MM", field=where)
@@ -216,15 +217,3 @@ def _parse_param(kind: TriggerKind, name: str, value: Any, where: str) -> Any:
     if len(str(value)) > 500:
         raise InvalidValue(f"{where}: at most 500 characters", field=where)
     return str(value).strip()
-
-
-def _whole(value: Any, where: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidValue(f"{where}: a whole number from {low} to {high}", field=where)
-    return value
-
-
-def _choice(value: Any, choices: tuple[str, ...], where: str) -> str:
-    if value not in choices:
-        raise InvalidValue(f"{where}: one of {', '.join(choices)}", field=where)
-    return str(value)

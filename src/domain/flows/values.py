@@ -1,0 +1,27 @@
+"""The checks every part of a flow's JSON shares: each refusal names the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.shared.errors import InvalidValue
+
+
+def text(value: Any, where: str, *, max_length: int = 200) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(f"{where}: a non-empty text is required", field=where)
+    if len(value) > max_length:
+        raise InvalidValue(f"{where}: at most {max_length} characters", field=where)
+    return value.strip()
+
+
+def whole(value: Any, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidValue(f"{where}: a whole number from {low} to {high}", field=where)
+    return value
+
+
+def choice(value: Any, choices: tuple[str, ...], where: str) -> str:
+    if value not in choices:
+        raise InvalidValue(f"{where}: one of {', '.join(choices)}", field=where)
+    return str(value)
