@@ -302,6 +302,19 @@ def _parse_node(item: Any, where: str) -> Node:
     return Node(node_id, kind, params, **values)
 
 
+def parse_send(tree: Any, where: str, kinds: tuple[NodeKind, ...]) -> Node:
+    """A send on its own (a reach campaign's content): a node of one of `kinds` with its
+    parameters and no exits."""
+    if not isinstance(tree, dict):
+        raise InvalidValue(f"{where}: an object with a kind", field=where)
+    if tree.get("kind") not in kinds:
+        choices = ", ".join(kind.value for kind in kinds)
+        raise InvalidValue(f"{where}.kind: one of {choices}", field=f"{where}.kind")
+    kind = NodeKind(tree["kind"])
+    given = {key: value for key, value in tree.items() if key != "kind"}
+    return Node("content", kind, _parse_params(kind, given, where))
+
+
 def _parse_params(kind: NodeKind, given: dict[str, Any], where: str) -> dict[str, Any]:
     """A kind's parameters, checked; anything it does not take is refused by name."""
     parsers = _PARAMS[kind]
