@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from domain.flows.values import choice, text, whole
+from domain.flows.values import choice, instant, text, whole
 from domain.shared.errors import InvalidValue
 from domain.shared.filters import Filter
 
@@ -72,13 +72,7 @@ MAX_WAIT = {"minutes": 525_600, "hours": 87_600, "days": 3_650, "months": 120, "
 
 
 def _instant(value: Any, where: str) -> str:
-    try:
-        moment = datetime.fromisoformat(text(value, where))
-    except ValueError:
-        raise InvalidValue(f"{where}: an ISO 8601 date-time", field=where) from None
-    if moment.tzinfo is None:
-        raise InvalidValue(f"{where}: the date-time needs its UTC offset", field=where)
-    return moment.isoformat()
+    return instant(value, where).isoformat()
 
 
 def _fields(value: Any, where: str) -> dict[str, str]:

@@ -24,7 +24,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, AggregateEvent, event
 
 from domain.flows.graph import Channel, Node, NodeKind, parse_send
-from domain.flows.values import choice, text, whole
+from domain.flows.values import choice, instant, text, whole
 from domain.shared.errors import InvalidValue, StateConflict
 from domain.shared.filters import Filter, LeadFacts
 
@@ -50,16 +50,6 @@ class Branch:
             assert event_starts_at is not None
             return event_starts_at - self.offset
         return selected_at
-
-
-def _instant(value: Any, where: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text(value, where))
-    except ValueError:
-        raise InvalidValue(f"{where}: an ISO 8601 date-time", field=where) from None
-    if moment.tzinfo is None:
-        raise InvalidValue(f"{where}: the date-time needs its UTC offset", field=where)
-    return moment
 
 
 def parse_branch(tree: Any, where: str, *, anchored: bool) -> Branch:
@@ -116,10 +106,10 @@ class ReachCampaign(Aggregate):
         event_starts_at: Any = None,
     ) -> ReachCampaign:
         """A drafted campaign: its period, audience and branches checked by field."""
-        start, end = _instant(starts_at, "starts_at"), _instant(ends_at, "ends_at")
+        start, end = instant(starts_at, "starts_at"), instant(ends_at, "ends_at")
         if end <= start:
             raise InvalidValue("ends_at: the period must end after it starts", field="ends_at")
-        anchor = _instant(event_starts_at, "event_starts_at") if event_starts_at else None
+        anchor = instant(event_starts_at, "event_starts_at") if event_starts_at else None
         if not isinstance(branches, list) or not 1 <= len(branches) <= MAX_BRANCHES:
             raise InvalidValue(
                 f"branches: 1 to {MAX_BRANCHES} branches per audience", field="branches"

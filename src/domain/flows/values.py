@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from domain.shared.errors import InvalidValue
@@ -25,3 +26,14 @@ def choice(value: Any, choices: tuple[str, ...], where: str) -> str:
     if value not in choices:
         raise InvalidValue(f"{where}: one of {', '.join(choices)}", field=where)
     return str(value)
+
+
+def instant(value: Any, where: str) -> datetime:
+    """An ISO 8601 date-time with its UTC offset."""
+    try:
+        moment = datetime.fromisoformat(text(value, where))
+    except ValueError:
+        raise InvalidValue(f"{where}: an ISO 8601 date-time", field=where) from None
+    if moment.tzinfo is None:
+        raise InvalidValue(f"{where}: the date-time needs its UTC offset", field=where)
+    return moment
