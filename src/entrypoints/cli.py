@@ -245,7 +245,8 @@ def worker_scheduler() -> None:
 
 @worker.command("sender")
 def worker_sender() -> None:
-    """Send e-mail and SMS tasks until stopped (any number of processes may run it)."""
+    """Send e-mail, SMS and WeChat tasks and run flows' due waits until stopped (any number
+    of processes may run it)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with operator() as runtime, suppress(KeyboardInterrupt):

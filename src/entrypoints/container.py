@@ -147,6 +147,7 @@ class Runtime:
         self.scheduler: Scheduler | None = None
         self.sender: SendWorker | None = None
         self.wechat_sender: Any = None
+        self.flow_worker: Any = None
         self.bounces: Any = None
 
     @property
@@ -193,6 +194,9 @@ class Runtime:
         if "wechat_send_worker" in self.container.providers:
             self.wechat_sender = self.container.wechat_send_worker()
             self.wechat_sender.start()
+        if "flow_worker" in self.container.providers:
+            self.flow_worker = self.container.flow_worker()
+            self.flow_worker.start()
         if "send_dispatch" not in self.container.providers:
             return None
         messaging = self.settings.messaging
@@ -288,6 +292,8 @@ class Runtime:
             self.sender.stop()
         if self.wechat_sender is not None:
             self.wechat_sender.stop()
+        if self.flow_worker is not None:
+            self.flow_worker.stop()
         if self.bounces is not None:
             self.bounces.stop()
         if self.scheduler is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from entrypoints.contexts import (
     audit,
+    flows,
     leads,
     logins,
     messaging,
@@ -27,5 +28,6 @@ CONTEXTS: tuple[Manifest, ...] = (
     segments.MANIFEST,
     messaging.MANIFEST,
     wechat.MANIFEST,
+    flows.MANIFEST,
     audit.MANIFEST,
 )

@@ -21,12 +21,22 @@ class OutboxNotifier:
         self._lock = threading.Lock()
 
     def owner_assigned(self, tenant_id: UUID, lead_id: UUID, owner_id: UUID) -> None:
+        self._write("lead.assigned", tenant_id, lead_id, owner_id)
+
+    def owner_notified(self, tenant_id: UUID, lead_id: UUID, owner_id: UUID, text: str) -> None:
+        """A flow's notify-owner step (FLOW-3)."""
+        self._write("flow.owner_notified", tenant_id, lead_id, owner_id, text=text)
+
+    def _write(
+        self, kind: str, tenant_id: UUID, lead_id: UUID, owner_id: UUID, **extra: str
+    ) -> None:
         notice = {
             "at": datetime.now(UTC).isoformat(),
-            "kind": "lead.assigned",
+            "kind": kind,
             "tenant_id": str(tenant_id),
             "lead_id": str(lead_id),
             "to_employee_id": str(owner_id),
+            **extra,
         }
         try:
             with self._lock:
@@ -34,4 +44,4 @@ class OutboxNotifier:
                 with self.path.open("a", encoding="utf-8") as handle:
                     handle.write(json.dumps(notice) + "\n")
         except OSError:  # the assignment stands even when the notice cannot be written
-            log.exception("could not write the owner notice for lead %s", lead_id)
+            log.exception("could not write the %s notice for lead %s", kind, lead_id)

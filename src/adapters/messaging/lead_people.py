@@ -74,6 +74,8 @@ class SegmentAudiences:
         kind = audience["kind"]
         if kind == "group":
             found = self.groups.member_ids(tenant_id, UUID(audience["group_id"]))
+        elif kind == "flow":  # a flow step's task: its leads are queued one by one
+            found = set()
         elif kind == "filter":
             tree = parse_filter(audience["tree"], path="audience.tree")
             found = self.selection.all_lead_ids(tenant_id, tree, now=self.clock.now())

@@ -59,6 +59,10 @@ class EmailTaskDirectory(ReadModel):
         changes = {"name": event.content["name"], "subject": event.content["subject"]}
         self._change(event, tracking, changes)
 
+    @process_event.register(EmailTask.OpenedForFlow)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, tracking, {"state": "triggered"})
+
     @process_event.register(EmailTask.Scheduled)
     def _(self, event: Any, tracking: Tracking) -> None:
         self._change(event, tracking, {"state": "scheduled", "send_at": event.send_at})

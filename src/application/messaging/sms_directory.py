@@ -128,6 +128,10 @@ class SmsDirectory(ReadModel):
     def _(self, event: Any, tracking: Tracking) -> None:
         self._task(event, tracking, {"state": "rejected", "send_at": None})
 
+    @process_event.register(SmsTask.OpenedForFlow)
+    def _(self, event: Any, tracking: Tracking) -> None:
+        self._task(event, tracking, {"state": "triggered"})
+
     @process_event.register(SmsTask.Scheduled)
     def _(self, event: Any, tracking: Tracking) -> None:
         self._task(event, tracking, {"state": "scheduled", "send_at": event.send_at})
@@ -204,6 +208,13 @@ class SmsQueries:
             limit=limit,
         )
         return Page([_signature(row) for row in page.items], page.next_cursor)
+
+    def has_approved_signature(self, tenant_id: UUID) -> bool:
+        rows = self.view.rows(
+            f"SELECT 1 FROM {SIGNATURES} WHERE tenant_id = ? AND live = 1 AND state = ? LIMIT 1",
+            (str(tenant_id), "approved"),
+        )
+        return bool(rows)
 
     def tasks(
         self, tenant_id: UUID, *, state: str | None, cursor: str | None, limit: int

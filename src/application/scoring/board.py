@@ -45,6 +45,7 @@ HISTORY_KINDS = {
     "PointsWithdrawn": "scoring.PointsWithdrawn",
     "PointsExpired": "scoring.PointsExpired",
     "PointsAdjusted": "scoring.PointsAdjusted",
+    "PointsGiven": "scoring.PointsGiven",
     "PointsAbsorbed": "scoring.PointsAbsorbed",
     "StageChanged": "scoring.StageChanged",
     "Restated": "scoring.Restated",

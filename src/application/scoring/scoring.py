@@ -256,6 +256,29 @@ class Scoring(EventSourcedContext):
         )
         return lead_score_details(score)
 
+    def give(
+        self,
+        tenant_id: UUID,
+        lead_id: UUID,
+        points: int,
+        *,
+        reason: str,
+        key: str,
+        valid_days: int | None = None,
+    ) -> bool:
+        """Points a flow step gives (negative: takes), once per step `key` (FLOW-3);
+        False when that step already gave them."""
+        scheme = self.rulebook(tenant_id).scheme
+        now = self.clock.now()
+        given = False
+
+        def apply(score: LeadScore) -> None:
+            nonlocal given
+            given = score.give(points, reason, scheme, at=now, key=key, valid_days=valid_days)
+
+        self._change(tenant_id, lead_id, apply)
+        return given
+
     def score_behaviours(
         self, tenant_id: UUID, lead_id: UUID, facts: Sequence[BehaviourFact], *, cause: str
     ) -> int:

@@ -63,6 +63,8 @@ class BehaviourKind(StrEnum):
     # WeChat's report on a mass or template send (MASSSENDJOBFINISH, TEMPLATESENDJOBFINISH):
     # properties msg_id, status and the counts; no fan (the anonymous id is empty).
     WECHAT_JOB_FINISHED = "wechat_job_finished"
+    # Flows (FLOW-3): a notify-owner step's notice (properties: flow, owner, text).
+    FLOW_OWNER_NOTIFIED = "flow_owner_notified"
 
 
 class Channel(StrEnum):

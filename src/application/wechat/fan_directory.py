@@ -16,10 +16,13 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
+from eventsourcing.utils import get_topic
 
 from application.shared.behaviours import BEHAVIOURS, Behaviour, BehaviourKind, Channel
 from application.shared.errors import NotFound
 from application.shared.pages import Page, fetch_page
+from application.shared.stamping import tenant_of
+from application.shared.tenant_rows import insert
 from application.shared.views import ReadModel, Statement, View, iso, parse_iso
 from application.wechat.commands import FanDetails, FanMessage
 from domain.wechat.windows import CUSTOMER_SERVICE_WINDOW, INTERACTIVE_MENU_EVENTS, mass_month
@@ -27,6 +30,8 @@ from domain.wechat.windows import CUSTOMER_SERVICE_WINDOW, INTERACTIVE_MENU_EVEN
 FANS = "wechat_fans"
 TAGGED = "tagged"  # a fan_synced row of a tag given from huoke (fan_tags)
 MESSAGES = "wechat_messages"
+FAN_LEADS = "wechat_fan_leads"  # which lead a fan's openid was stitched to (for flows' sends)
+WECHAT_KEY = "wechat:"  # the anonymous id of a fan's rows and visitor
 _FAN_KEY = "(tenant_id, account_id, openid)"
 _LATER = "CASE WHEN {t}.{c} IS NULL OR {t}.{c} < excluded.{c} THEN excluded.{c} ELSE {t}.{c} END"
 
@@ -39,8 +44,8 @@ class FanDirectory(ReadModel):
     """Keeps each account's fans and their conversations."""
 
     name = "wechat_fan_directory"
-    version = 1
-    follows = (BEHAVIOURS,)
+    version = 2
+    follows = (BEHAVIOURS, "tracking")
     tables = {
         FANS: "tenant_id TEXT NOT NULL, account_id TEXT NOT NULL, openid TEXT NOT NULL, "
         "unionid TEXT NOT NULL DEFAULT '', subscribed INTEGER NOT NULL DEFAULT 0, "
@@ -54,17 +59,44 @@ class FanDirectory(ReadModel):
         "position INTEGER NOT NULL, direction TEXT NOT NULL, at TEXT NOT NULL, "
         "msg_type TEXT NOT NULL, text TEXT NOT NULL, sender TEXT NOT NULL, "
         "PRIMARY KEY (tenant_id, account_id, openid, position)",
+        FAN_LEADS: "tenant_id TEXT NOT NULL, visitor_id TEXT NOT NULL, openid TEXT NOT NULL, "
+        "lead_id TEXT NOT NULL, PRIMARY KEY (tenant_id, visitor_id)",
     }
     indexes = {
         "wechat_fans_seen": f"{FANS} (tenant_id, account_id, first_seen_at, openid)",
         "wechat_fans_active": f"{FANS} (tenant_id, account_id, last_interaction_at)",
+        "wechat_fan_leads_lead": f"{FAN_LEADS} (tenant_id, lead_id)",
     }
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         statements: list[Statement] = []
-        if isinstance(domain_event, Behaviour) and domain_event.channel == Channel.WECHAT:
+        if not isinstance(domain_event, Behaviour):
+            statements = self._stitched(domain_event)
+        elif domain_event.channel == Channel.WECHAT:
             statements = self._statements(domain_event)
         self.view.write(tracking, statements)
+
+    def _stitched(self, event: Any) -> list[Statement]:
+        """A fan's visitor identified as a lead (tracking's stitching of wechat:<openid>)."""
+        topic = get_topic(type(event))
+        tenant_id = str(tenant_of(event) or event.tenant_id)
+        visitor = str(event.originator_id)
+        if topic == "tracking.Visitor.Identified" and str(event.key).startswith(WECHAT_KEY):
+            row = {
+                "tenant_id": tenant_id,
+                "visitor_id": visitor,
+                "openid": str(event.key).removeprefix(WECHAT_KEY),
+                "lead_id": str(event.lead_id),
+            }
+            return [insert(FAN_LEADS, row)]
+        if topic == "tracking.Visitor.Reidentified":
+            return [
+                (
+                    f"UPDATE {FAN_LEADS} SET lead_id = ? WHERE tenant_id = ? AND visitor_id = ?",
+                    (str(event.lead_id), tenant_id, visitor),
+                )
+            ]
+        return []
 
     def _statements(self, behaviour: Behaviour) -> list[Statement]:
         account = behaviour.properties.get("account")
@@ -261,6 +293,16 @@ class FanQueries:
             )
             found.update((row["openid"], _fan(row)) for row in rows)
         return found
+
+    def fans_of_lead(self, tenant_id: UUID, account_id: UUID, lead_id: UUID) -> list[FanDetails]:
+        """The account's fans stitched to the lead, last interacted first."""
+        rows = self.view.rows(
+            f"SELECT f.* FROM {FAN_LEADS} l JOIN {FANS} f ON f.tenant_id = l.tenant_id "
+            "AND f.openid = l.openid WHERE l.tenant_id = ? AND l.lead_id = ? "
+            "AND f.account_id = ? ORDER BY f.last_interaction_at DESC",
+            (str(tenant_id), str(lead_id), str(account_id)),
+        )
+        return [_fan(row) for row in rows]
 
     def followers(self, tenant_id: UUID, account_id: UUID) -> list[FanDetails]:
         rows = self.view.rows(

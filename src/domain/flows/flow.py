@@ -125,6 +125,7 @@ class Flow(Aggregate):
         self.every_days = every_days
         self.copied_from = copied_from  # the scenario it started from (FLOW-4)
         self.enabled = False
+        self.stopped = False  # disabled with "stop": its running enrolments are ended
         self.archived = False
         self.live_version = 0  # 0: never published
         self.published: list[dict[str, Any]] = []  # version n is published[n - 1]
@@ -215,7 +216,7 @@ class Flow(Aggregate):
 
     @event("Enabled", topic="flows.Flow.Enabled")
     def _enabled(self, version: int) -> None:
-        self.enabled = True
+        self.enabled, self.stopped = True, False
 
     def disable(self, mode: str) -> None:
         """Stop new enrolments; `mode` says what happens to the running ones."""
@@ -229,7 +230,7 @@ class Flow(Aggregate):
 
     @event("Disabled", topic="flows.Flow.Disabled")
     def _disabled(self, mode: str) -> None:
-        self.enabled = False
+        self.enabled, self.stopped = False, mode == DisableMode.STOP.value
 
     def archive(self) -> None:
         """Put a disabled flow away (its history stays readable)."""

@@ -15,13 +15,14 @@ from domain.shared.errors import InvalidValue
 from domain.shared.filters import Filter
 
 MAX_LISTED_LEADS = 10_000
-KINDS = ("group", "filter", "leads")
+KINDS = ("group", "filter", "leads", "flow")
 
 
 @dataclass(frozen=True)
 class Audience:
-    """`kind` is "group" (`group_id`), "filter" (`tree`, the filter language) or "leads"
-    (`lead_ids`, at most 10,000)."""
+    """`kind` is "group" (`group_id`), "filter" (`tree`, the filter language), "leads"
+    (`lead_ids`, at most 10,000) or "flow": a flow step's task, whose recipients come one
+    at a time as leads reach the step (nobody is fixed at send time)."""
 
     kind: str
     group_id: UUID | None = None
@@ -36,6 +37,8 @@ class Audience:
             raise InvalidValue(f"kind must be one of {', '.join(KINDS)}", field=f"{field}.kind")
         if kind == "group":
             return cls("group", group_id=_uuid(value.get("group_id"), f"{field}.group_id"))
+        if kind == "flow":
+            return cls("flow")
         if kind == "filter":
             tree = value.get("tree")
             # Validated here (paths under audience.tree) and kept as the normalised tree.
@@ -56,6 +59,8 @@ class Audience:
             return {"kind": "group", "group_id": str(self.group_id)}
         if self.kind == "filter":
             return {"kind": "filter", "tree": dict(self.tree or {})}
+        if self.kind == "flow":
+            return {"kind": "flow"}
         return {"kind": "leads", "lead_ids": [str(lead_id) for lead_id in self.lead_ids]}
 
 

@@ -63,6 +63,7 @@ class EmailTask(Aggregate):
     Created = None  # type: ignore[assignment]  # the creation event is named below
     if TYPE_CHECKING:
         Drafted: ClassVar[type[AggregateEvent]]
+        OpenedForFlow: ClassVar[type[AggregateEvent]]
         Revised: ClassVar[type[AggregateEvent]]
         Scheduled: ClassVar[type[AggregateEvent]]
         Unscheduled: ClassVar[type[AggregateEvent]]
@@ -77,6 +78,23 @@ class EmailTask(Aggregate):
     def draft(cls, *, task_id: UUID, tenant_id: UUID, details: Mapping[str, Any]) -> EmailTask:
         """A new draft; `details` as `checked_content` takes them."""
         return cls(id=task_id, tenant_id=tenant_id, content=checked_content(details))
+
+    @classmethod
+    def open_for_flow(
+        cls, *, task_id: UUID, tenant_id: UUID, details: Mapping[str, Any]
+    ) -> EmailTask:
+        """A flow step's task (FLOW-3, state triggered): never scheduled, it takes the
+        step's leads one at a time for as long as the flow sends; the flow owns it, so it
+        is neither edited, cancelled nor deleted here."""
+        task = cls.draft(
+            task_id=task_id, tenant_id=tenant_id, details={**details, "audience": {"kind": "flow"}}
+        )
+        task._opened_for_flow()
+        return task
+
+    @event("OpenedForFlow", topic="messaging.EmailTask.OpenedForFlow")
+    def _opened_for_flow(self) -> None:
+        self.state = TaskState.TRIGGERED.value
 
     @event("Drafted", topic="messaging.EmailTask.Drafted")
     def __init__(self, id: UUID, tenant_id: UUID, content: dict[str, Any]) -> None:

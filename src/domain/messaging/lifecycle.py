@@ -23,6 +23,8 @@ class TaskState(StrEnum):
     SENDING = "sending"  # recipients fixed, messages going out
     SENT = "sent"  # every recipient has an outcome (soft bounces may still be retried)
     CANCELLED = "cancelled"
+    # A flow step's task (FLOW-3): open for as long as the flow sends, one lead at a time.
+    TRIGGERED = "triggered"
 
 
 EDITABLE = frozenset({TaskState.DRAFT, TaskState.SCHEDULED, TaskState.REJECTED})

@@ -68,6 +68,7 @@ class SmsTask(Aggregate):
     Created = None  # type: ignore[assignment]  # the creation event is named below
     if TYPE_CHECKING:
         Drafted: ClassVar[type[AggregateEvent]]
+        OpenedForFlow: ClassVar[type[AggregateEvent]]
         Revised: ClassVar[type[AggregateEvent]]
         ReviewRequested: ClassVar[type[AggregateEvent]]
         Approved: ClassVar[type[AggregateEvent]]
@@ -98,6 +99,23 @@ class SmsTask(Aggregate):
             content=checked_content(details),
             approvals=dict(approvals or {}),
         )
+
+    @classmethod
+    def open_for_flow(
+        cls, *, task_id: UUID, tenant_id: UUID, details: Mapping[str, Any]
+    ) -> SmsTask:
+        """A flow step's task (FLOW-3, state triggered): never scheduled, it takes the
+        step's leads one at a time for as long as the flow sends; the flow owns it, so it
+        is neither edited, cancelled nor deleted here."""
+        task = cls.draft(
+            task_id=task_id, tenant_id=tenant_id, details={**details, "audience": {"kind": "flow"}}
+        )
+        task._opened_for_flow()
+        return task
+
+    @event("OpenedForFlow", topic="messaging.SmsTask.OpenedForFlow")
+    def _opened_for_flow(self) -> None:
+        self.state = TaskState.TRIGGERED.value
 
     @event("Drafted", topic="messaging.SmsTask.Drafted")
     def __init__(

@@ -30,6 +30,7 @@ from domain.shared.errors import InvalidValue
 from domain.shared.text import required_text
 
 MAX_ADJUSTMENT = 100
+MAX_GIVEN_KEYS = 200  # the flow steps remembered, so a step redone gives nothing twice
 PLACEMENT_FIELDS = (
     "behaviour_score",
     "profile_score",
@@ -149,6 +150,37 @@ class LeadScore(Aggregate):
         def change(self, aggregate: Any) -> None:
             aggregate.adjustments[self.part] = aggregate.adjustments.get(self.part, 0) + self.points
 
+    class PointsGiven(ScoreChange):
+        """Points a marketing flow gave or took (FLOW-3): `key` is the flow step's effect
+        key, so a step done again after a crash gives nothing twice; positive points with
+        a validity expire like a rule's."""
+
+        TOPIC = "scoring.LeadScore.PointsGiven"
+        part: str
+        points: int
+        reason: str
+        at: str
+        expires_at: str | None
+        key: str
+
+        def change(self, aggregate: Any) -> None:
+            if self.expires_at is not None:
+                aggregate.entries.append(
+                    {
+                        "rule_id": "flow",
+                        "category": "flow",
+                        "part": self.part,
+                        "points": self.points,
+                        "at": self.at,
+                        "expires_at": self.expires_at,
+                    }
+                )
+            else:
+                aggregate.adjustments[self.part] = (
+                    aggregate.adjustments.get(self.part, 0) + self.points
+                )
+            aggregate.given = [*getattr(aggregate, "given", []), self.key][-MAX_GIVEN_KEYS:]
+
     class PointsAbsorbed(ScoreChange):
         """A duplicate merged into this lead brought its behaviour points and manual
         adjustments (its profile points follow from this lead's attributes)."""
@@ -216,6 +248,7 @@ class LeadScore(Aggregate):
         self.fired: dict[str, str] = {}  # rule id -> when it last scored
         self.held: list[str] = []  # attribute rules scored while the lead still matches
         self.seen: dict[str, int] = {}  # upstream -> the last position that scored
+        self.given: list[str] = []  # the flow steps that gave points (PointsGiven.key)
         # The placement as primitives (snapshots store the aggregate's attributes).
         self.standing: dict[str, Any] = {
             "behaviour_score": behaviour_score,
@@ -358,6 +391,49 @@ class LeadScore(Aggregate):
             at=moment_text(at),
         )
         self._stage_after(before, placement, rule_id=None, reason=reason, at=at)
+
+    def give(
+        self,
+        points: int,
+        reason: str,
+        scheme: Scheme,
+        *,
+        at: datetime,
+        key: str,
+        valid_days: int | None = None,
+    ) -> bool:
+        """Points from a flow step (negative: taken), once per `key`; positive points
+        with `valid_days` expire then. False when this key already gave its points."""
+        if key in getattr(self, "given", []):
+            return False
+        if isinstance(points, bool) or not isinstance(points, int) or points == 0:
+            raise InvalidValue("points must be a whole number other than 0", field="points")
+        expires = (
+            moment_text(at + timedelta(days=valid_days)) if valid_days and points > 0 else None
+        )
+        part = Part.BEHAVIOUR.value
+        if expires is not None:
+            entries = [*self.entries, {"part": part, "points": points, "expires_at": expires}]
+            placement = self._placement_with(scheme, entries, self.adjustments)
+            next_expiry = _next_expiry(entries)
+        else:
+            adjustments = {**self.adjustments, part: self.adjustments.get(part, 0) + points}
+            placement = self._placement_with(scheme, self.entries, adjustments)
+            next_expiry = self.next_expiry
+        before = self.placement
+        self._trigger(
+            self.PointsGiven,
+            placement,
+            next_expiry=next_expiry,
+            part=part,
+            points=points,
+            reason=required_text(reason, field="reason", max_length=200),
+            at=moment_text(at),
+            expires_at=expires,
+            key=key,
+        )
+        self._stage_after(before, placement, rule_id=None, reason=reason, at=at)
+        return True
 
     def absorb(self, merged: LeadScore, scheme: Scheme, *, at: datetime, cause: str) -> bool:
         """Take in the behaviour points and adjustments of a lead merged into this one

@@ -38,6 +38,7 @@ BEHAVIOUR_KINDS = frozenset(
     | {"wechat_location", "wechat_message", "wechat_replied", "wechat_mass_sent"}
     | {"wechat_template_sent", "wechat_fan_synced", "wechat_job_finished"}
     | {"wechat_material_synced"}
+    | {"flow_owner_notified"}  # flows (FLOW-3): a notify-owner step
 )
 ANY_KIND = "*"
 

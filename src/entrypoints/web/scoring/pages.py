@@ -83,6 +83,7 @@ KIND_NAMES = {
     "wechat_fan_synced": N_("同步粉丝资料"),
     "wechat_job_finished": N_("公众号发送任务完成"),
     "wechat_material_synced": N_("同步素材"),
+    "flow_owner_notified": N_("流程通知负责人"),
     "*": N_("任何行为"),
 }
 CATEGORY_NAMES = {
