@@ -191,6 +191,12 @@ class Api:
             headers=headers,
         )
         messaging = self.messaging_records(headers, str(uuid.uuid4()))
+        flow = self.client.post(
+            "/api/v1/flows",
+            json={"name": "F", "trigger": {"kind": "registered"}, "graph": {"nodes": []}},
+            headers=headers,
+        )
+        assert flow.status_code == 201, flow.text
         return {
             **messaging,
             **self.wechat_records(headers, tenant_id),
@@ -204,6 +210,7 @@ class Api:
             "lead_group_id": group.json()["id"],
             "saved_search_id": search.json()["id"],
             "rule_id": rule.json()["id"],
+            "flow_id": flow.json()["flow_id"],
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),
         }

@@ -288,6 +288,29 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("POST", "/api/v1/wechat/mass-sends/{mass_send_id}/preview"): {"openid": "oPreview"},
     ("POST", "/api/v1/wechat/mass-sends/{mass_send_id}/send"): NO_BODY,
+    ("POST", "/api/v1/flows"): {
+        "name": "欢迎",
+        "trigger": {"kind": "tag_added", "tag": "新注册"},
+        "graph": {
+            "start": "t",
+            "nodes": [
+                {"id": "t", "kind": "add_tag", "tag": "欢迎", "next": "e"},
+                {"id": "e", "kind": "end"},
+            ],
+        },
+    },  # fmt: skip
+    ("PUT", "/api/v1/flows/{flow_id}"): {
+        "name": "欢迎（新）",
+        "trigger": {"kind": "tag_added", "tag": "新注册"},
+        "graph": {"start": "e", "nodes": [{"id": "e", "kind": "end"}]},
+    },
+    ("POST", "/api/v1/flows/scenarios/copy"): {"scenario": "welcome_series"},
+    ("POST", "/api/v1/flows/{flow_id}/enable"): NO_BODY,
+    ("POST", "/api/v1/flows/{flow_id}/disable"): {"mode": "drain"},
+    ("POST", "/api/v1/flows/{flow_id}/archive"): NO_BODY,
+    ("POST", "/api/v1/flows/{flow_id}/dry-run"): {
+        "lead_id": "00000000-0000-0000-0000-000000000000"
+    },
     ("POST", "/api/v1/wechat/template-sends"): {
         "account_id": "00000000-0000-0000-0000-000000000000",
         "template_id": "TPL-1",

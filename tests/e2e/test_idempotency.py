@@ -613,6 +613,46 @@ WECHAT_ROUTES: dict[str, Prepare] = {
 }
 
 
+# --- flows --------------------------------------------------------------------------------
+FLOWS = "/api/v1/flows"
+
+
+def _flow(world: World, *steps: str) -> dict[str, Any]:
+    """A drafted flow, then `steps` (enable, disable) done on it."""
+    flow = world.post(FLOWS, sample(FLOWS))
+    for step in steps:
+        body = {"mode": "drain"} if step == "disable" else None
+        flow = world.post(f"{FLOWS}/{flow['flow_id']}/{step}", body, **_flow_match(flow))
+    return dict(flow)
+
+
+def _flow_match(flow: dict[str, Any]) -> dict[str, str]:
+    return {"If-Match": f'"{flow["version"]}"'}
+
+
+def on_flow(action: str, *before: str) -> Prepare:
+    path = f"{FLOWS}/{{flow_id}}/{action}"
+
+    def prepare(world: World) -> Call:
+        flow = _flow(world, *before)
+        body = sample(path)
+        if action == "dry-run":
+            body = {"lead_id": world.lead()["id"]}
+        return Call(path.format(flow_id=flow["flow_id"]), body, _flow_match(flow))
+
+    return prepare
+
+
+FLOW_ROUTES: dict[str, Prepare] = {
+    FLOWS: plain(FLOWS),
+    f"{FLOWS}/scenarios/copy": plain(f"{FLOWS}/scenarios/copy"),
+    f"{FLOWS}/{{flow_id}}/enable": on_flow("enable"),
+    f"{FLOWS}/{{flow_id}}/disable": on_flow("disable", "enable"),
+    f"{FLOWS}/{{flow_id}}/archive": on_flow("archive"),
+    f"{FLOWS}/{{flow_id}}/dry-run": on_flow("dry-run"),
+}
+
+
 PREPARE: dict[str, Prepare] = {
     "/api/v1/api-keys": plain("/api/v1/api-keys"),
     "/api/v1/api-keys/{key_id}/revoke": with_key,
@@ -694,6 +734,7 @@ PREPARE: dict[str, Prepare] = {
     "/api/v1/leads/{lead_id}/score/adjustments": on_lead("score/adjustments"),
     **MESSAGING,
     **WECHAT_ROUTES,
+    **FLOW_ROUTES,
 }
 # What a careless client sends under the same key next (the rest: an extra field).
 OTHER_BODY: dict[str, dict[str, Any]] = {

@@ -554,6 +554,16 @@ class World:
         assert answer.status_code == 202, answer.text
         return str(answer.json()["id"])
 
+    def make_flow_id(self) -> str:
+        """An enabled flow (disabling needs one)."""
+        flow = self.post("/api/v1/flows", REQUEST_EXAMPLES["draftFlow"])
+        answer = self.api.client.post(
+            f"/api/v1/flows/{flow['flow_id']}/enable",
+            headers={**self.headers, "If-Match": f'"{flow["version"]}"'},
+        )
+        assert answer.status_code == 200, answer.text
+        return str(flow["flow_id"])
+
     def make_rule_id(self) -> str:
         return str(self.post("/api/v1/scoring/rules", REQUEST_EXAMPLES["createScoreRule"])["id"])
 

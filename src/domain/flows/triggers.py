@@ -109,7 +109,7 @@ class Trigger:
     @classmethod
     def parse(cls, tree: Any, *, where: str = "trigger") -> Trigger:
         """A start condition from its JSON; an `InvalidValue` names the bad field."""
-        if not isinstance(tree, dict):
+        if not isinstance(tree, dict) or "kind" not in tree:
             raise InvalidValue(f"{where}: an object with a kind", field=where)
         try:
             kind = TriggerKind(str(tree.get("kind")))

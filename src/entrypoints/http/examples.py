@@ -27,6 +27,30 @@ SAMPLE_CSV = base64.b64encode(
     "手机,姓名,公司\n13912345678,王小明,杭州某某网络科技有限公司\n".encode()
 ).decode()
 
+# A flow as the API takes it (docs/flows.md): tag, wait, a branch on what the lead did.
+FLOW_GRAPH: dict[str, Any] = {
+    "start": "welcome",
+    "nodes": [
+        {"id": "welcome", "kind": "add_tag", "tag": "欢迎系列", "next": "points"},
+        {"id": "points", "kind": "add_score", "points": 5, "valid_days": 30, "next": "wait"},
+        {"id": "wait", "kind": "wait", "amount": 2, "unit": "days", "next": "active"},
+        {
+            "id": "active",
+            "kind": "branch",
+            "filter": {"behaviour": {"kind": "page", "within_days": 2}, "did": True},
+            "yes": "hot",
+            "no": "end",
+        },
+        {
+            "id": "hot",
+            "kind": "notify_owner",
+            "text": "新会员两天内访问了官网，请跟进",
+            "next": "end",
+        },
+        {"id": "end", "kind": "end"},
+    ],
+}
+
 REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     # WeChat Official Accounts (WX)
     "bindWechatAccount": {
@@ -311,4 +335,21 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "categories": [{"key": "email", "enabled": True, "cap": 40}],
     },
     "adjustLeadScore": {"points": 10, "reason": "展会现场深入交流", "part": "behaviour"},
+    # flows: a welcome series whose later steps depend on what the lead did
+    "draftFlow": {
+        "name": "新会员欢迎 · welcome",
+        "trigger": {"kind": "tag_added", "tag": "新注册"},
+        "graph": FLOW_GRAPH,
+        "enrolment_rule": "once",
+    },
+    "editFlow": {
+        "name": "新会员欢迎（三天）",
+        "trigger": {"kind": "tag_added", "tag": "新注册"},
+        "graph": FLOW_GRAPH,
+        "enrolment_rule": "every_days",
+        "every_days": 30,
+    },
+    "copyFlowScenario": {"scenario": "dormant_reactivation", "name": "沉睡客户唤醒"},
+    "disableFlow": {"mode": "drain"},
+    "dryRunFlow": {"lead_id": LEAD_ID},
 }
