@@ -26,6 +26,7 @@ from domain.flows.permissions import FLOWS_GRANTS
 from entrypoints.http.flows import FlowController
 from entrypoints.manifest import Manifest
 from entrypoints.send_worker import SendWorker
+from entrypoints.web.flows import flow_pages
 
 IDLE_SECONDS = 0.2  # how often an idle flow worker looks for due waits
 
@@ -98,4 +99,6 @@ MANIFEST = Manifest(
         "flows.Flow.Disabled": "停用营销流程 · flow disabled",
         "flows.Flow.Archived": "归档营销流程 · flow archived",
     },
+    console=flow_pages.PAGES,
+    console_nav=flow_pages.NAV,
 )
