@@ -298,7 +298,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
                 {"id": "e", "kind": "end"},
             ],
         },
-    },  # fmt: skip
+    },
     ("PUT", "/api/v1/flows/{flow_id}"): {
         "name": "欢迎（新）",
         "trigger": {"kind": "tag_added", "tag": "新注册"},
