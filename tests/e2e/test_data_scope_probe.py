@@ -42,6 +42,7 @@ NOT_LEADS = {
     "sending_domain_id", "email_template_id", "email_task_id", "sms_signature_id",
     "sms_task_id", "provider", "kind",
     "account_id", "openid", "qr_code_id", "mass_send_id", "template_send_id", "tag_id",  # WeChat
+    "flow_id",  # flows
     # body fields
     "parent_id", "member_id", "owner_id", "to_employee_id", "employee_ids",
     "source_ids", "target_id",  # groups merged into a group
@@ -106,6 +107,8 @@ def floor(api: Api) -> Floor:
     for side in (floor.mine, floor.theirs):
         [side["case"]] = [c["id"] for c in cases if set(c["lead_ids"]) == set(side["case_leads"])]
     floor.mine["group"] = _post(api, admin, "/api/v1/groups", {"name": "展会"})["id"]
+    flow = {"name": "F", "trigger": {"kind": "registered"}, "graph": {"nodes": []}}
+    floor.mine["flow"] = _post(api, admin, "/api/v1/flows", flow)["flow_id"]
     claim = normalise("mobile", "13800138002")
     floor.theirs["claim"] = str(LeadIdentity.create_id(uuid.UUID(tenant_id), **claim))
     return floor
@@ -172,6 +175,7 @@ def _probes(api: Api, floor: Floor) -> list[Probe]:
                     "aggregate_id": floor.mine["lead"],
                     "employee_id": floor.employees["B"],
                     "lead_group_id": floor.mine["group"],
+                    "flow_id": floor.mine["flow"],
                 }
                 body = copy.deepcopy(route.body()) if route.is_write else None
                 if body is not None:

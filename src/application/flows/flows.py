@@ -15,12 +15,12 @@ from application.flows.commands import (
     ProblemDetails,
 )
 from application.flows.ports import ChannelSetup
-from application.shared.errors import NotFound
+from application.shared.errors import InvalidInput
 from application.shared.event_sourced import EventSourcedContext, Infrastructure
 from domain.flows.enrolment import Enrolment
 from domain.flows.flow import Flow
 from domain.flows.graph import Channel, FlowGraph
-from domain.flows.scenarios import scenario
+from domain.flows.scenarios import SCENARIOS, scenario
 from domain.flows.triggers import Trigger
 
 
@@ -51,7 +51,8 @@ class Flows(EventSourcedContext):
         try:
             found = scenario(command.scenario)
         except KeyError:
-            raise NotFound(f"no scenario {command.scenario}") from None
+            known = ", ".join(s.key for s in SCENARIOS)
+            raise InvalidInput(f"scenario: one of {known}", field="scenario") from None
         flow = Flow.draft(
             flow_id=self.new_id("flow"),
             tenant_id=tenant_id,
