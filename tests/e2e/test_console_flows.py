@@ -22,7 +22,7 @@ GRAPH = {
 
 
 def test_a_marketer_builds_enables_and_watches_a_flow(api: Api) -> None:
-    tenant_id, token = api.tenant_with_key("tenant_admin")
+    _tenant_id, token = api.tenant_with_key("tenant_admin")
     _employee, email = employee_login(api, token, "marketer", name="市场小王")
     session = open_session(api, email)
     assert session.client.get("/console/flows").status_code == 200
@@ -80,4 +80,3 @@ def test_a_marketer_builds_enables_and_watches_a_flow(api: Api) -> None:
     stopped = session.post(f"{where}/disable", {"version": version.group(1), "mode": "stop"})
     assert stopped.status_code == 303
     assert "未启用" in session.client.get(where).text
-    del tenant_id

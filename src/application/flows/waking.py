@@ -65,9 +65,11 @@ class Waking:
         self.clock = clock
         self.batch = batch
         self._committed: OrderedDict[UUID, int] = OrderedDict()
+        self._versions: dict[str, int | None] = {}
 
     def run_once(self) -> WakeRound:
         done = WakeRound()
+        self._versions = {}  # each flow's version, read once a round
         now = self.clock.now()
         due = self.queries.due(now, limit=self.batch, stale_before=now - STALE_AFTER)
         moved = self._walk_all(self._fresh(due), done, stop=False)
@@ -121,7 +123,11 @@ class Waking:
             if enrolment.stop(at=self.clock.now(), reason=STOPPED_BY_FLOW):
                 done.stopped += 1
         else:
-            version = self.queries.flow_version(row["tenant_id"], row["flow_id"])
+            if row["flow_id"] not in self._versions:
+                self._versions[row["flow_id"]] = self.queries.flow_version(
+                    row["tenant_id"], row["flow_id"]
+                )
+            version = self._versions[row["flow_id"]]
             flow = self.enrolments.flow(tenant_id, enrolment.flow_id, version)
             done.add(self.stepping.walk(enrolment, flow))
         return enrolment if enrolment.pending_events else None

@@ -78,11 +78,6 @@ class FlowSends:
             return NOT_CONTACTABLE
         return None
 
-    def outcome(self, message_id: str) -> str | None:
-        """Where a flow's message stands (queued, sent, skipped, failed), None if unknown."""
-        found = self.queue.message(message_id)
-        return found.state if found is not None else None
-
     def _task(
         self, tenant_id: UUID, channel: str, task_id: UUID, content: Mapping[str, Any]
     ) -> Aggregate:

@@ -50,7 +50,7 @@ class FlowWechatSends:
         node's `params`); None once sent, else why it was skipped."""
         account_id = _uuid(params.get("account_id"))
         serving = self.accounts.bound_for(tenant_id, account_id)
-        fans = [fan for fan in self.fans.fans_of_lead(tenant_id, account_id, lead_id)]
+        fans = self.fans.fans_of_lead(tenant_id, account_id, lead_id)
         following = [fan for fan in fans if fan.subscribed]
         if not following:
             return NO_FAN
