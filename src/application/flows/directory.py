@@ -52,10 +52,11 @@ class FlowDirectory(ReadModel):
 
     name = "flows_directory"
     follows = ("flows",)
-    version = 1
+    version = 2  # 2: flows keep when they were last enabled (date start conditions)
     tables = {
         FLOWS: "tenant_id TEXT NOT NULL, flow_id TEXT NOT NULL, name TEXT NOT NULL, "
         "enabled INTEGER NOT NULL, archived INTEGER NOT NULL, stopped INTEGER NOT NULL, "
+        "enabled_at TEXT, "
         "trigger_kind TEXT NOT NULL, live_version INTEGER NOT NULL, version INTEGER NOT NULL, "
         "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (tenant_id, flow_id)",
         RUNS: "tenant_id TEXT NOT NULL, enrolment_id TEXT NOT NULL, flow_id TEXT NOT NULL, "
@@ -117,7 +118,7 @@ class FlowDirectory(ReadModel):
         return self._flow(tenant_id, event, live_version=event.version)
 
     def _Flow_Enabled(self, tenant_id: str, event: Any, tracking: Tracking) -> list[Statement]:
-        return self._flow(tenant_id, event, enabled=1, stopped=0)
+        return self._flow(tenant_id, event, enabled=1, stopped=0, enabled_at=iso(event.timestamp))
 
     def _Flow_Disabled(self, tenant_id: str, event: Any, tracking: Tracking) -> list[Statement]:
         return self._flow(tenant_id, event, enabled=0, stopped=int(event.mode == "stop"))
@@ -369,6 +370,18 @@ class FlowQueries:
             (iso(stale_before),),
         )
         return waits + left
+
+    def date_flows(self) -> list[tuple[UUID, UUID, datetime]]:
+        """(tenant, flow, enabled at) of every tenant's enabled flows with a date start
+        condition (the calendar has no event: the worker looks)."""
+        rows = self.view.rows(
+            f"SELECT tenant_id, flow_id, enabled_at FROM {FLOWS} "
+            "WHERE enabled = 1 AND trigger_kind = 'date' ORDER BY tenant_id, flow_id"
+        )
+        return [
+            (UUID(row["tenant_id"]), UUID(row["flow_id"]), parse_iso(row["enabled_at"]))
+            for row in rows
+        ]
 
     def to_stop(self, *, limit: int) -> list[dict[str, Any]]:
         """Runs still going in flows disabled with stop."""

@@ -1,5 +1,6 @@
 """The flow worker's round (FLOW-5): wake the waits that are due, finish runs a stopped
-worker left, and end the runs of flows disabled with "stop".
+worker left, end the runs of flows disabled with "stop", and enrol the leads whose date
+start condition has come (`calendar.py`).
 
 Each round takes a batch of due runs from the read model, walks each (`stepping.py`)
 and commits the batch's enrolments together (one transaction: a group commit of its
@@ -20,6 +21,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from application.flows.calendar import DateEnrolling
 from application.flows.directory import FlowQueries
 from application.flows.enrolments import Enrolments
 from application.flows.flows import Flows
@@ -35,10 +37,11 @@ REMEMBERED = 200_000  # committed versions kept to pass over the read model's la
 @dataclass
 class WakeRound(Walked):
     woken: int = 0
+    entered: int = 0  # by a date start condition
 
     @property
     def busy(self) -> bool:
-        return bool(self.woken or self.stopped)
+        return bool(self.woken or self.stopped or self.entered)
 
     @property
     def sent(self) -> int:  # the send worker's pacing reads it; flows do not pace
@@ -56,6 +59,7 @@ class Waking:
         queries: FlowQueries,
         clock: Clock,
         *,
+        dates: DateEnrolling | None = None,
         batch: int = 500,
     ) -> None:
         self.flows = flows
@@ -63,6 +67,7 @@ class Waking:
         self.stepping = stepping
         self.queries = queries
         self.clock = clock
+        self.dates = dates
         self.batch = batch
         self._committed: OrderedDict[UUID, int] = OrderedDict()
         self._versions: dict[str, int | None] = {}
@@ -76,6 +81,8 @@ class Waking:
         done.woken += moved
         stopping = self._fresh(self.queries.to_stop(limit=self.batch))
         self._walk_all(stopping, done, stop=True)
+        if self.dates is not None:
+            done.entered = self.dates.run_once()
         return done
 
     def _fresh(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """Flows (FLOW-1…6): marketing automation flows, the policy that enrols leads when they
-meet a start condition, and the worker that wakes due waits."""
+meet a start condition, the leads' dates for date start conditions, and the worker that
+wakes due waits and enrols whoever's date has come."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from litestar.openapi.spec import Tag
 
 from adapters.flows.channels import SetUpChannels
 from adapters.flows.effects import ContextEffects
+from application.flows.calendar import DateEnrolling
+from application.flows.dates import LeadDateQueries, LeadDates
 from application.flows.directory import FlowDirectory, FlowQueries
 from application.flows.dry_run import DryRuns
 from application.flows.enrolling import Enrolling
@@ -64,7 +67,15 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
     )
     stepping = providers.Singleton(Stepping, effects, c.profile_queries, c.tenancy, c.clock)
     enrolments = providers.Singleton(Enrolments, flows, stepping)
-    waking = providers.Singleton(Waking, flows, enrolments, stepping, queries, c.clock)
+    dates = providers.Singleton(
+        DateEnrolling,
+        enrolments,
+        queries,
+        providers.Singleton(LeadDateQueries, c.flows_dates_view),
+        c.tenancy,
+        c.clock,
+    )
+    waking = providers.Singleton(Waking, flows, enrolments, stepping, queries, c.clock, dates=dates)
     return {
         "flows": flows,
         "flow_queries": queries,
@@ -85,8 +96,8 @@ MANIFEST = Manifest(
     name="flows",
     providers=wire,
     applications=("flows",),
-    followers=(Enrolling, FlowDirectory),
-    views={"flows_directory_view": FlowDirectory},
+    followers=(Enrolling, FlowDirectory, LeadDates),
+    views={"flows_directory_view": FlowDirectory, "flows_dates_view": LeadDates},
     grants=(FLOWS_GRANTS,),
     controllers=(FlowController,),
     dependencies=("flows", "flow_reading", "flow_dry_runs"),
