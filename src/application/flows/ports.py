@@ -1,16 +1,18 @@
 """What flows need of other contexts (declared here, implemented in the composition
-root): which channels a tenant has set up, a lead's facts for branches, the tenant's
-calendar, and the effects of action nodes."""
+root): which channels a tenant has set up, a lead's facts for branches, the leads an
+audience selects, the tenant's calendar, and the effects of action nodes."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from domain.flows.graph import Channel, Node
-from domain.shared.filters import LeadFacts
+from domain.shared.filters import Filter, LeadFacts
 
 
 class ChannelSetup(Protocol):
@@ -23,6 +25,15 @@ class ChannelSetup(Protocol):
 class LeadFactsSource(Protocol):
     def facts_of(self, tenant_id: UUID, lead_id: UUID) -> LeadFacts | None:
         """What a branch's filter reads about one live lead (None: no such lead)."""
+        ...
+
+
+class AudienceSelection(Protocol):
+    def lead_ids(
+        self, tenant_id: UUID, selecting: Filter, *, now: datetime
+    ) -> Iterator[list[UUID]]:
+        """The tenant's live leads a reach campaign's audience selects now, a page at a
+        time (FLOW-7)."""
         ...
 
 

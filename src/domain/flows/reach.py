@@ -156,9 +156,14 @@ class ReachCampaign(Aggregate):
 
     def branch_for(self, facts: LeadFacts, *, now: datetime) -> Branch | None:
         """The first branch whose filter the lead matches (None: no branch takes it)."""
-        for branch in self.parsed_branches():
+        chosen = self.choose_branch(facts, now=now)
+        return chosen[1] if chosen else None
+
+    def choose_branch(self, facts: LeadFacts, *, now: datetime) -> tuple[int, Branch] | None:
+        """The first branch the lead matches, with its index (None: no branch takes it)."""
+        for index, branch in enumerate(self.parsed_branches()):
             if branch.filter is None or branch.filter.matches(facts, now=now):
-                return branch
+                return index, branch
         return None
 
     def schedule(self, *, channels: Collection[Channel], now: datetime) -> None:

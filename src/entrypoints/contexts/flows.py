@@ -19,9 +19,13 @@ from application.flows.dry_run import DryRuns
 from application.flows.enrolling import Enrolling
 from application.flows.enrolments import Enrolments
 from application.flows.flows import Flows
+from application.flows.reach import ReachCampaigns
+from application.flows.reach_directory import ReachDirectory, ReachQueries
+from application.flows.reaching import Reaching
 from application.flows.reading import FlowReading
 from application.flows.stepping import Stepping
 from application.flows.waking import Waking
+from application.flows.worker import FlowWork
 from application.messaging.flow_sends import FlowSends
 from application.messaging.sending_domain_directory import SendingDomainQueries
 from application.wechat.flow_sends import FlowWechatSends
@@ -76,8 +80,23 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         c.clock,
     )
     waking = providers.Singleton(Waking, flows, enrolments, stepping, queries, c.clock, dates=dates)
+    reach = providers.Singleton(ReachCampaigns, flows, channels, c.clock)
+    reach_queries = providers.Singleton(ReachQueries, c.flows_reach_view)
+    reaching = providers.Singleton(
+        Reaching,
+        reach,
+        flows,
+        reach_queries,
+        c.filter_selection,
+        c.profile_queries,
+        effects,
+        c.clock,
+    )
     return {
         "flows": flows,
+        "reach_campaigns": reach,
+        "reach_queries": reach_queries,
+        "reach_reaching": reaching,
         "flow_queries": queries,
         "flow_enrolments": enrolments,
         "flow_waking": waking,
@@ -86,7 +105,11 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "flow_reading": providers.Singleton(FlowReading, flows, queries, c.send_queue),
         "flow_dry_runs": providers.Singleton(DryRuns, flows, c.profile_queries, stepping, c.clock),
         "flow_worker": providers.Singleton(
-            SendWorker, waking, IDLE_SECONDS, name="flow-worker", actor="flows"
+            SendWorker,
+            providers.Singleton(FlowWork, waking, reaching),
+            IDLE_SECONDS,
+            name="flow-worker",
+            actor="flows",
         ),
         Enrolling.name: providers.Factory(Enrolling, enrolments=enrolments),
     }
@@ -96,8 +119,12 @@ MANIFEST = Manifest(
     name="flows",
     providers=wire,
     applications=("flows",),
-    followers=(Enrolling, FlowDirectory, LeadDates),
-    views={"flows_directory_view": FlowDirectory, "flows_dates_view": LeadDates},
+    followers=(Enrolling, FlowDirectory, LeadDates, ReachDirectory),
+    views={
+        "flows_directory_view": FlowDirectory,
+        "flows_dates_view": LeadDates,
+        "flows_reach_view": ReachDirectory,
+    },
     grants=(FLOWS_GRANTS,),
     controllers=(FlowController,),
     dependencies=("flows", "flow_reading", "flow_dry_runs"),
