@@ -197,6 +197,24 @@ class Api:
             headers=headers,
         )
         assert flow.status_code == 201, flow.text
+        reach = self.client.post(
+            "/api/v1/reach-campaigns",
+            json={
+                "name": "R",
+                "starts_at": "2027-03-01T09:00:00+08:00",
+                "ends_at": "2027-03-02T09:00:00+08:00",
+                "audience": {"all": []},
+                "branches": [
+                    {
+                        "name": "B",
+                        "send": {"rule": "immediately"},
+                        "content": {"kind": "send_sms", "text": "T"},
+                    }
+                ],
+            },
+            headers=headers,
+        )
+        assert reach.status_code == 201, reach.text
         return {
             **messaging,
             **self.wechat_records(headers, tenant_id),
@@ -211,6 +229,7 @@ class Api:
             "saved_search_id": search.json()["id"],
             "rule_id": rule.json()["id"],
             "flow_id": flow.json()["flow_id"],
+            "campaign_id": reach.json()["campaign_id"],
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),
         }

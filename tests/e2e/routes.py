@@ -311,6 +311,21 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/flows/{flow_id}/dry-run"): {
         "lead_id": "00000000-0000-0000-0000-000000000000"
     },
+    ("POST", "/api/v1/reach-campaigns"): {
+        "name": "直播提醒",
+        "starts_at": "2027-03-01T09:00:00+08:00",
+        "ends_at": "2027-03-10T18:00:00+08:00",
+        "audience": {"field": "tags", "op": "equals", "value": "会员"},
+        "branches": [
+            {
+                "name": "全部",
+                "send": {"rule": "immediately"},
+                "content": {"kind": "send_sms", "text": "直播今晚开始，回T退订"},
+            }
+        ],
+    },
+    ("POST", "/api/v1/reach-campaigns/{campaign_id}/schedule"): NO_BODY,
+    ("POST", "/api/v1/reach-campaigns/{campaign_id}/cancel"): {"reason": "活动延期"},
     ("POST", "/api/v1/wechat/template-sends"): {
         "account_id": "00000000-0000-0000-0000-000000000000",
         "template_id": "TPL-1",

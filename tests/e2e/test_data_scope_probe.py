@@ -42,7 +42,7 @@ NOT_LEADS = {
     "sending_domain_id", "email_template_id", "email_task_id", "sms_signature_id",
     "sms_task_id", "provider", "kind",
     "account_id", "openid", "qr_code_id", "mass_send_id", "template_send_id", "tag_id",  # WeChat
-    "flow_id",  # flows
+    "flow_id", "campaign_id",  # flows and reach campaigns
     # body fields
     "parent_id", "member_id", "owner_id", "to_employee_id", "employee_ids",
     "source_ids", "target_id",  # groups merged into a group

@@ -653,6 +653,33 @@ FLOW_ROUTES: dict[str, Prepare] = {
 }
 
 
+# --- reach campaigns ----------------------------------------------------------------------
+REACH = "/api/v1/reach-campaigns"
+
+
+def on_reach(action: str) -> Prepare:
+    """A planned campaign whose SMS content has an approved signature, then `action`."""
+    path = f"{REACH}/{{campaign_id}}/{action}"
+
+    def prepare(world: World) -> Call:
+        signature = world.post("/api/v1/sms/signatures", {"text": "获客科技"})
+        world.post(f"/api/v1/sms/signatures/{signature['id']}/approve", **_if_match(signature))
+        body = json.loads(json.dumps(sample(REACH)))
+        body["branches"][0]["content"]["signature_id"] = signature["id"]
+        campaign = world.post(REACH, body)
+        url = path.format(campaign_id=campaign["campaign_id"])
+        return Call(url, sample(path), _if_match(campaign))
+
+    return prepare
+
+
+REACH_ROUTES: dict[str, Prepare] = {
+    REACH: plain(REACH),
+    f"{REACH}/{{campaign_id}}/schedule": on_reach("schedule"),
+    f"{REACH}/{{campaign_id}}/cancel": on_reach("cancel"),
+}
+
+
 PREPARE: dict[str, Prepare] = {
     "/api/v1/api-keys": plain("/api/v1/api-keys"),
     "/api/v1/api-keys/{key_id}/revoke": with_key,
@@ -735,6 +762,7 @@ PREPARE: dict[str, Prepare] = {
     **MESSAGING,
     **WECHAT_ROUTES,
     **FLOW_ROUTES,
+    **REACH_ROUTES,
 }
 # What a careless client sends under the same key next (the rest: an extra field).
 OTHER_BODY: dict[str, dict[str, Any]] = {

@@ -564,6 +564,11 @@ class World:
         assert answer.status_code == 200, answer.text
         return str(flow["flow_id"])
 
+    def make_campaign_id(self) -> str:
+        """A planned reach campaign whose content is complete (scheduling needs one)."""
+        body = self.fill(REQUEST_EXAMPLES["planReachCampaign"])
+        return str(self.post("/api/v1/reach-campaigns", body)["campaign_id"])
+
     def make_rule_id(self) -> str:
         return str(self.post("/api/v1/scoring/rules", REQUEST_EXAMPLES["createScoreRule"])["id"])
 

@@ -21,6 +21,7 @@ from application.flows.enrolments import Enrolments
 from application.flows.flows import Flows
 from application.flows.reach import ReachCampaigns
 from application.flows.reach_directory import ReachDirectory, ReachQueries
+from application.flows.reach_reading import ReachReading
 from application.flows.reaching import Reaching
 from application.flows.reading import FlowReading
 from application.flows.stepping import Stepping
@@ -31,6 +32,7 @@ from application.messaging.sending_domain_directory import SendingDomainQueries
 from application.wechat.flow_sends import FlowWechatSends
 from domain.flows.permissions import FLOWS_GRANTS
 from entrypoints.http.flows import FlowController
+from entrypoints.http.reach import ReachController
 from entrypoints.manifest import Manifest
 from entrypoints.send_worker import SendWorker
 from entrypoints.web.flows import flow_pages
@@ -96,6 +98,7 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
         "flows": flows,
         "reach_campaigns": reach,
         "reach_queries": reach_queries,
+        "reach_reading": providers.Singleton(ReachReading, reach, reach_queries),
         "reach_reaching": reaching,
         "flow_queries": queries,
         "flow_enrolments": enrolments,
@@ -126,8 +129,8 @@ MANIFEST = Manifest(
         "flows_reach_view": ReachDirectory,
     },
     grants=(FLOWS_GRANTS,),
-    controllers=(FlowController,),
-    dependencies=("flows", "flow_reading", "flow_dry_runs"),
+    controllers=(FlowController, ReachController),
+    dependencies=("flows", "flow_reading", "flow_dry_runs", "reach_campaigns", "reach_reading"),
     tags=(Tag(name="flows", description="营销流程 · marketing automation flows (FLOW-1…7)"),),
     configuration_events={
         "flows.Flow.Drafted": "新建营销流程 · flow drafted",
@@ -136,6 +139,9 @@ MANIFEST = Manifest(
         "flows.Flow.Enabled": "启用营销流程 · flow enabled",
         "flows.Flow.Disabled": "停用营销流程 · flow disabled",
         "flows.Flow.Archived": "归档营销流程 · flow archived",
+        "flows.ReachCampaign.Planned": "新建触达活动 · reach campaign planned",
+        "flows.ReachCampaign.Scheduled": "启动触达活动 · reach campaign scheduled",
+        "flows.ReachCampaign.Cancelled": "取消触达活动 · reach campaign cancelled",
     },
     console=flow_pages.PAGES,
     console_nav=flow_pages.NAV,

@@ -352,4 +352,34 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "copyFlowScenario": {"scenario": "dormant_reactivation", "name": "沉睡客户唤醒"},
     "disableFlow": {"mode": "drain"},
     "dryRunFlow": {"lead_id": LEAD_ID},
+    # reach campaigns: a live stream announced to members, VIPs an hour before it starts
+    "planReachCampaign": {
+        "name": "3月直播会员触达",
+        "starts_at": "2027-03-01T09:00:00+08:00",
+        "ends_at": "2027-03-10T18:00:00+08:00",
+        "event_starts_at": "2027-03-10T19:30:00+08:00",
+        "audience": {"field": "tags", "op": "equals", "value": "会员"},
+        "branches": [
+            {
+                "name": "VIP",
+                "filter": {"field": "tags", "op": "equals", "value": "VIP"},
+                "send": {"rule": "before_start", "amount": 1, "unit": "hours"},
+                "content": {
+                    "kind": "send_sms",
+                    "signature_id": SMS_SIGNATURE_ID,
+                    "text": "VIP专场直播一小时后开始，回T退订",
+                },
+            },
+            {
+                "name": "其他会员 · other members",
+                "send": {"rule": "after", "amount": 1, "unit": "days"},
+                "content": {
+                    "kind": "send_sms",
+                    "signature_id": SMS_SIGNATURE_ID,
+                    "text": "3月10日晚7点半直播，记得来看，回T退订",
+                },
+            },
+        ],
+    },
+    "cancelReachCampaign": {"reason": "直播延期 · the live stream was postponed"},
 }
