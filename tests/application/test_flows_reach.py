@@ -157,7 +157,7 @@ def test_a_campaign_selects_its_audience_by_branch_and_sends_each_lead_once(
         expected_version=current.version,
     )
     settle(system)
-    assert reaching.run_once().cancelled == 2
+    reaching.run_once()  # (or the runtime's own worker, first: cancelling needs no clock)
     settle(system)
     assert delivery(vip).status == "cancelled" and delivery(late).status == "cancelled"
     counts_now = system.container.reach_queries().counts(tenant_id, campaign.campaign_id)

@@ -1,8 +1,9 @@
 """The reach worker's round (FLOW-7): select each running campaign's audience, then
 deliver the content that is due.
 
-Selection looks at every scheduled campaign in its period once a minute, so a lead who
-comes to match the audience during the period is selected too. A lead is selected once
+Selection looks at a campaign as soon as it is running (scheduled, in its period), then
+once a minute, so a lead who comes to match the audience during the period is selected
+too. A lead is selected once
 per campaign (its delivery's id derives from the campaign and the lead), for the first
 branch it matches, with the send time that branch's rule gives. Due deliveries are sent
 through the flows' effects (the channels' send pipelines, consent and the 48-hour rule
@@ -77,14 +78,17 @@ class Reaching:
         self.effects = effects
         self.clock = clock
         self.batch = batch
-        self._next_selection: datetime | None = None
+        self._looked: dict[UUID, datetime] = {}  # when each running campaign was last selected
 
     def run_once(self) -> ReachRound:
         done = ReachRound()
         now = self.clock.now()
-        if self._next_selection is None or now >= self._next_selection:
-            self._next_selection = now + SELECT_EVERY
-            for tenant_id, campaign_id in self.queries.running(now):
+        running = self.queries.running(now)
+        self._looked = {c: at for c, at in self._looked.items() if c in {r[1] for r in running}}
+        for tenant_id, campaign_id in running:
+            last = self._looked.get(campaign_id)
+            if last is None or now >= last + SELECT_EVERY:
+                self._looked[campaign_id] = now
                 done.selected += self._select(tenant_id, campaign_id, now)
         self._deliver_due(now, done)
         return done

@@ -35,7 +35,7 @@ from entrypoints.http.flows import FlowController
 from entrypoints.http.reach import ReachController
 from entrypoints.manifest import Manifest
 from entrypoints.send_worker import SendWorker
-from entrypoints.web.flows import flow_pages
+from entrypoints.web.flows import flow_pages, reach_pages
 
 IDLE_SECONDS = 0.2  # how often an idle flow worker looks for due waits
 
@@ -143,6 +143,6 @@ MANIFEST = Manifest(
         "flows.ReachCampaign.Scheduled": "启动触达活动 · reach campaign scheduled",
         "flows.ReachCampaign.Cancelled": "取消触达活动 · reach campaign cancelled",
     },
-    console=flow_pages.PAGES,
-    console_nav=flow_pages.NAV,
+    console=(*flow_pages.PAGES, *reach_pages.PAGES),
+    console_nav=(*flow_pages.NAV, *reach_pages.NAV),
 )

@@ -138,7 +138,7 @@ class FlowPages(Controller):
             command = parse_form(DraftFlow, _flow_fields(data))
             made = await change(lambda: flows.draft(caller.tenant_id, command))
         except (FormErrors, InvalidInput, DomainError) as refusal:
-            return _form(request, None, data, _shown(refusal))
+            return _form(request, None, data, shown_on_field(refusal))
         return redirect(request, f"{BASE}/{made.flow_id}", flash=Flash("success", _("已保存草稿")))
 
     @get("/scenarios", sync_to_thread=True)
@@ -211,7 +211,7 @@ class FlowPages(Controller):
                 lambda: flows.edit(caller.tenant_id, flow_id, command, expected_version=version)
             )
         except (FormErrors, InvalidInput, DomainError) as refusal:
-            return _form(request, current, data, _shown(refusal))
+            return _form(request, current, data, shown_on_field(refusal))
         return redirect(request, f"{BASE}/{flow_id}", flash=Flash("success", _("已保存")))
 
     @post("/{flow_id:uuid}/enable")
@@ -319,8 +319,9 @@ def _flow_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _shown(refusal: Exception) -> dict[str, str]:
-    """A refused node (`graph.nodes[2].amount`) shows on the graph field with its path."""
+def shown_on_field(refusal: Exception) -> dict[str, str]:
+    """A refused part of a JSON field (`graph.nodes[2].amount`, `branches[1].send.rule`)
+    shows on that field, with its path."""
     shown: dict[str, str] = {}
     for name, message in errors_of(refusal).items():
         top = name.split(".")[0].split("[")[0]
