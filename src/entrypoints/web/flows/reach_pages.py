@@ -45,6 +45,13 @@ STATUS = {
     "scheduled": (N_("已启动"), "ok"),
     "cancelled": (N_("已取消"), "warn"),
 }
+DELIVERY = {
+    "pending": N_("待发送"),
+    "sent": N_("已发送"),
+    "skipped": N_("跳过"),
+    "failed": N_("失败"),
+    "cancelled": N_("已取消"),
+}
 STARTER = {
     "audience": {"field": "tags", "op": "equals", "value": "会员"},
     "branches": [
@@ -249,6 +256,7 @@ def _detail(
         state=STATUS[campaign.status],
         counts=reading.counts(caller.tenant_id, campaign.campaign_id),
         deliveries=deliveries,
+        outcomes={status: _(label) for status, label in DELIVERY.items()},
         audience=json.dumps(campaign.audience, ensure_ascii=False),
         branches=json.dumps(campaign.branches, ensure_ascii=False, indent=2),
         may_update=caller.may(RESOURCE, Action.UPDATE),
