@@ -244,3 +244,25 @@ def test_editing_an_enabled_flow_publishes_a_version_running_runs_keep_theirs(
     assert "新版本" in lead_tags(system, tenant_id, second)
     queries: FlowQueries = system.container.flow_queries()
     assert queries.status_counts(tenant_id, flow.flow_id) == {"ended": 2}
+
+
+def test_a_lead_s_path_through_a_flow_is_on_its_timeline(system: Runtime) -> None:
+    tenant_id = uuid4()
+    enabled_flow(system, tenant_id, {"kind": "tag_added", "tag": "新注册"}, WELCOME)
+    lead_id = new_lead(system, tenant_id, "13800139091")
+    tag(system, tenant_id, lead_id, "新注册")
+    queries = system.container.lead_queries()
+    scope = LeadScope.whole_company(tenant_id)
+    whole = queries.timeline(scope, lead_id, cursor=None, limit=100).items
+    steps = [e.details["node_id"] for e in whole if e.kind == "flows.step"]
+    assert steps == ["points", "hello"]  # newest first; the wait has not ended
+    assert whole[[e.kind for e in whole].index("flows.step")].details["flow_name"] == "测试流程"
+    # Page by page (two at a time) the merged timeline holds the same entries, in order.
+    paged, cursor = [], None
+    while True:
+        page = queries.timeline(scope, lead_id, cursor=cursor, limit=2)
+        paged += page.items
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert [(e.kind, e.at) for e in paged] == [(e.kind, e.at) for e in whole]

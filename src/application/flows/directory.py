@@ -341,12 +341,15 @@ class FlowQueries:
         ]
 
     def lead_steps(
-        self, tenant_id: UUID, lead_id: UUID, *, before: str | None, limit: int
+        self, tenant_id: UUID, lead_id: UUID, *, before: tuple[str, int] | None, limit: int
     ) -> list[dict[str, Any]]:
-        """A lead's steps in every flow, newest first (its timeline's flow entries)."""
-        where, params = "s.tenant_id = ? AND s.lead_id = ?", [str(tenant_id), str(lead_id)]
+        """A lead's steps in every flow, newest first, strictly after `before` ((at,
+        position) of the last one shown): its timeline's flow entries."""
+        where = "s.tenant_id = ? AND s.lead_id = ?"
+        params: list[Any] = [str(tenant_id), str(lead_id)]
         if before is not None:
-            where, params = where + " AND s.at < ?", [*params, before]
+            where += " AND (s.at < ? OR (s.at = ? AND s.position < ?))"
+            params += [before[0], before[0], before[1]]
         return self.view.rows(
             f"SELECT s.*, f.name AS flow_name FROM {STEPS} s JOIN {FLOWS} f "
             "ON f.tenant_id = s.tenant_id AND f.flow_id = s.flow_id "

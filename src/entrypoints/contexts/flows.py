@@ -25,6 +25,7 @@ from application.flows.reach_reading import ReachReading
 from application.flows.reaching import Reaching
 from application.flows.reading import FlowReading
 from application.flows.stepping import Stepping
+from application.flows.timeline import FlowTimeline
 from application.flows.waking import Waking
 from application.flows.worker import FlowWork
 from application.messaging.flow_sends import FlowSends
@@ -118,9 +119,15 @@ def wire(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]
     }
 
 
+def _offers(c: containers.DynamicContainer) -> Mapping[str, providers.Provider[Any]]:
+    # The lead timeline (leads context) shows each flow step next to the lead's events.
+    return {"lead_activity": providers.Singleton(FlowTimeline, c.flow_queries)}
+
+
 MANIFEST = Manifest(
     name="flows",
     providers=wire,
+    offers=_offers,
     applications=("flows",),
     followers=(Enrolling, FlowDirectory, LeadDates, ReachDirectory),
     views={

@@ -63,6 +63,7 @@ TIMELINE_KINDS: dict[str, str] = {
     "lead.Absorbed": N_("合并重复线索"),
     "lead.MergedInto": N_("被合并"),
     "lead.Deleted": N_("删除线索"),
+    "flows.step": N_("营销流程步骤"),
 }
 
 
