@@ -6,6 +6,7 @@ archive, a dry run for one lead; a lead's path through it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -219,9 +220,11 @@ class FlowPages(Controller):
         self, request: Request[Any, Any, Any], flow_id: UUID, flows: Flows
     ) -> Response[Any]:
         caller = tenant_may(request, RESOURCE, Action.UPDATE)
-        return await _act(
-            request, flows, caller, flow_id, lambda version: flows.enable(
-                caller.tenant_id, flow_id, expected_version=version), _("流程已启用"),
+        return await act_on(
+            request, f"{BASE}/{flow_id}", lambda: flows.flow(caller.tenant_id, flow_id),
+            lambda _data, version: flows.enable(caller.tenant_id, flow_id,
+                                                expected_version=version),
+            _("流程已启用"),
         )  # fmt: skip
 
     @post("/{flow_id:uuid}/disable")
@@ -236,8 +239,9 @@ class FlowPages(Controller):
             if mode == "stop"
             else _("流程已停用，进行中的线索将走完")
         )
-        return await _act(
-            request, flows, caller, flow_id, lambda version: flows.disable(
+        return await act_on(
+            request, f"{BASE}/{flow_id}", lambda: flows.flow(caller.tenant_id, flow_id),
+            lambda _data, version: flows.disable(
                 caller.tenant_id, flow_id, DisableFlow(mode=mode), expected_version=version),
             message, data=data,
         )  # fmt: skip
@@ -247,9 +251,11 @@ class FlowPages(Controller):
         self, request: Request[Any, Any, Any], flow_id: UUID, flows: Flows
     ) -> Response[Any]:
         caller = tenant_may(request, RESOURCE, Action.UPDATE)
-        return await _act(
-            request, flows, caller, flow_id, lambda version: flows.archive(
-                caller.tenant_id, flow_id, expected_version=version), _("流程已归档"),
+        return await act_on(
+            request, f"{BASE}/{flow_id}", lambda: flows.flow(caller.tenant_id, flow_id),
+            lambda _data, version: flows.archive(caller.tenant_id, flow_id,
+                                                 expected_version=version),
+            _("流程已归档"),
         )  # fmt: skip
 
     @post("/{flow_id:uuid}/dry-run")
@@ -329,25 +335,26 @@ def shown_on_field(refusal: Exception) -> dict[str, str]:
     return shown
 
 
-async def _act(
+async def act_on(
     request: Request[Any, Any, Any],
-    flows: Flows,
-    caller: Any,
-    flow_id: UUID,
-    action: Any,
+    where: str,
+    load: Callable[[], Any],
+    action: Callable[[dict[str, Any], int], Any],
     done: str,
     *,
     data: dict[str, Any] | None = None,
 ) -> Response[Any]:
+    """A button on a record's page: `load` it (another tenant's: 404), then `action`
+    with the form and its If-Match version; back to `where` with what happened."""
     data = data if data is not None else await form_data(request)
-    await in_thread(lambda: flows.flow(caller.tenant_id, flow_id))  # another tenant's: 404
+    await in_thread(load)
     try:
         version = version_of(data)
-        await change(lambda: action(version))
+        await change(lambda: action(data, version))
     except (FormErrors, InvalidInput, DomainError) as refusal:
         message = "; ".join(f"{k}: {v}" for k, v in errors_of(refusal).items()) or str(refusal)
-        return redirect(request, f"{BASE}/{flow_id}", flash=Flash("error", message))
-    return redirect(request, f"{BASE}/{flow_id}", flash=Flash("success", done))
+        return redirect(request, where, flash=Flash("error", message))
+    return redirect(request, where, flash=Flash("success", done))
 
 
 def _detail(

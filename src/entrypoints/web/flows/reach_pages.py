@@ -19,9 +19,9 @@ from application.shared.errors import InvalidInput
 from application.shared.history import RecordHistory
 from domain.shared.access import Action
 from domain.shared.errors import DomainError
-from entrypoints.web.actions import change, in_thread
-from entrypoints.web.flows.flow_pages import shown_on_field
-from entrypoints.web.forms import FormErrors, errors_of, form_data, parse_form, version_of
+from entrypoints.web.actions import change
+from entrypoints.web.flows.flow_pages import act_on, shown_on_field
+from entrypoints.web.forms import FormErrors, form_data, parse_form
 from entrypoints.web.i18n import N_, local_time
 from entrypoints.web.i18n import gettext as _
 from entrypoints.web.messaging.common import local_input
@@ -169,9 +169,11 @@ class ReachPages(Controller):
         self, request: Request[Any, Any, Any], campaign_id: UUID, reach_campaigns: ReachCampaigns
     ) -> Response[Any]:
         caller = tenant_may(request, RESOURCE, Action.UPDATE)
-        return await _act(
-            request, reach_campaigns, caller, campaign_id, lambda data, version:
-            reach_campaigns.schedule(caller.tenant_id, campaign_id, expected_version=version),
+        return await act_on(
+            request, f"{BASE}/{campaign_id}",
+            lambda: reach_campaigns.campaign(caller.tenant_id, campaign_id),
+            lambda _data, version: reach_campaigns.schedule(
+                caller.tenant_id, campaign_id, expected_version=version),
             _("触达活动已启动"),
         )  # fmt: skip
 
@@ -180,9 +182,10 @@ class ReachPages(Controller):
         self, request: Request[Any, Any, Any], campaign_id: UUID, reach_campaigns: ReachCampaigns
     ) -> Response[Any]:
         caller = tenant_may(request, RESOURCE, Action.UPDATE)
-        return await _act(
-            request, reach_campaigns, caller, campaign_id, lambda data, version:
-            reach_campaigns.cancel(
+        return await act_on(
+            request, f"{BASE}/{campaign_id}",
+            lambda: reach_campaigns.campaign(caller.tenant_id, campaign_id),
+            lambda data, version: reach_campaigns.cancel(
                 caller.tenant_id, campaign_id,
                 parse_form(CancelReach, {"reason": data.get("reason")}),
                 expected_version=version,
@@ -215,25 +218,6 @@ def _plan_fields(data: dict[str, Any], timezone: str) -> dict[str, Any]:
     if errors:
         raise FormErrors(errors)
     return fields
-
-
-async def _act(
-    request: Request[Any, Any, Any],
-    reach_campaigns: ReachCampaigns,
-    caller: Any,
-    campaign_id: UUID,
-    action: Any,
-    done: str,
-) -> Response[Any]:
-    data = await form_data(request)
-    await in_thread(lambda: reach_campaigns.campaign(caller.tenant_id, campaign_id))  # 404
-    try:
-        version = version_of(data)
-        await change(lambda: action(data, version))
-    except (FormErrors, InvalidInput, DomainError) as refusal:
-        message = "; ".join(f"{k}: {v}" for k, v in errors_of(refusal).items()) or str(refusal)
-        return redirect(request, f"{BASE}/{campaign_id}", flash=Flash("error", message))
-    return redirect(request, f"{BASE}/{campaign_id}", flash=Flash("success", done))
 
 
 def _detail(
