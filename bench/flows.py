@@ -314,7 +314,8 @@ def group_enters(
     report.add(
         f"2. {args.group:,} enrolled and walked to their wait (join start → policy done)",
         f"{took:.0f} s = {rate:,.0f}/s",
-        f"COPY {copy:,.0f} rows/s; executemany {many:,.0f}/s; row + COMMIT {single:,.0f}/s",
+        f"{'COPY' if raw.postgres else 'batch'} {copy:,.0f} rows/s; "
+        f"executemany {many:,.0f}/s; row + COMMIT {single:,.0f}/s",
         f"{rate / copy:.1%} / {rate / many:.1%} / {rate / single:.0%}",
     )
     report.add(
