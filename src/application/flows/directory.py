@@ -76,7 +76,7 @@ class FlowDirectory(ReadModel):
         f"{PREFIX}_flows_order": f"{FLOWS} (tenant_id, archived, updated_at, flow_id)",
         f"{PREFIX}_runs_flow": f"{RUNS} (tenant_id, flow_id, status, updated_at)",
         f"{PREFIX}_runs_lead": f"{RUNS} (tenant_id, lead_id)",
-        f"{PREFIX}_runs_due": f"{RUNS} (status, wake_at)",
+        f"{PREFIX}_runs_due": f"{RUNS} (status, wake_at, enrolment_id)",
         f"{PREFIX}_steps_lead": f"{STEPS} (tenant_id, lead_id, at)",
     }
     platform_wide = {f"{PREFIX}_runs_due": "the flow worker wakes every tenant's due waits"}
@@ -359,16 +359,29 @@ class FlowQueries:
 
     # --- for the worker ---------------------------------------------------------------------
 
-    def due(self, now: datetime, *, limit: int, stale_before: datetime) -> list[dict[str, Any]]:
-        """Runs to move on: waits due by `now`, and runs left running since before
-        `stale_before` (a worker stopped mid-walk), every tenant's, oldest first."""
+    def due(
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        stale_before: datetime,
+        after: tuple[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Runs to move on: waits due by `now` in (wake_at, enrolment_id) order, after
+        `after` (the last one a worker has taken: the read model may not show yet that
+        it moved); and runs left running since before `stale_before` (a worker stopped
+        mid-walk), every tenant's."""
+        where, params = "status = 'waiting' AND wake_at <= ?", [iso(now)]
+        if after is not None:
+            where += " AND (wake_at > ? OR (wake_at = ? AND enrolment_id > ?))"
+            params += [after[0], after[0], after[1]]
         waits = self.view.rows(
-            f"SELECT tenant_id, enrolment_id, flow_id, version FROM {RUNS} "
-            f"WHERE status = 'waiting' AND wake_at <= ? ORDER BY wake_at LIMIT {int(limit)}",
-            (iso(now),),
+            f"SELECT tenant_id, enrolment_id, flow_id, version, wake_at FROM {RUNS} "
+            f"WHERE {where} ORDER BY wake_at, enrolment_id LIMIT {int(limit)}",
+            params,
         )
         left = self.view.rows(
-            f"SELECT tenant_id, enrolment_id, flow_id, version FROM {RUNS} "
+            f"SELECT tenant_id, enrolment_id, flow_id, version, wake_at FROM {RUNS} "
             f"WHERE status = 'running' AND updated_at < ? ORDER BY updated_at LIMIT {int(limit)}",
             (iso(stale_before),),
         )

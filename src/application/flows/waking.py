@@ -9,13 +9,15 @@ and the conflicting ones are left to the next round. Effects are made before the
 commit with deterministic keys, so a crash anywhere repeats none of them.
 
 The read model lags the commits a little, so a run this process just moved may be
-listed as due once more: it remembers the versions it committed and passes over rows
-older than them.
+listed as due once more: rounds take due waits in (wake_at, id) order after the last one
+taken, starting over only when none are left, and the worker remembers the versions it
+committed and passes over rows older than them.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -31,6 +33,7 @@ from application.shared.errors import NotFound, VersionConflict
 from domain.flows.enrolment import Enrolment
 
 STALE_AFTER = timedelta(seconds=60)  # a run "running" this long was left by a stopped worker
+LOADERS = 4  # enrolments read at once (of the process's pool of connections, 10 by default)
 REMEMBERED = 200_000  # committed versions kept to pass over the read model's lag
 
 
@@ -71,12 +74,20 @@ class Waking:
         self.batch = batch
         self._committed: OrderedDict[UUID, int] = OrderedDict()
         self._versions: dict[str, int | None] = {}
+        self._after: tuple[str, str] | None = None  # the last due wait taken
+        self._loaders: ThreadPoolExecutor | None = None
 
     def run_once(self) -> WakeRound:
         done = WakeRound()
         self._versions = {}  # each flow's version, read once a round
         now = self.clock.now()
-        due = self.queries.due(now, limit=self.batch, stale_before=now - STALE_AFTER)
+        due = self.queries.due(
+            now, limit=self.batch, stale_before=now - STALE_AFTER, after=self._after
+        )
+        waits = [row for row in due if row["wake_at"] is not None]
+        # Go on after the last wait taken; when none are left, start over (by then the
+        # read model shows what moved, and a wait refused by a conflict is taken again).
+        self._after = (waits[-1]["wake_at"], waits[-1]["enrolment_id"]) if waits else None
         moved = self._walk_all(self._fresh(due), done, stop=False)
         done.woken += moved
         stopping = self._fresh(self.queries.to_stop(limit=self.batch))
@@ -93,7 +104,10 @@ class Waking:
         ]
 
     def _walk_all(self, rows: list[dict[str, Any]], done: WakeRound, *, stop: bool) -> int:
-        changed = [e for row in rows if (e := self._walk(row, done, stop=stop)) is not None]
+        loaded = self._loaded(rows)
+        changed = [
+            e for row in rows if (e := self._walk(row, done, stop=stop, loaded=loaded)) is not None
+        ]
         if not changed:
             return 0
         try:
@@ -119,12 +133,35 @@ class Waking:
             return None
         return enrolment
 
-    def _walk(self, row: dict[str, Any], done: WakeRound, *, stop: bool) -> Enrolment | None:
+    def _loaded(self, rows: list[dict[str, Any]]) -> dict[str, Enrolment | None]:
+        """The rows' enrolments as stored, loaded `LOADERS` at a time: a round's time is
+        mostly these reads' round trips (bench/flows.py), the walks are quick."""
+        if len(rows) < 2:
+            return {}
+        if self._loaders is None:
+            self._loaders = ThreadPoolExecutor(LOADERS, thread_name_prefix="flow-loader")
+        found = self._loaders.map(self._load, rows)
+        return {row["enrolment_id"]: enrolment for row, enrolment in zip(rows, found, strict=True)}
+
+    def _load(self, row: dict[str, Any]) -> Enrolment | None:
+        try:
+            return self.flows.enrolment_of(UUID(row["tenant_id"]), UUID(row["enrolment_id"]))
+        except NotFound:
+            return None
+
+    def _walk(
+        self,
+        row: dict[str, Any],
+        done: WakeRound,
+        *,
+        stop: bool,
+        loaded: dict[str, Enrolment | None] | None = None,
+    ) -> Enrolment | None:
         """The enrolment of `row` moved on (events pending), or None if nothing changed."""
         tenant_id = UUID(row["tenant_id"])
-        try:
-            enrolment = self.flows.enrolment_of(tenant_id, UUID(row["enrolment_id"]))
-        except NotFound:
+        key = row["enrolment_id"]
+        enrolment = loaded[key] if loaded and key in loaded else self._load(row)
+        if enrolment is None:
             return None
         if stop:
             if enrolment.stop(at=self.clock.now(), reason=STOPPED_BY_FLOW):
