@@ -100,7 +100,7 @@ class WecomServer:
     def follow_user(self, external_userid: str, userid: str) -> dict[str, Any] | None:
         for follow in self.customers[external_userid]["follow_user"]:
             if follow["userid"] == userid:
-                return follow  # type: ignore[no-any-return]
+                return follow
         return None
 
     def confirm_mass_send(self, msgid: str, userid: str) -> None:

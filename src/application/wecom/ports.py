@@ -330,7 +330,11 @@ def whole_customer(api: WecomApi, external_userid: str) -> ExternalContact:
     """The customer with all their follow users, the pages walked one after another."""
     contact = api.customer(external_userid)
     follow_users = list(contact.follow_users)
+    seen: set[str] = set()
     while contact.next_cursor:
+        if contact.next_cursor in seen:  # would walk in a circle
+            raise ProviderUnavailable(f"WeCom repeated the cursor {contact.next_cursor!r}")
+        seen.add(contact.next_cursor)
         contact = api.customer(external_userid, contact.next_cursor)
         follow_users.extend(contact.follow_users)
     return ExternalContact(
