@@ -250,6 +250,22 @@ def test_45009_twice_is_waited_out(
     assert len(stand_in.calls_to("message/template/send")) == 1
 
 
+def test_a_refresh_the_token_endpoint_answers_45009_to_is_waited_out(
+    new_cache: Callable[[], AccessTokenCache], stand_in: WechatStandIn, keys: AccountKeys
+) -> None:
+    waited: list[float] = []
+    api = _api(new_cache(), stand_in, busy_delays=(0.01, 0.02, 0.03), sleep=waited.append)
+    api.send_customer_message(keys, "o-1", TEXT)
+    stand_in.expire(stand_in.issued()[0])
+    stand_in.token_busy = 1  # the refresh itself is refused once for the rate limit
+
+    api.send_customer_message(keys, "o-2", TEXT)
+
+    assert waited == [0.01]
+    assert stand_in.token_requests == 3  # the first token, the busy refresh, its retry
+    assert len(stand_in.calls_to("message/custom/send")) == 2
+
+
 def test_45009_that_does_not_end_raises_after_the_bounded_retries(
     new_cache: Callable[[], AccessTokenCache], stand_in: WechatStandIn, keys: AccountKeys
 ) -> None:

@@ -48,6 +48,7 @@ class WechatStandIn:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # openid → user/info
     materials: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # type → items
     busy: int = 0  # answer 45009 to this many more API calls
+    token_busy: int = 0  # answer 45009 to this many more token requests
     failures: dict[str, tuple[int, str]] = field(default_factory=dict)  # path → errcode
     _mass_clients: dict[tuple[str, str], int] = field(default_factory=dict)  # clientmsgid
     _tokens: dict[str, str] = field(default_factory=dict)  # token → appid
@@ -108,6 +109,10 @@ class WechatStandIn:
             self.token_requests += 1
         if self.token_delay:
             time.sleep(self.token_delay)
+        with self.lock:
+            if self.token_busy > 0:
+                self.token_busy -= 1
+                return {"errcode": 45009, "errmsg": "reach max api daily quota limit"}
         if query.get("grant_type") != "client_credential":
             return {"errcode": 40002, "errmsg": "invalid grant_type"}
         appid = query.get("appid", "")

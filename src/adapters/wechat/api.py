@@ -260,10 +260,13 @@ class WechatpyApi:
 
     def _call(self, keys: AccountKeys, call: Callable[[WeChatClient], Any]) -> Any:
         client = self._client(keys)
-        refreshed = False
+        refreshed = refresh = False
         delays = list(self._busy_delays)
         while True:
             try:
+                if refresh:  # inside the try: a busy token endpoint is waited out too
+                    client.refresh()
+                    refresh = False
                 answer = call(client)
             except WeChatClientException as error:
                 if error.errcode is None:  # an HTTP error status, no WeChat answer
@@ -271,8 +274,7 @@ class WechatpyApi:
                     raise ProviderUnavailable(f"WeChat answered HTTP {status}") from error
                 code, message = int(error.errcode), str(error.errmsg)
                 if code in TOKEN_CODES and not refreshed:
-                    refreshed = True
-                    client.refresh()
+                    refreshed = refresh = True
                     continue
                 if code not in BUSY_CODES:
                     raise WechatRefused(code, message) from error
