@@ -217,7 +217,8 @@ class ReachQueries:
             f"JOIN {CAMPAIGNS} c ON c.tenant_id = d.tenant_id AND c.campaign_id = d.campaign_id "
             f"WHERE c.status = 'cancelled' AND d.status = 'pending' LIMIT {int(limit)}",
         )
-        return due + [row for row in cancelled if row not in due]
+        taken = {row["delivery_id"] for row in due}
+        return due + [row for row in cancelled if row["delivery_id"] not in taken]
 
 
 def _counts(row: dict[str, Any]) -> ReachCounts:

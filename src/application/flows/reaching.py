@@ -3,9 +3,9 @@ deliver the content that is due.
 
 Selection looks at a campaign as soon as it is running (scheduled, in its period), then
 once a minute, so a lead who comes to match the audience during the period is selected
-too. A lead is selected once
-per campaign (its delivery's id derives from the campaign and the lead), for the first
-branch it matches, with the send time that branch's rule gives. Due deliveries are sent
+too. A lead is selected once per campaign (its delivery's id derives from the campaign
+and the lead), for the first branch it matches, with the send time that branch's rule
+gives. Due deliveries are sent
 through the flows' effects (the channels' send pipelines, consent and the 48-hour rule
 included) with a key derived from the campaign and the lead, before the delivery is
 committed, so a crash anywhere repeats no send. A cancelled campaign's pending
@@ -34,7 +34,7 @@ from application.flows.reach_directory import ReachQueries
 from application.shared.clock import Clock
 from application.shared.errors import NotFound, VersionConflict
 from domain.flows.delivery import DeliveryStatus, ReachDelivery
-from domain.flows.reach import ReachCampaign
+from domain.flows.reach import Branch, ReachCampaign
 from domain.shared.filters import Filter
 
 Item = TypeVar("Item")
@@ -84,7 +84,8 @@ class Reaching:
         done = ReachRound()
         now = self.clock.now()
         running = self.queries.running(now)
-        self._looked = {c: at for c, at in self._looked.items() if c in {r[1] for r in running}}
+        ids = {campaign_id for _, campaign_id in running}
+        self._looked = {c: at for c, at in self._looked.items() if c in ids}
         for tenant_id, campaign_id in running:
             last = self._looked.get(campaign_id)
             if last is None or now >= last + SELECT_EVERY:
@@ -101,17 +102,23 @@ class Reaching:
             return 0
         selected = 0
         audience = Filter.parse(campaign.audience, path="audience")
+        branches = campaign.parsed_branches()  # once, not once per lead
+
+        def chosen(lead_id: UUID) -> ReachDelivery | None:
+            return self._chosen(campaign, branches, lead_id, now)
+
         for page in self.audiences.lead_ids(tenant_id, audience, now=now):
             known = self.queries.selected(tenant_id, campaign_id, page)
-            new = [lead_id for lead_id in page if lead_id not in known]
-            selected += len(self._commit(new, lambda lead_id: self._chosen(campaign, lead_id, now)))
+            selected += len(self._commit([lead for lead in page if lead not in known], chosen))
         return selected
 
     def _chosen(
-        self, campaign: ReachCampaign, lead_id: UUID, now: datetime
+        self, campaign: ReachCampaign, branches: list[Branch], lead_id: UUID, now: datetime
     ) -> ReachDelivery | None:
         facts = self.facts.facts_of(campaign.tenant_id, lead_id)
-        chosen = campaign.choose_branch(facts, now=now) if facts is not None else None
+        chosen = (
+            campaign.choose_branch(facts, now=now, branches=branches) if facts is not None else None
+        )
         if chosen is None:
             return None
         index, branch = chosen
@@ -126,7 +133,7 @@ class Reaching:
     # --- delivery ---------------------------------------------------------------------------
 
     def _deliver_due(self, now: datetime, done: ReachRound) -> None:
-        campaigns: dict[UUID, ReachCampaign] = {}
+        campaigns: dict[UUID, tuple[ReachCampaign, list[Branch]]] = {}  # read once a round
 
         def delivered(row: dict[str, str]) -> ReachDelivery | None:
             tenant_id, campaign_id = UUID(row["tenant_id"]), UUID(row["campaign_id"])
@@ -135,16 +142,21 @@ class Reaching:
                     UUID(row["delivery_id"]), ReachDelivery, tenant_id=tenant_id
                 )
                 if campaign_id not in campaigns:
-                    campaigns[campaign_id] = self.campaigns.campaign_of(tenant_id, campaign_id)
+                    found = self.campaigns.campaign_of(tenant_id, campaign_id)
+                    campaigns[campaign_id] = (found, found.parsed_branches())
             except NotFound:
                 return None
-            return self._deliver(campaigns[campaign_id], delivery, now)
+            return self._deliver(*campaigns[campaign_id], delivery, now)
 
         for delivery in self._commit(self.queries.due(now, limit=self.batch), delivered):
             setattr(done, delivery.status, getattr(done, delivery.status) + 1)
 
     def _deliver(
-        self, campaign: ReachCampaign, delivery: ReachDelivery, now: datetime
+        self,
+        campaign: ReachCampaign,
+        branches: list[Branch],
+        delivery: ReachDelivery,
+        now: datetime,
     ) -> ReachDelivery | None:
         """The delivery made (events pending), or None when it is not to be made now."""
         if delivery.status != DeliveryStatus.PENDING.value:
@@ -154,7 +166,7 @@ class Reaching:
             return delivery
         if delivery.send_at > now:
             return None
-        branch = campaign.parsed_branches()[delivery.branch]
+        branch = branches[delivery.branch]
         effect = Effect(
             tenant_id=campaign.tenant_id,
             lead_id=delivery.lead_id,

@@ -4,7 +4,7 @@ own events by (at, source, position) (ADR 0006)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ class FlowActivity:
     kind: str
     position: int
     details: dict[str, Any]
-    actor: dict[str, Any] | None = field(default=None)
+    actor: dict[str, Any] | None = None
 
 
 class FlowTimeline:

@@ -159,9 +159,12 @@ class ReachCampaign(Aggregate):
         chosen = self.choose_branch(facts, now=now)
         return chosen[1] if chosen else None
 
-    def choose_branch(self, facts: LeadFacts, *, now: datetime) -> tuple[int, Branch] | None:
-        """The first branch the lead matches, with its index (None: no branch takes it)."""
-        for index, branch in enumerate(self.parsed_branches()):
+    def choose_branch(
+        self, facts: LeadFacts, *, now: datetime, branches: list[Branch] | None = None
+    ) -> tuple[int, Branch] | None:
+        """The first branch the lead matches, with its index (None: no branch takes it).
+        `branches`: `parsed_branches()` already parsed, when choosing for many leads."""
+        for index, branch in enumerate(branches or self.parsed_branches()):
             if branch.filter is None or branch.filter.matches(facts, now=now):
                 return index, branch
         return None
