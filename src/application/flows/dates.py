@@ -81,7 +81,9 @@ class LeadDates(ReadModel):
             # an absorbing survivor's fields come whole: what it no longer holds goes
             statements.append(self._forget(tenant_id, lead_id))
         if topic not in ENDED:
-            statements += self._dates(tenant_id, lead_id, event.profile, event.custom)
+            # a new lead, or one whose rows were just forgotten, has no row to replace
+            fresh = topic in (REGISTERED, ABSORBED)
+            statements += self._dates(tenant_id, lead_id, event.profile, event.custom, fresh)
         self.view.write(tracking, statements)
 
     def _dates(
@@ -90,16 +92,19 @@ class LeadDates(ReadModel):
         lead_id: str,
         profile: Mapping[str, Any],
         custom: Mapping[str, Any],
+        fresh: bool,
     ) -> list[Statement]:
-        """The fields given replaced: a date kept, anything else (or None) cleared."""
+        """The fields given replaced (`fresh`: the lead has no rows yet): a date kept,
+        anything else (or None) cleared."""
         statements: list[Statement] = []
         for field, value in dated_fields(profile, custom).items():
-            statements.append(
-                (
-                    f"DELETE FROM {DATES} WHERE tenant_id = ? AND lead_id = ? AND field = ?",
-                    (tenant_id, lead_id, field),
+            if not fresh:
+                statements.append(
+                    (
+                        f"DELETE FROM {DATES} WHERE tenant_id = ? AND lead_id = ? AND field = ?",
+                        (tenant_id, lead_id, field),
+                    )
                 )
-            )
             day = date_of(value)
             if day is not None:
                 row = {
