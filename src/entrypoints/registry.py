@@ -4,6 +4,7 @@ those before it). Adding a context: its own files, and one line here."""
 from __future__ import annotations
 
 from entrypoints.contexts import (
+    archive,
     audit,
     flows,
     leads,
@@ -15,6 +16,7 @@ from entrypoints.contexts import (
     tenancy,
     tracking,
     wechat,
+    wecom,
 )
 from entrypoints.manifest import Manifest
 
@@ -28,6 +30,8 @@ CONTEXTS: tuple[Manifest, ...] = (
     segments.MANIFEST,
     messaging.MANIFEST,
     wechat.MANIFEST,
+    wecom.MANIFEST,
+    archive.MANIFEST,
     flows.MANIFEST,
     audit.MANIFEST,
 )

@@ -65,6 +65,20 @@ class BehaviourKind(StrEnum):
     WECHAT_JOB_FINISHED = "wechat_job_finished"
     # Flows (FLOW-3): a notify-owner step's notice (properties: flow, owner, text).
     FLOW_OWNER_NOTIFIED = "flow_owner_notified"
+    # WeCom SCRM (WECOM-1…3): properties carry "corp" (the corp id), "employee" (the
+    # employee's WeCom userid) and the event's fields; the anonymous id is
+    # "wecom:<external_userid>", so the rows follow the customer to their lead.
+    WECOM_CUSTOMER_ADDED = "wecom_customer_added"  # (state: the live code's, welcome_code)
+    WECOM_CUSTOMER_LOST = "wecom_customer_lost"  # the customer deleted the employee (churn)
+    WECOM_CUSTOMER_REMOVED = "wecom_customer_removed"  # the employee deleted the customer
+    WECOM_CUSTOMER_EDITED = "wecom_customer_edited"
+    WECOM_GROUP_CHANGED = "wecom_group_changed"  # (chat_id, change, update_detail)
+    WECOM_WELCOME_SENT = "wecom_welcome_sent"  # a welcome message went out (code, outcome)
+    # The session archive (ARCH-1, ARCH-3): one row per archived message (properties: the
+    # finance SDK's fields, see application/archive/messages.py), and one per hit of a
+    # sensitive word or behaviour found when it was ingested.
+    ARCHIVE_MESSAGE = "archive_message"
+    ARCHIVE_ALERT = "archive_alert"
 
 
 class Channel(StrEnum):

@@ -39,6 +39,10 @@ BEHAVIOUR_KINDS = frozenset(
     | {"wechat_template_sent", "wechat_fan_synced", "wechat_job_finished"}
     | {"wechat_material_synced"}
     | {"flow_owner_notified"}  # flows (FLOW-3): a notify-owner step
+    # WeCom's (WECOM-1…3): a customer added, lost, edited; group changes; welcome sent
+    | {"wecom_customer_added", "wecom_customer_lost", "wecom_customer_removed"}
+    | {"wecom_customer_edited", "wecom_group_changed", "wecom_welcome_sent"}
+    | {"archive_message", "archive_alert"}  # the session archive (ARCH-1, ARCH-3)
 )
 ANY_KIND = "*"
 
