@@ -57,6 +57,7 @@ from application.wecom.ports import (
     WecomEmployee,
     WecomRateLimited,
     WecomRefused,
+    WelcomeAttachment,
     transfer_batch,
 )
 
@@ -66,6 +67,8 @@ DEFAULT_BASE_URL = "https://qyapi.weixin.qq.com/cgi-bin/"
 TOKEN_CODES = frozenset({40001, 40014, 42001})
 BUSY_CODES = frozenset({RATE_LIMITED, -1})
 NO_CUSTOMERS = 84061  # externalcontact/list: "不存在外部联系人的关系"
+MAX_WELCOME_ATTACHMENTS = 9  # send_welcome_msg: 最多可添加9个附件
+MAX_JOIN_WAY_GROUPS = 5  # groupchat/add_join_way: chat_id_list 最多支持5个
 DEFAULT_BACKOFF = (1.0, 2.0, 4.0)  # WeCom: retry -1 at most 3 times
 # Use a token until 5 minutes before WeCom's expiry, so it does not lapse on the way.
 EXPIRY_MARGIN = 300.0
@@ -205,6 +208,7 @@ class WecomClient:
                 department_ids=tuple(int(d) for d in u.get("department") or ()),
                 status=int(u.get("status", 1)),
                 mobile=str(u.get("mobile") or ""),
+                email=str(u.get("email") or u.get("biz_mail") or ""),
             )
             for u in answer
         ]
@@ -287,8 +291,21 @@ class WecomClient:
 
     # --- reaching customers -------------------------------------------------------------
 
-    def send_welcome(self, welcome_code: str, text: str) -> None:
-        body = {"welcome_code": welcome_code, "text": {"content": text}}
+    def send_welcome(
+        self, welcome_code: str, text: str, attachments: Sequence[WelcomeAttachment] = ()
+    ) -> None:
+        if not text and not attachments:
+            raise InvalidInput("a welcome message needs a text or an attachment", field="text")
+        if len(attachments) > MAX_WELCOME_ATTACHMENTS:
+            raise InvalidInput(
+                f"a welcome message has at most {MAX_WELCOME_ATTACHMENTS} attachments",
+                field="attachments",
+            )
+        body: dict[str, Any] = {"welcome_code": welcome_code}
+        if text:
+            body["text"] = {"content": text}
+        if attachments:
+            body["attachments"] = [_attachment(a) for a in attachments]
         self._call(lambda c: c.external_contact.send_welcome_msg(body))
 
     def add_contact_way(
@@ -313,6 +330,75 @@ class WecomClient:
             )
         )
         return ContactWay(config_id=str(answer["config_id"]), qr_code=str(answer["qr_code"]))
+
+    def update_contact_way(
+        self,
+        config_id: str,
+        userids: Sequence[str],
+        state: str = "",
+        *,
+        remark: str = "",
+        skip_verify: bool = True,
+    ) -> None:
+        users = list(userids)
+        if not users:
+            raise InvalidInput("a contact way needs at least one employee", field="userids")
+        self._call(
+            lambda c: c.external_contact.update_contact_way(
+                config_id,
+                remark or None,
+                skip_verify=skip_verify,
+                state=state or None,
+                user=users,
+            )
+        )
+
+    def delete_contact_way(self, config_id: str) -> None:
+        self._call(lambda c: c.external_contact.del_contact_way(config_id))
+
+    def add_join_way(
+        self,
+        chat_ids: Sequence[str],
+        state: str = "",
+        *,
+        remark: str = "",
+        auto_create_room: bool = False,
+        room_base_name: str = "",
+        room_base_id: int = 1,
+    ) -> ContactWay:
+        body = _join_way(chat_ids, state, remark, auto_create_room, room_base_name, room_base_id)
+        # wechatpy has no join ways: WeCom answers the config_id, and its QR image URL
+        # only to a get_join_way.
+        made = self._call(lambda c: c.post("externalcontact/groupchat/add_join_way", data=body))
+        config_id = str(made["config_id"])
+        answer = self._call(
+            lambda c: c.post(
+                "externalcontact/groupchat/get_join_way", data={"config_id": config_id}
+            )
+        )
+        join_way = answer.get("join_way") or {}
+        return ContactWay(config_id=config_id, qr_code=str(join_way.get("qr_code", "")))
+
+    def update_join_way(
+        self,
+        config_id: str,
+        chat_ids: Sequence[str],
+        state: str = "",
+        *,
+        remark: str = "",
+        auto_create_room: bool = False,
+        room_base_name: str = "",
+        room_base_id: int = 1,
+    ) -> None:
+        body = {
+            "config_id": config_id,
+            **_join_way(chat_ids, state, remark, auto_create_room, room_base_name, room_base_id),
+        }
+        self._call(lambda c: c.post("externalcontact/groupchat/update_join_way", data=body))
+
+    def delete_join_way(self, config_id: str) -> None:
+        body = {"config_id": config_id}
+        self._call(lambda c: c.post("externalcontact/groupchat/del_join_way", data=body))
 
     def mass_send(
         self,
@@ -478,6 +564,54 @@ class WecomClient:
 
     def close(self) -> None:
         self._client._http.close()
+
+
+def _attachment(attachment: WelcomeAttachment) -> dict[str, Any]:
+    """One attachment as send_welcome_msg takes it."""
+    kind = attachment.kind
+    if kind == "link":
+        fields = {"title": attachment.title, "url": attachment.url,
+                  "picurl": attachment.picurl, "desc": attachment.desc}  # fmt: skip
+    elif kind == "miniprogram":
+        fields = {"title": attachment.title, "pic_media_id": attachment.media_id,
+                  "appid": attachment.appid, "page": attachment.page}  # fmt: skip
+    elif kind == "image":
+        fields = (
+            {"media_id": attachment.media_id}
+            if attachment.media_id
+            else {"pic_url": attachment.url}
+        )
+    else:
+        raise InvalidInput(f"WeCom takes no {kind!r} attachment here", field="attachments")
+    return {"msgtype": kind, kind: {k: v for k, v in fields.items() if v}}
+
+
+def _join_way(
+    chat_ids: Sequence[str],
+    state: str,
+    remark: str,
+    auto_create_room: bool,
+    room_base_name: str,
+    room_base_id: int,
+) -> dict[str, Any]:
+    chats = list(chat_ids)
+    if not 1 <= len(chats) <= MAX_JOIN_WAY_GROUPS:
+        raise InvalidInput(
+            f"a join way has 1 to {MAX_JOIN_WAY_GROUPS} customer groups", field="chat_ids"
+        )
+    body: dict[str, Any] = {
+        "scene": 2,  # a QR code (1: a mini program's button)
+        "chat_id_list": chats,
+        "auto_create_room": 1 if auto_create_room else 0,
+    }
+    if remark:
+        body["remark"] = remark[:30]  # WeCom cuts it at 30 characters
+    if state:
+        body["state"] = state
+    if auto_create_room:
+        body["room_base_name"] = room_base_name
+        body["room_base_id"] = room_base_id
+    return body
 
 
 def _transfer_endpoint(name: str, resigned: bool) -> str:

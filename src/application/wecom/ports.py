@@ -94,13 +94,15 @@ class WecomDepartment:
 @dataclass(frozen=True)
 class WecomEmployee:
     """A member of the corp. `status`: 1 active, 2 disabled, 4 not yet activated,
-    5 left (WeCom's codes). WeCom hands out `mobile` only to some apps: "" otherwise."""
+    5 left (WeCom's codes). WeCom hands out `mobile` and `email` only to some apps: ""
+    otherwise."""
 
     userid: str
     name: str
     department_ids: tuple[int, ...]
     status: int
     mobile: str = ""
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,22 @@ class ContactWay:
 
     config_id: str
     qr_code: str
+
+
+@dataclass(frozen=True)
+class WelcomeAttachment:
+    """An attachment of a welcome message, in WeCom's fields: `kind` "link" (title, url,
+    picurl, desc), "miniprogram" (title, appid, page, media_id: the cover's
+    pic_media_id) or "image" (media_id, or url: WeCom's pic_url)."""
+
+    kind: str
+    title: str = ""
+    url: str = ""
+    picurl: str = ""
+    desc: str = ""
+    appid: str = ""
+    page: str = ""
+    media_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,9 +282,12 @@ class WecomApi(Protocol):
 
     # --- reaching customers -------------------------------------------------------------
 
-    def send_welcome(self, welcome_code: str, text: str) -> None:
+    def send_welcome(
+        self, welcome_code: str, text: str, attachments: Sequence[WelcomeAttachment] = ()
+    ) -> None:
         """The welcome message of a new customer: `welcome_code` came with the "customer
-        added" callback and is valid for 20 seconds, once."""
+        added" callback and is valid for 20 seconds, once. `text` may be "" when there
+        is an attachment (at most 9)."""
         ...
 
     def add_contact_way(
@@ -279,6 +300,56 @@ class WecomApi(Protocol):
     ) -> ContactWay:
         """A "contact me" QR code for one employee or rotating across several; `state`
         (≤ 30 characters) comes back on every customer added through it."""
+        ...
+
+    def update_contact_way(
+        self,
+        config_id: str,
+        userids: Sequence[str],
+        state: str = "",
+        *,
+        remark: str = "",
+        skip_verify: bool = True,
+    ) -> None:
+        """Replace the code's user list (its QR image stays). A single employee's code
+        (made with one userid) takes one userid; one made for several takes any number."""
+        ...
+
+    def delete_contact_way(self, config_id: str) -> None:
+        """The code stops working (scanning it adds nobody)."""
+        ...
+
+    def add_join_way(
+        self,
+        chat_ids: Sequence[str],
+        state: str = "",
+        *,
+        remark: str = "",
+        auto_create_room: bool = False,
+        room_base_name: str = "",
+        room_base_id: int = 1,
+    ) -> ContactWay:
+        """A "join the group" (加入群聊) QR code over up to 5 customer groups, filled in
+        turn (a group takes 200 members by QR code); `auto_create_room` makes a new
+        group named `room_base_name` + number (from `room_base_id`) when all are full."""
+        ...
+
+    def update_join_way(
+        self,
+        config_id: str,
+        chat_ids: Sequence[str],
+        state: str = "",
+        *,
+        remark: str = "",
+        auto_create_room: bool = False,
+        room_base_name: str = "",
+        room_base_id: int = 1,
+    ) -> None:
+        """Replace the join way's groups and settings (its QR image stays)."""
+        ...
+
+    def delete_join_way(self, config_id: str) -> None:
+        """The join way stops working."""
         ...
 
     def mass_send(
