@@ -40,6 +40,7 @@ NO_RELATION = 84061  # 不存在外部联系人的关系
 INVALID_TAG = 40068
 INVALID_CHAT_ID = 40050
 INVALID_PARAMETER = 40058
+INVALID_CONFIG_ID = 41044  # the stand-in's answer to an unknown config_id
 WELCOME_CODE_USED = 41051  # the stand-in's answer to an unknown or used welcome_code
 
 
@@ -72,6 +73,7 @@ class WecomServer:
     welcome_codes: set[str] = field(default_factory=set)  # issued, not yet used
     welcomes: list[dict[str, Any]] = field(default_factory=list)  # what was sent
     contact_ways: dict[str, dict[str, Any]] = field(default_factory=dict)  # config_id →
+    join_ways: dict[str, dict[str, Any]] = field(default_factory=dict)  # config_id →
     mass_sends: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # msgid → sender →
     mass_sent: dict[tuple[str, str], int] = field(default_factory=dict)  # (msgid, userid) → time
     # (handover, takeover, resigned) → external_userid → {"status", "takeover_time"}
@@ -258,6 +260,69 @@ class WecomServer:
         config_id = f"42b34949e138eb6e027c123cba77f{n:03d}"
         self.contact_ways[config_id] = body
         return {"config_id": config_id, "qr_code": f"https://wework.qpic.cn/wwpic/{n}/0"}
+
+    def _externalcontact_update_contact_way(self, query: dict[str, str], body: Any) -> Any:
+        way = self.contact_ways.get(body.get("config_id", ""))
+        if way is None:
+            return {"errcode": INVALID_CONFIG_ID, "errmsg": "invalid config_id"}
+        users = list(body.get("user") or way.get("user") or ())
+        if way.get("type") == 1 and len(users) != 1:
+            return {"errcode": INVALID_PARAMETER, "errmsg": "type 1 takes one user"}
+        unknown = [u for u in users if not self._employee(u)]
+        if unknown:
+            return {"errcode": NO_SUCH_USER, "errmsg": f"userid not found: {unknown[0]}"}
+        way.update({k: v for k, v in body.items() if k != "config_id"})
+        return {}
+
+    def _externalcontact_del_contact_way(self, query: dict[str, str], body: Any) -> Any:
+        if self.contact_ways.pop(body.get("config_id", ""), None) is None:
+            return {"errcode": INVALID_CONFIG_ID, "errmsg": "invalid config_id"}
+        return {}
+
+    def _externalcontact_groupchat_add_join_way(self, query: dict[str, str], body: Any) -> Any:
+        refused = self._join_way_refusal(body)
+        if refused:
+            return refused
+        n = next(self._numbers)
+        config_id = f"9ad7fa5cdaa6511298498f979c47{n:04d}"
+        self.join_ways[config_id] = {
+            **body,
+            "config_id": config_id,
+            "qr_code": f"https://wework.qpic.cn/wwpic/join/{n}/0",
+        }
+        return {"config_id": config_id}
+
+    def _externalcontact_groupchat_get_join_way(self, query: dict[str, str], body: Any) -> Any:
+        way = self.join_ways.get(body.get("config_id", ""))
+        if way is None:
+            return {"errcode": INVALID_CONFIG_ID, "errmsg": "invalid config_id"}
+        return {"join_way": way}
+
+    def _externalcontact_groupchat_update_join_way(self, query: dict[str, str], body: Any) -> Any:
+        way = self.join_ways.get(body.get("config_id", ""))
+        if way is None:
+            return {"errcode": INVALID_CONFIG_ID, "errmsg": "invalid config_id"}
+        refused = self._join_way_refusal(body)
+        if refused:
+            return refused
+        way.update(body)
+        return {}
+
+    def _externalcontact_groupchat_del_join_way(self, query: dict[str, str], body: Any) -> Any:
+        if self.join_ways.pop(body.get("config_id", ""), None) is None:
+            return {"errcode": INVALID_CONFIG_ID, "errmsg": "invalid config_id"}
+        return {}
+
+    def _join_way_refusal(self, body: Any) -> dict[str, Any] | None:
+        chats = list(body.get("chat_id_list") or ())
+        if not 1 <= len(chats) <= 5 or body.get("scene") not in (1, 2):
+            return {"errcode": INVALID_PARAMETER, "errmsg": "chat_id_list: 1 to 5 chats"}
+        known = {c["chat_id"] for c in self.group_chats}
+        if any(chat not in known for chat in chats):
+            return {"errcode": INVALID_CHAT_ID, "errmsg": "invalid chat_id"}
+        if body.get("auto_create_room") == 1 and not body.get("room_base_name"):
+            return {"errcode": INVALID_PARAMETER, "errmsg": "room_base_name missing"}
+        return None
 
     def _externalcontact_add_msg_template(self, query: dict[str, str], body: Any) -> Any:
         sender = body.get("sender")

@@ -21,6 +21,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from application.wecom.ports import (
     WecomApi,
     WecomDepartment,
     WecomEmployee,
+    WelcomeAttachment,
     transfer_batch,
 )
 
@@ -207,8 +209,17 @@ class SandboxWecomApi:
 
     # --- reaching customers ----------------------------------------------------------------
 
-    def send_welcome(self, welcome_code: str, text: str) -> None:
-        self._record("externalcontact/send_welcome_msg", welcome_code=welcome_code, text=text)
+    def send_welcome(
+        self, welcome_code: str, text: str, attachments: Sequence[WelcomeAttachment] = ()
+    ) -> None:
+        if not text and not attachments:
+            raise InvalidInput("a welcome message needs a text or an attachment", field="text")
+        self._record(
+            "externalcontact/send_welcome_msg",
+            welcome_code=welcome_code,
+            text=text,
+            attachments=[{k: v for k, v in asdict(a).items() if v} for a in attachments],
+        )
 
     def add_contact_way(
         self,
@@ -234,6 +245,84 @@ class SandboxWecomApi:
             skip_verify=skip_verify,
         )
         return ContactWay(config_id=config_id, qr_code=qr_code)
+
+    def update_contact_way(
+        self,
+        config_id: str,
+        userids: Sequence[str],
+        state: str = "",
+        *,
+        remark: str = "",
+        skip_verify: bool = True,
+    ) -> None:
+        users = list(userids)
+        if not users:
+            raise InvalidInput("a contact way needs at least one employee", field="userids")
+        self._record(
+            "externalcontact/update_contact_way",
+            config_id=config_id,
+            user=users,
+            state=state,
+            remark=remark,
+            skip_verify=skip_verify,
+        )
+
+    def delete_contact_way(self, config_id: str) -> None:
+        self._record("externalcontact/del_contact_way", config_id=config_id)
+
+    def add_join_way(
+        self,
+        chat_ids: Sequence[str],
+        state: str = "",
+        *,
+        remark: str = "",
+        auto_create_room: bool = False,
+        room_base_name: str = "",
+        room_base_id: int = 1,
+    ) -> ContactWay:
+        if not 1 <= len(chat_ids) <= 5:
+            raise InvalidInput("a join way has 1 to 5 customer groups", field="chat_ids")
+        config_id = _digest(self.corpid, "join_way", str(next(self._ids)))[:32]
+        qr_code = f"https://wework.qpic.cn/wwpic/sandbox/join/{config_id}/0"
+        self._record(
+            "externalcontact/groupchat/add_join_way",
+            config_id=config_id,
+            qr_code=qr_code,
+            chat_id_list=list(chat_ids),
+            state=state,
+            remark=remark,
+            auto_create_room=auto_create_room,
+            room_base_name=room_base_name,
+            room_base_id=room_base_id,
+        )
+        return ContactWay(config_id=config_id, qr_code=qr_code)
+
+    def update_join_way(
+        self,
+        config_id: str,
+        chat_ids: Sequence[str],
+        state: str = "",
+        *,
+        remark: str = "",
+        auto_create_room: bool = False,
+        room_base_name: str = "",
+        room_base_id: int = 1,
+    ) -> None:
+        if not 1 <= len(chat_ids) <= 5:
+            raise InvalidInput("a join way has 1 to 5 customer groups", field="chat_ids")
+        self._record(
+            "externalcontact/groupchat/update_join_way",
+            config_id=config_id,
+            chat_id_list=list(chat_ids),
+            state=state,
+            remark=remark,
+            auto_create_room=auto_create_room,
+            room_base_name=room_base_name,
+            room_base_id=room_base_id,
+        )
+
+    def delete_join_way(self, config_id: str) -> None:
+        self._record("externalcontact/groupchat/del_join_way", config_id=config_id)
 
     def mass_send(
         self,
