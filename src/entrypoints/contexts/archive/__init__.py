@@ -8,9 +8,10 @@ from litestar.openapi.spec import Tag
 
 from application.archive.archive import Archive
 from domain.archive.permissions import ARCHIVE_GRANTS
+from entrypoints.contexts.archive import reading
 from entrypoints.contexts.parts import Part, manifest_of_parts
 
-PARTS: tuple[Part, ...] = ()
+PARTS: tuple[Part, ...] = (reading.PART,)
 
 MANIFEST = manifest_of_parts(
     name="archive",

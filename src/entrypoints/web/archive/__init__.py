@@ -1,0 +1,1 @@
+"""Console pages of the session archive (会话内容存档)."""
