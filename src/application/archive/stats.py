@@ -69,6 +69,8 @@ class ArchiveStats(ReadModel):
 
     def statements(self, row: Behaviour) -> list[Statement]:
         message = message_of(row)
+        if message.msgtype == REVOKE:  # a recall notice is no message anyone sent
+            return []
         tenant_id, slot = str(row.tenant_id), slot_of(message.msgtime)
         statements: list[Statement] = [
             (
@@ -78,8 +80,6 @@ class ArchiveStats(ReadModel):
                 (tenant_id, slot, message.msgtype),
             )
         ]
-        if message.msgtype == REVOKE:  # a recall notice is no message anyone sent
-            return statements
         indexed = row_of(tenant_id, message, row.position)
         employee, customer = indexed["employee"], indexed["customer"]
         if message.sender == employee and employee:
