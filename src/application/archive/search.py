@@ -25,8 +25,8 @@ from application.archive.search_index import (
     RECALLS,
     REVOKE,
     WORDS,
+    WORDS_COLUMN,
     content_of,
-    postgres_words,
 )
 from application.archive.search_terms import Term, fts5_query, terms_of, tsquery
 from application.shared.errors import InvalidInput, NotFound
@@ -62,7 +62,7 @@ class SearchQueries:
 
     def __init__(self, view: View) -> None:
         self.view = view
-        self._fts_ready = view.dialect == "postgres"
+        self._words_ready = False
 
     def search(
         self,
@@ -109,9 +109,10 @@ class SearchQueries:
             f"{_SELECT} WHERE {' AND '.join(where)} {_NEWEST_FIRST} LIMIT {limit + 1}", params
         )
         found = [t.text for t in terms]
+        around = self._around(rows[:limit], context)
         hits = [
-            MessageHit(message=_message(row), terms=found, **self._around(row, context))
-            for row in rows[:limit]
+            MessageHit(message=_message(row), terms=found, **around[n])
+            for n, row in enumerate(rows[:limit])
         ]
         return Page(hits, _next_cursor(rows, limit))
 
@@ -154,27 +155,33 @@ class SearchQueries:
         )
         if not rows:
             raise NotFound(f"no archived message {msgid}")
-        return MessageInContext(message=_message(rows[0]), **self._around(rows[0], context))
+        return MessageInContext(message=_message(rows[0]), **self._around(rows, context)[0])
 
     # --- helpers ---------------------------------------------------------------------
 
-    def _around(self, row: dict[str, Any], context: int) -> dict[str, list[ArchivedMessageView]]:
-        """The `context` messages before and after `row` in its chat, in one query."""
-        if context == 0:
-            return {"before": [], "after": []}
-        chat = "m.tenant_id = ? AND m.conversation = ?"
-        key = (row["msgtime"], row["seq"], row["msgid"])
-        sql = (
-            f"SELECT * FROM ({_SELECT.replace('SELECT m.*', 'SELECT 0 AS side, m.*')} "
-            f"WHERE {chat} AND {_KEY} < (?, ?, ?) {_NEWEST_FIRST} LIMIT {context}) AS b "
-            f"UNION ALL SELECT * FROM ({_SELECT.replace('SELECT m.*', 'SELECT 1 AS side, m.*')} "
-            f"WHERE {chat} AND {_KEY} > (?, ?, ?) {_OLDEST_FIRST} LIMIT {context}) AS a"
-        )
-        chat_params = (row["tenant_id"], row["conversation"])
-        rows = self.view.rows(sql, (*chat_params, *key, *chat_params, *key))
-        before = [_message(r) for r in rows if int(r["side"]) == 0]
-        after = [_message(r) for r in rows if int(r["side"]) == 1]
-        return {"before": before[::-1], "after": after}
+    def _around(
+        self, rows: Sequence[dict[str, Any]], context: int
+    ) -> list[dict[str, list[ArchivedMessageView]]]:
+        """The `context` messages before and after each of `rows` in its chat, all in one
+        query (a page's hits cost one round trip, not one each): on PostgreSQL a lateral
+        join over the hits (planned once, however many), on SQLite a union of one small
+        select per hit and side."""
+        found: list[dict[str, list[ArchivedMessageView]]] = [
+            {"before": [], "after": []} for _ in rows
+        ]
+        if context == 0 or not rows:
+            return found
+        tenant_id = rows[0]["tenant_id"]
+        if self.view.dialect == "postgres":
+            sql, params = _around_lateral(rows, context)
+        else:
+            sql, params = _around_union(rows, context)
+        for row in self.view.rows(sql, (tenant_id, *params)):
+            found[int(row["hit"])]["after" if int(row["side"]) else "before"].append(_message(row))
+        for shown in found:  # in chat order (a union's rows come in no promised order)
+            for side in shown.values():
+                side.sort(key=lambda m: (m.msgtime, m.seq, m.msgid))
+        return found
 
     def _start_around(
         self, tenant_id: UUID, conversation: str, msgid: str, before: int
@@ -207,22 +214,64 @@ class SearchQueries:
 
     def _matching(self) -> str:
         if self.view.dialect == "postgres":
-            return f"{postgres_words('m.tokens')} @@ to_tsquery('simple', ?)"
+            return f"m.{WORDS_COLUMN} @@ to_tsquery('simple'::regconfig, ?)"
         return f"m.rowid IN (SELECT rowid FROM {WORDS} WHERE {WORDS} MATCH ?)"
 
     def _words_query(self, terms: list[Term]) -> str:
         return tsquery(terms) if self.view.dialect == "postgres" else fts5_query(terms)
 
     def _words_exist(self) -> bool:
-        """SQLite: whether the follower made the FTS5 table yet (with its first message)."""
-        if not self._fts_ready:
-            self._fts_ready = bool(
-                self.view.rows(
-                    "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
-                    (WORDS,),
+        """Whether the follower made the words' column (PostgreSQL) or FTS5 table (SQLite)
+        yet, with its first message: before that no message has words to find."""
+        if not self._words_ready:
+            if self.view.dialect == "postgres":
+                sql = (
+                    "SELECT 1 AS found FROM pg_attribute WHERE attrelid = to_regclass(?) "
+                    "AND attname = ? AND NOT attisdropped"
                 )
+                params: tuple[str, ...] = (MESSAGES, WORDS_COLUMN)
+            else:
+                sql = "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?"
+                params = (WORDS,)
+            self._words_ready = bool(self.view.rows(sql, params))
+        return self._words_ready
+
+
+_SIDES = ((0, "<", _NEWEST_FIRST), (1, ">", _OLDEST_FIRST))
+
+
+def _around_lateral(rows: Sequence[dict[str, Any]], context: int) -> tuple[str, list[Any]]:
+    hits = ", ".join("(CAST(? AS INTEGER), ?, ?, CAST(? AS BIGINT), ?)" for _ in rows)
+    params: list[Any] = []
+    for n, row in enumerate(rows):
+        params += [n, row["conversation"], row["msgtime"], int(row["seq"]), row["msgid"]]
+    sides = [
+        f"SELECT h.hit, {side} AS side, x.* FROM h CROSS JOIN LATERAL ({_SELECT} "
+        "WHERE m.tenant_id = (SELECT tenant_id FROM t) AND m.conversation = h.conversation "
+        f"AND {_KEY} {compare} (h.msgtime, h.seq, h.msgid) {order} LIMIT {context}) AS x"
+        for side, compare, order in _SIDES
+    ]
+    sql = (
+        "WITH t(tenant_id) AS (SELECT CAST(? AS TEXT)), "
+        f"h(hit, conversation, msgtime, seq, msgid) AS (VALUES {hits}) " + " UNION ALL ".join(sides)
+    )
+    return sql, params
+
+
+def _around_union(rows: Sequence[dict[str, Any]], context: int) -> tuple[str, list[Any]]:
+    parts, params = [], []
+    for n, row in enumerate(rows):
+        key = (row["msgtime"], row["seq"], row["msgid"])
+        for side, compare, order in _SIDES:
+            select = _SELECT.replace("SELECT m.*", f"SELECT {n} AS hit, {side} AS side, m.*")
+            parts.append(
+                f"SELECT * FROM ({select} WHERE m.tenant_id = (SELECT tenant_id FROM t) "
+                f"AND m.conversation = ? AND {_KEY} {compare} (?, ?, ?) {order} "
+                f"LIMIT {context}) AS around_{n}_{side}"
             )
-        return self._fts_ready
+            params += [row["conversation"], *key]
+    sql = "WITH t(tenant_id) AS (SELECT ?) " + " UNION ALL ".join(parts)
+    return sql, params
 
 
 def _in_range(

@@ -2,11 +2,11 @@
 archived messages, one row per message with who, where, when and the words to find it
 by; recalls are marks beside the message, which stays as it was stored (ADR 0021).
 
-The words are our own tokens (search_terms): on PostgreSQL a GIN index over their
-`to_tsvector('simple', …)`, on SQLite an FTS5 table whose rows are the messages' rowids.
-Neither can be said in the portable table definitions, so the follower creates them
-(`IF NOT EXISTS`) with its first archived message, and again after a rebuild emptied
-the tables.
+The words are our own tokens (search_terms): on PostgreSQL a `tsvector` column (their
+`to_tsvector('simple', …)`, positions kept for phrases) with a GIN index, on SQLite an
+FTS5 table whose rows are the messages' rowids. Neither can be said in the portable
+table definitions, so the follower adds them with its first archived message when they
+are missing, and again after a rebuild emptied the tables.
 """
 
 from __future__ import annotations
@@ -43,21 +43,24 @@ _COLUMNS = (
     "msgtype",
     "action",
     "text",
-    "tokens",
     "content",
     "position",
 )
+_MARKS = ", ".join("?" for _ in _COLUMNS)
 _INSERT = (
-    f"INSERT INTO {MESSAGES} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
+    f"INSERT INTO {MESSAGES} ({', '.join(_COLUMNS)}) VALUES ({_MARKS}) "
+    "ON CONFLICT (tenant_id, msgid) DO NOTHING"
+)
+_INSERT_WITH_WORDS = (  # PostgreSQL: the words in the row's own tsvector column
+    f"INSERT INTO {MESSAGES} ({', '.join(_COLUMNS)}, words) "
+    f"VALUES ({_MARKS}, to_tsvector('simple'::regconfig, ?)) "
     "ON CONFLICT (tenant_id, msgid) DO NOTHING"
 )
 # The order every list and every context window is in: time, then the SDK's sequence.
 ORDER = ("msgtime", "seq", "msgid")
 
 
-def postgres_words(tokens: str = "tokens") -> str:
-    """The tsvector the GIN index holds and queries match (one spelling for both)."""
-    return f"to_tsvector('simple'::regconfig, {tokens})"
+WORDS_COLUMN = "words"  # PostgreSQL: the tsvector column the GIN index covers
 
 
 class SearchIndex(ReadModel):
@@ -70,7 +73,7 @@ class SearchIndex(ReadModel):
         "msgtime TEXT NOT NULL, conversation TEXT NOT NULL, sender TEXT NOT NULL, "
         "employee TEXT NOT NULL, customer TEXT NOT NULL, roomid TEXT NOT NULL, "
         "msgtype TEXT NOT NULL, action TEXT NOT NULL, text TEXT NOT NULL, "
-        "tokens TEXT NOT NULL, content TEXT NOT NULL, position BIGINT NOT NULL, "
+        "content TEXT NOT NULL, position BIGINT NOT NULL, "
         "PRIMARY KEY (tenant_id, msgid)",
         RECALLS: "tenant_id TEXT NOT NULL, msgid TEXT NOT NULL, recalled_by TEXT NOT NULL, "
         "recalled_at TEXT NOT NULL, PRIMARY KEY (tenant_id, msgid)",
@@ -107,17 +110,21 @@ class SearchIndex(ReadModel):
         message = message_of(row)
         tenant_id = str(row.tenant_id)
         values = row_of(tenant_id, message, row.position)
-        if self.view.dialect == "sqlite":
-            tokens, values["tokens"] = values["tokens"], ""  # kept by the FTS5 table only
-        statements: list[Statement] = [(_INSERT, tuple(values[c] for c in _COLUMNS))]
-        if self.view.dialect == "sqlite" and tokens:
-            statements.append(
-                (
-                    f"INSERT INTO {WORDS} (rowid, tokens) SELECT rowid, ? FROM {MESSAGES} "
-                    "WHERE tenant_id = ? AND msgid = ? AND position = ?",
-                    (tokens, tenant_id, message.msgid, row.position),
+        stored = tuple(values[c] for c in _COLUMNS)
+        tokens = values["tokens"]
+        statements: list[Statement] = []
+        if self.view.dialect == "postgres":
+            statements.append((_INSERT_WITH_WORDS, (*stored, tokens)))
+        else:
+            statements.append((_INSERT, stored))
+            if tokens:
+                statements.append(
+                    (
+                        f"INSERT INTO {WORDS} (rowid, tokens) SELECT rowid, ? FROM {MESSAGES} "
+                        "WHERE tenant_id = ? AND msgid = ? AND position = ?",
+                        (tokens, tenant_id, message.msgid, row.position),
+                    )
                 )
-            )
         recalled = message.content.get("pre_msgid") if message.msgtype == REVOKE else None
         if recalled:
             statements.append(
@@ -130,25 +137,39 @@ class SearchIndex(ReadModel):
         return statements
 
     def _words_statements(self) -> list[Statement]:
-        """The words' index, made on the first message this follower stores; on SQLite
-        made anew while the messages table is empty (after a rebuild: the FTS5 table is
-        keyed by the messages' rowids, which start over)."""
+        """The words' column and index, made with the first message this follower stores
+        when missing (looked up first: adding a column locks the table even when it is
+        there); on SQLite the FTS5 table is made anew while the messages table is empty
+        (after a rebuild: it is keyed by the messages' rowids, which start over)."""
         if self.view.dialect == "postgres":
-            return [
-                (
-                    f"CREATE INDEX IF NOT EXISTS {WORDS_INDEX} ON {MESSAGES} "
-                    f"USING gin ({postgres_words()})",
-                    (),
-                )
-            ]
+            return [(sql, ()) for sql in missing_postgres_words(self.view)]
         create = f"CREATE VIRTUAL TABLE IF NOT EXISTS {WORDS} USING fts5(tokens, content='')"
         if self.view.rows(f"SELECT 1 AS found FROM {MESSAGES} LIMIT 1"):
             return [(create, ())]
         return [(f"DROP TABLE IF EXISTS {WORDS}", ()), (create, ())]
 
 
+def missing_postgres_words(view: View) -> list[str]:
+    """The DDL the words still need on PostgreSQL (none once they are there)."""
+    found = view.rows(
+        "SELECT to_regclass(?) IS NOT NULL AS indexed, EXISTS (SELECT 1 FROM pg_attribute "
+        "WHERE attrelid = to_regclass(?) AND attname = ? AND NOT attisdropped) AS added",
+        (WORDS_INDEX, MESSAGES, WORDS_COLUMN),
+    )[0]
+    statements = []
+    if not found["added"]:
+        add = f"ALTER TABLE {MESSAGES} ADD COLUMN IF NOT EXISTS {WORDS_COLUMN} tsvector"
+        statements.append(add)
+    if not found["indexed"]:
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS {WORDS_INDEX} ON {MESSAGES} USING gin ({WORDS_COLUMN})"
+        )
+    return statements
+
+
 def row_of(tenant_id: str, message: ArchivedMessage, position: int) -> dict[str, Any]:
-    """The index row of a message: its parties on our side and the customer's."""
+    """The index row of a message: its parties on our side and the customer's, and its
+    tokens (stored by the words' index, not in the row)."""
     sender = message.sender
     from_employee = bool(sender) and not is_customer(sender) and not sender.startswith(ROBOT_PREFIX)
     if message.in_group:

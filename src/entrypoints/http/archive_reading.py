@@ -28,9 +28,12 @@ from domain.shared.access import Action
 from entrypoints.http.conventions import ListOf, get, page_of, tenant_may
 from entrypoints.http.tenant import Cursor, Limit
 
-Scope = Annotated[
+Scope = Annotated[  # `scope` is Litestar's name for the ASGI scope: the query names it
     Literal["global", "customer", "employee", "departed"],
-    Parameter(description="whose chats: everyone's, a customer's, an employee's, or departed"),
+    Parameter(
+        query="scope",
+        description="whose chats: everyone's, a customer's, an employee's, or departed",
+    ),
 ]
 PartyId = Annotated[str, Parameter(max_length=MAX_ID_LENGTH)]
 Text = Annotated[
@@ -62,7 +65,7 @@ class ArchiveReadingController(Controller):
         self,
         archive_reading: ArchiveReading,
         caller: TenantCaller,
-        scope: Scope = "global",
+        whose: Scope = "global",
         customer: PartyId = "",
         employee: PartyId = "",
         q: Text = "",
@@ -79,7 +82,7 @@ class ArchiveReadingController(Controller):
         read (who, what, when)."""
         zone = ZoneInfo(archive_reading.timezone_of(caller.tenant_id))
         selected = SearchFilter(
-            scope=scope,
+            scope=whose,
             customer=customer,
             employee=employee,
             text=q,
