@@ -229,6 +229,7 @@ class Api:
             "saved_search_id": search.json()["id"],
             "rule_id": rule.json()["id"],
             "flow_id": flow.json()["flow_id"],
+            "word_list_id": self.word_list_id(headers),
             "campaign_id": reach.json()["campaign_id"],
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),
@@ -276,6 +277,16 @@ class Api:
             "sms_signature_id": signature.json()["id"],
             "sms_task_id": sms.json()["id"],
         }
+
+    def word_list_id(self, headers: dict[str, str]) -> str:
+        """A sensitive-word list of the key's tenant (ARCH-3)."""
+        made = self.client.post(
+            "/api/v1/archive/word-lists",
+            json={"name": "W", "category": "辱骂", "words": ["傻X"]},
+            headers=headers,
+        )
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
 
     def wechat_records(self, headers: dict[str, str], tenant_id: str) -> dict[str, str]:
         """An Official Account of the key's tenant with one fan who wrote to it."""

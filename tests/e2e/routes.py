@@ -307,6 +307,20 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/flows/scenarios/copy"): {"scenario": "welcome_series"},
     ("POST", "/api/v1/flows/{flow_id}/enable"): NO_BODY,
     ("POST", "/api/v1/flows/{flow_id}/disable"): {"mode": "drain"},
+    # the archive's screening and reply timeouts (ARCH-3, ARCH-4)
+    ("POST", "/api/v1/archive/word-lists"): {"name": "辱骂", "category": "辱骂", "words": ["傻X"]},
+    ("PATCH", "/api/v1/archive/word-lists/{word_list_id}"): {"name": "辱骂词库"},
+    ("POST", "/api/v1/archive/word-lists/{word_list_id}/words"): {"lines": "保本\n加微信"},
+    ("POST", "/api/v1/archive/word-lists/{word_list_id}/words/remove"): {"words": ["保本"]},
+    ("POST", "/api/v1/archive/word-lists/{word_list_id}/archive"): NO_BODY,
+    ("PUT", "/api/v1/archive/screening-rules"): {
+        "behaviours": ["mobile", "link"],
+        "allowed_employees": ["zhangsan"],
+    },
+    ("PUT", "/api/v1/archive/reply-rules"): {
+        "threshold_minutes": 30,
+        "working_hours": [{"weekday": 1, "start": "09:00", "end": "18:00"}],
+    },
     ("POST", "/api/v1/flows/{flow_id}/archive"): NO_BODY,
     ("POST", "/api/v1/flows/{flow_id}/dry-run"): {
         "lead_id": "00000000-0000-0000-0000-000000000000"

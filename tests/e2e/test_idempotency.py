@@ -590,6 +590,29 @@ def sending_a_template(world: World) -> Call:
     return Call(f"{WECHAT}/template-sends", body)
 
 
+# --- the session archive's screening (ARCH-3) ----------------------------------------------
+WORD_LISTS = "/api/v1/archive/word-lists"
+
+
+def on_word_list(action: str, body: dict[str, Any] | None, *, if_match: bool = False) -> Prepare:
+    def prepare(world: World) -> Call:
+        made = world.post(WORD_LISTS, {"name": "承诺", "category": "违规承诺", "words": ["保本"]})
+        headers = _if_match(made) if if_match else {}
+        return Call(f"{WORD_LISTS}/{made['id']}/{action}", body, headers)
+
+    return prepare
+
+
+ARCHIVE_SCREENING_ROUTES: dict[str, Prepare] = {
+    WORD_LISTS: plain(WORD_LISTS),
+    f"{WORD_LISTS}/{{word_list_id}}/words": on_word_list("words", {"words": ["加微信"]}),
+    f"{WORD_LISTS}/{{word_list_id}}/words/remove": on_word_list(
+        "words/remove", {"words": ["保本"]}, if_match=True
+    ),
+    f"{WORD_LISTS}/{{word_list_id}}/archive": on_word_list("archive", None, if_match=True),
+}
+
+
 WECHAT_ROUTES: dict[str, Prepare] = {
     f"{WECHAT}/accounts": binding,
     f"{WECHAT}/accounts/{{account_id}}/auto-replies": on_account("auto-replies"),
@@ -763,6 +786,7 @@ PREPARE: dict[str, Prepare] = {
     **WECHAT_ROUTES,
     **FLOW_ROUTES,
     **REACH_ROUTES,
+    **ARCHIVE_SCREENING_ROUTES,
 }
 # What a careless client sends under the same key next (the rest: an extra field).
 OTHER_BODY: dict[str, dict[str, Any]] = {

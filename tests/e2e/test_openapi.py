@@ -520,6 +520,10 @@ class World:
         settle(self.api.runtime)  # the fan directory has them before a route asks
         return openid
 
+    def make_word_list_id(self) -> str:
+        body = REQUEST_EXAMPLES["makeArchiveWordList"]
+        return str(self.post("/api/v1/archive/word-lists", body)["id"])
+
     def make_qr_code_id(self) -> str:
         url = f"/api/v1/wechat/accounts/{self.get('account_id')}/qr-codes"
         return str(self.post(url, REQUEST_EXAMPLES["makeWechatQrCode"])["id"])

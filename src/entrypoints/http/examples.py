@@ -381,5 +381,28 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
             },
         ],
     },
+    # The session archive's screening and reply timeouts (ARCH-3, ARCH-4)
+    "makeArchiveWordList": {
+        "name": "违规承诺",
+        "category": "违规承诺",
+        "words": ["保本", "稳赚不赔", "包过"],
+    },
+    "reviseArchiveWordList": {"name": "违规承诺（理财）", "category": "违规承诺"},
+    "addArchiveWords": {"words": ["零风险"], "lines": "加我私人微信\n返现\n"},
+    "removeArchiveWords": {"words": ["包过"]},
+    "changeArchiveScreeningRules": {
+        "behaviours": ["mobile", "email", "bank_card", "red_packet", "file", "link"],
+        "allowed_employees": ["zhangwei", "li.na"],
+    },
+    "changeArchiveReplyRules": {
+        "enabled": True,
+        "threshold_minutes": 30,
+        "working_hours": [
+            *({"weekday": day, "start": "09:00", "end": "12:00"} for day in range(1, 6)),
+            *({"weekday": day, "start": "13:30", "end": "18:00"} for day in range(1, 6)),
+            {"weekday": 6, "start": "10:00", "end": "16:00"},
+        ],
+        "include_groups": False,
+    },
     "cancelReachCampaign": {"reason": "直播延期 · the live stream was postponed"},
 }
