@@ -76,6 +76,9 @@ class WecomServer:
     join_ways: dict[str, dict[str, Any]] = field(default_factory=dict)  # config_id →
     mass_sends: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # msgid → sender →
     mass_sent: dict[tuple[str, str], int] = field(default_factory=dict)  # (msgid, userid) → time
+    group_sends: set[str] = field(default_factory=set)  # msgids of chat_type group
+    moment_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # jobid → result
+    moments: dict[str, dict[str, int]] = field(default_factory=dict)  # moment_id → userid →
     # (handover, takeover, resigned) → external_userid → {"status", "takeover_time"}
     transfers: dict[tuple[str, str, bool], dict[str, dict[str, int]]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
@@ -109,6 +112,11 @@ class WecomServer:
         """The employee tapped "send" in the mass-send assistant."""
         with self.lock:
             self.mass_sent[(msgid, userid)] = EPOCH + next(self._numbers)
+
+    def publish_moment(self, moment_id: str, userid: str) -> None:
+        """The employee published the Moments post."""
+        with self.lock:
+            self.moments[moment_id][userid] = 1
 
     def take_over(self, external_userid: str) -> None:
         """The customer's 24 hours passed without refusal: the takeover is complete."""
@@ -326,6 +334,18 @@ class WecomServer:
 
     def _externalcontact_add_msg_template(self, query: dict[str, str], body: Any) -> Any:
         sender = body.get("sender")
+        if not body.get("text", {}).get("content") and not body.get("attachments"):
+            return {"errcode": INVALID_PARAMETER, "errmsg": "text and attachments empty"}
+        if len(body.get("attachments") or ()) > 9:
+            return {"errcode": INVALID_PARAMETER, "errmsg": "attachments exceed 9"}
+        if body.get("chat_type") == "group":
+            if not self._employee(sender or ""):
+                return {"errcode": NO_SUCH_USER, "errmsg": f"userid not found: {sender}"}
+            msgid = f"msgGCAAAXtWyujaWJHDDGi0mAC{next(self._numbers):03d}"
+            owned = [c["chat_id"] for c in self.group_chats if c.get("owner") == sender]
+            self.mass_sends[msgid] = {sender: owned}
+            self.group_sends.add(msgid)
+            return {"fail_list": [], "msgid": msgid}
         named = body.get("external_userid")
         targets = named if named is not None else self._customers_of(sender)
         by_sender: dict[str, list[str]] = {}
@@ -361,13 +381,50 @@ class WecomServer:
             return {"errcode": INVALID_PARAMETER, "errmsg": "invalid msgid"}
         userid = body.get("userid", "")
         sent = self.mass_sent.get((body["msgid"], userid))
+        key = "chat_id" if body["msgid"] in self.group_sends else "external_userid"
         results = [
-            {"external_userid": e, "userid": userid, "status": 1, "send_time": sent}
+            {key: e, "userid": userid, "status": 1, "send_time": sent}
             if sent
-            else {"external_userid": e, "userid": userid, "status": 0}
+            else {key: e, "userid": userid, "status": 0}
             for e in senders.get(userid, [])
         ]
         return _paged(results, "send_list", body)
+
+    # Moments
+
+    def _externalcontact_add_moment_task(self, query: dict[str, str], body: Any) -> Any:
+        attachments = list(body.get("attachments") or ())
+        if not body.get("text", {}).get("content") and not attachments:
+            return {"errcode": INVALID_PARAMETER, "errmsg": "text and attachments empty"}
+        kinds = {a.get("msgtype") for a in attachments}
+        if len(kinds) > 1 or len(attachments) > 9 or ("link" in kinds and len(attachments) > 1):
+            return {"errcode": INVALID_PARAMETER, "errmsg": "9 images, or 1 video, or 1 link"}
+        senders = (body.get("visible_range") or {}).get("sender_list", {}).get("user_list", [])
+        invalid = [u for u in senders if not self._employee(u)]
+        n = next(self._numbers)
+        jobid, moment_id = f"xxxxxxxxxx{n:04d}", f"momxxxxxxxxxxxx{n:04d}"
+        self.moment_jobs[jobid] = {
+            "errcode": 0,
+            "errmsg": "ok",
+            "moment_id": moment_id,
+            "invalid_sender_list": {"user_list": invalid},
+            "invalid_external_contact_list": {"tag_list": []},
+        }
+        self.moments[moment_id] = {u: 0 for u in senders if u not in invalid}
+        return {"jobid": jobid}
+
+    def _externalcontact_get_moment_task_result(self, query: dict[str, str], body: Any) -> Any:
+        result = self.moment_jobs.get(query.get("jobid", ""))
+        if result is None:
+            return {"errcode": INVALID_PARAMETER, "errmsg": "invalid jobid"}
+        return {"status": 3, "type": "add_moment_task", "result": result}
+
+    def _externalcontact_get_moment_task(self, query: dict[str, str], body: Any) -> Any:
+        publishers = self.moments.get(body.get("moment_id", ""))
+        if publishers is None:
+            return {"errcode": INVALID_PARAMETER, "errmsg": "invalid moment_id"}
+        tasks = [{"userid": u, "publish_status": p} for u, p in publishers.items()]
+        return _paged(tasks, "task_list", body)
 
     # inheritance
 

@@ -51,6 +51,8 @@ from application.wecom.ports import (
     MassSendResult,
     MassSendSender,
     MassSendTask,
+    MomentPublisher,
+    MomentTask,
     Page,
     TransferResult,
     WecomDepartment,
@@ -68,6 +70,8 @@ TOKEN_CODES = frozenset({40001, 40014, 42001})
 BUSY_CODES = frozenset({RATE_LIMITED, -1})
 NO_CUSTOMERS = 84061  # externalcontact/list: "不存在外部联系人的关系"
 MAX_WELCOME_ATTACHMENTS = 9  # send_welcome_msg: 最多可添加9个附件
+MAX_MASS_ATTACHMENTS = 9  # add_msg_template: 最多支持添加9个附件
+MAX_MOMENT_ATTACHMENTS = 9  # add_moment_task: 9 images, or 1 video, or 1 link
 MAX_JOIN_WAY_GROUPS = 5  # groupchat/add_join_way: chat_id_list 最多支持5个
 DEFAULT_BACKOFF = (1.0, 2.0, 4.0)  # WeCom: retry -1 at most 3 times
 # Use a token until 5 minutes before WeCom's expiry, so it does not lapse on the way.
@@ -405,15 +409,19 @@ class WecomClient:
         sender_userid: str | None,
         external_userids: Sequence[str] | None,
         text: str,
+        *,
+        attachments: Sequence[WelcomeAttachment] = (),
+        chat_type: str = "single",
     ) -> MassSendTask:
-        if not sender_userid and not external_userids:
-            raise InvalidInput(
-                "a mass send names its sender, its customers or both", field="external_userids"
-            )
-        template: dict[str, Any] = {"chat_type": "single", "text": {"content": text}}
+        _check_mass_send(sender_userid, external_userids, text, attachments, chat_type)
+        template: dict[str, Any] = {"chat_type": chat_type}
+        if text:
+            template["text"] = {"content": text}
+        if attachments:
+            template["attachments"] = [_attachment(a) for a in attachments]
         if sender_userid:
             template["sender"] = sender_userid
-        if external_userids:
+        if external_userids and chat_type == "single":
             template["external_userid"] = list(external_userids)
         answer = self._call(lambda c: c.external_contact.add_msg_template(template))
         return MassSendTask(
@@ -450,8 +458,60 @@ class WecomClient:
                     userid=str(r.get("userid", userid)),
                     status=int(r.get("status", 0)),
                     send_time=_moment(r.get("send_time")),
+                    chat_id=str(r.get("chat_id", "")),
                 )
                 for r in answer.get("send_list") or ()
+            ),
+            str(answer.get("next_cursor") or ""),
+        )
+
+    # --- Moments ------------------------------------------------------------------------
+
+    def add_moment_task(
+        self,
+        text: str,
+        attachments: Sequence[WelcomeAttachment] = (),
+        *,
+        userids: Sequence[str],
+        tag_ids: Sequence[str] = (),
+    ) -> str:
+        _check_moment(text, attachments, userids)
+        body: dict[str, Any] = {
+            "visible_range": {"sender_list": {"user_list": list(userids)}},
+        }
+        if text:
+            body["text"] = {"content": text}
+        if attachments:
+            body["attachments"] = [_moment_attachment(a) for a in attachments]
+        if tag_ids:
+            body["visible_range"]["external_contact_list"] = {"tag_list": list(tag_ids)}
+        # wechatpy has no Moments: the documented POST through the same client.
+        answer = self._call(lambda c: c.post("externalcontact/add_moment_task", data=body))
+        return str(answer["jobid"])
+
+    def moment_task_result(self, jobid: str) -> MomentTask:
+        answer = self._call(
+            lambda c: c.get("externalcontact/get_moment_task_result", params={"jobid": jobid})
+        )
+        result = answer.get("result") or {}
+        invalid = (result.get("invalid_sender_list") or {}).get("user_list") or ()
+        return MomentTask(
+            status=int(answer.get("status", 0)),
+            moment_id=str(result.get("moment_id") or ""),
+            invalid_userids=tuple(str(u) for u in invalid),
+        )
+
+    def moment_publishers(self, moment_id: str, cursor: str = "") -> Page[MomentPublisher]:
+        body: dict[str, Any] = {"moment_id": moment_id, "limit": 1000}
+        if cursor:
+            body["cursor"] = cursor
+        answer = self._call(lambda c: c.post("externalcontact/get_moment_task", data=body))
+        return Page(
+            tuple(
+                MomentPublisher(
+                    userid=str(t["userid"]), published=int(t.get("publish_status", 0)) == 1
+                )
+                for t in answer.get("task_list") or ()
             ),
             str(answer.get("next_cursor") or ""),
         )
@@ -584,6 +644,56 @@ def _attachment(attachment: WelcomeAttachment) -> dict[str, Any]:
     else:
         raise InvalidInput(f"WeCom takes no {kind!r} attachment here", field="attachments")
     return {"msgtype": kind, kind: {k: v for k, v in fields.items() if v}}
+
+
+def _check_mass_send(
+    sender_userid: str | None,
+    external_userids: Sequence[str] | None,
+    text: str,
+    attachments: Sequence[WelcomeAttachment],
+    chat_type: str,
+) -> None:
+    """What add_msg_template would refuse, refused before the call (every adapter)."""
+    if chat_type not in ("single", "group"):
+        raise InvalidInput("chat_type is single or group", field="chat_type")
+    if chat_type == "group" and not sender_userid:
+        raise InvalidInput("a group send names its sender", field="sender")
+    if chat_type == "single" and not sender_userid and not external_userids:
+        raise InvalidInput(
+            "a mass send names its sender, its customers or both", field="external_userids"
+        )
+    if not text and not attachments:
+        raise InvalidInput("a mass send needs a text or an attachment", field="text")
+    if len(attachments) > MAX_MASS_ATTACHMENTS:
+        raise InvalidInput(
+            f"a mass send has at most {MAX_MASS_ATTACHMENTS} attachments", field="attachments"
+        )
+
+
+def _check_moment(
+    text: str, attachments: Sequence[WelcomeAttachment], userids: Sequence[str]
+) -> None:
+    if not userids:
+        raise InvalidInput("a Moments post names its employees", field="userids")
+    if not text and not attachments:
+        raise InvalidInput("a Moments post needs a text or an attachment", field="text")
+    kinds = {a.kind for a in attachments}
+    if (
+        len(attachments) > MAX_MOMENT_ATTACHMENTS
+        or not kinds <= {"image", "link"}
+        or len(kinds) > 1
+        or ("link" in kinds and len(attachments) > 1)
+    ):
+        raise InvalidInput("a Moments post takes up to 9 images or one link", field="attachments")
+
+
+def _moment_attachment(attachment: WelcomeAttachment) -> dict[str, Any]:
+    """One attachment as add_moment_task takes it: images and links by media_id (the
+    link's cover), uploaded to WeCom before."""
+    if attachment.kind == "image":
+        return {"msgtype": "image", "image": {"media_id": attachment.media_id}}
+    link = {"title": attachment.title, "url": attachment.url, "media_id": attachment.media_id}
+    return {"msgtype": "link", "link": {k: v for k, v in link.items() if v}}
 
 
 def _join_way(

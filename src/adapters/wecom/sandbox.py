@@ -38,6 +38,8 @@ from application.wecom.ports import (
     MassSendResult,
     MassSendSender,
     MassSendTask,
+    MomentPublisher,
+    MomentTask,
     Page,
     TransferResult,
     WecomApi,
@@ -329,7 +331,30 @@ class SandboxWecomApi:
         sender_userid: str | None,
         external_userids: Sequence[str] | None,
         text: str,
+        *,
+        attachments: Sequence[WelcomeAttachment] = (),
+        chat_type: str = "single",
     ) -> MassSendTask:
+        if not text and not attachments:
+            raise InvalidInput("a mass send needs a text or an attachment", field="text")
+        if len(attachments) > 9:
+            raise InvalidInput("a mass send has at most 9 attachments", field="attachments")
+        if chat_type == "group":
+            if not sender_userid:
+                raise InvalidInput("a group send names its sender", field="sender")
+            msgid = f"msg{next(self._ids)}"
+            owned = [self.group_chat_id()] if sender_userid == "ZhangWei" else []
+            self._record(
+                "externalcontact/add_msg_template",
+                msgid=msgid,
+                chat_type="group",
+                sender=sender_userid,
+                chat_id=owned,
+                text=text,
+                attachments=[{k: v for k, v in asdict(a).items() if v} for a in attachments],
+                fail_list=[],
+            )
+            return MassSendTask(msgid=msgid)
         if not sender_userid and not external_userids:
             raise InvalidInput(
                 "a mass send names its sender, its customers or both", field="external_userids"
@@ -353,27 +378,103 @@ class SandboxWecomApi:
             sender=sender_userid or "",
             external_userid=targets,
             text=text,
+            attachments=[{k: v for k, v in asdict(a).items() if v} for a in attachments],
             fail_list=failed,
         )
         return MassSendTask(msgid=msgid, failed=tuple(failed))
 
+    def confirm_mass_send(self, msgid: str, userid: str) -> None:
+        """The employee tapped "send" in the mass-send assistant (the sandbox's stand-in
+        for WeCom's app; the console's demo and tests call it)."""
+        self._record("sandbox/confirm_mass_send", msgid=msgid, userid=userid)
+
+    def _confirmed(self, msgid: str) -> dict[str, datetime]:
+        return {
+            str(r["userid"]): datetime.fromisoformat(str(r["at"]))
+            for r in self.sent(call="sandbox/confirm_mass_send")
+            if r.get("msgid") == msgid
+        }
+
     def mass_send_senders(self, msgid: str, cursor: str = "") -> Page[MassSendSender]:
         self._record("externalcontact/get_groupmsg_task", msgid=msgid, cursor=cursor)
-        return Page(tuple(MassSendSender(userid=u, status=0) for u in self._senders(msgid)))
+        confirmed = self._confirmed(msgid)
+        return Page(
+            tuple(
+                MassSendSender(userid=u, status=2, send_time=confirmed[u])
+                if u in confirmed
+                else MassSendSender(userid=u, status=0)
+                for u in self._senders(msgid)
+            )
+        )
 
     def mass_send_results(self, msgid: str, userid: str, cursor: str = "") -> Page[MassSendResult]:
         self._record(
             "externalcontact/get_groupmsg_send_result", msgid=msgid, userid=userid, cursor=cursor
         )
-        task = self._task(msgid)
+        task = self._task(msgid) or {}
+        sent = self._confirmed(msgid).get(userid)
+        status = 1 if sent else 0
+        if task.get("chat_type") == "group":
+            chats = task.get("chat_id", []) if task.get("sender") == userid else []
+            return Page(
+                tuple(MassSendResult("", userid, status, send_time=sent, chat_id=c) for c in chats)
+            )
         customers = self._customers()
         results = [
-            MassSendResult(external_userid=e, userid=userid, status=0)
-            for e in (task or {}).get("external_userid", [])
-            if e not in (task or {}).get("fail_list", [])
+            MassSendResult(external_userid=e, userid=userid, status=status, send_time=sent)
+            for e in task.get("external_userid", [])
+            if e not in task.get("fail_list", [])
             and any(u == userid for u, _ in customers.get(e, []))
         ]
         return Page(tuple(results))
+
+    # --- Moments ---------------------------------------------------------------------------
+
+    def add_moment_task(
+        self,
+        text: str,
+        attachments: Sequence[WelcomeAttachment] = (),
+        *,
+        userids: Sequence[str],
+        tag_ids: Sequence[str] = (),
+    ) -> str:
+        if not userids:
+            raise InvalidInput("a Moments post names its employees", field="userids")
+        if not text and not attachments:
+            raise InvalidInput("a Moments post needs a text or an attachment", field="text")
+        jobid = f"job{next(self._ids)}"
+        known = {userid for userid, *_ in EMPLOYEES}
+        self._record(
+            "externalcontact/add_moment_task",
+            jobid=jobid,
+            moment_id="mom" + jobid.removeprefix("job"),
+            user_list=list(userids),
+            invalid=[u for u in userids if u not in known],
+            tag_list=list(tag_ids),
+            text=text,
+            attachments=[{k: v for k, v in asdict(a).items() if v} for a in attachments],
+        )
+        return jobid
+
+    def moment_task_result(self, jobid: str) -> MomentTask:
+        self._record("externalcontact/get_moment_task_result", jobid=jobid)
+        for record in self.sent(call="externalcontact/add_moment_task"):
+            if record.get("jobid") == jobid:
+                return MomentTask(
+                    status=3,
+                    moment_id=str(record["moment_id"]),
+                    invalid_userids=tuple(record.get("invalid", [])),
+                )
+        return MomentTask(status=1)
+
+    def moment_publishers(self, moment_id: str, cursor: str = "") -> Page[MomentPublisher]:
+        self._record("externalcontact/get_moment_task", moment_id=moment_id, cursor=cursor)
+        confirmed = self._confirmed(moment_id)  # confirm_mass_send(moment_id, userid)
+        for record in self.sent(call="externalcontact/add_moment_task"):
+            if record.get("moment_id") == moment_id:
+                senders = [u for u in record["user_list"] if u not in record.get("invalid", [])]
+                return Page(tuple(MomentPublisher(u, u in confirmed) for u in senders))
+        return Page(())
 
     def _task(self, msgid: str) -> dict[str, Any] | None:
         for record in self.sent(call="externalcontact/add_msg_template"):

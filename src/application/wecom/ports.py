@@ -201,13 +201,37 @@ class MassSendSender:
 
 @dataclass(frozen=True)
 class MassSendResult:
-    """What became of a mass send for one customer. `status`: 0 not sent, 1 sent,
-    2 not a customer (friend) any more, 3 the customer already got a mass send."""
+    """What became of a mass send for one customer (or, for a group send, one group:
+    `chat_id`, and `external_userid` ""). `status`: 0 not sent, 1 sent, 2 not a
+    customer (friend) any more, 3 the customer already got a mass send."""
 
     external_userid: str
     userid: str
     status: int
     send_time: datetime | None = None
+    chat_id: str = ""
+
+
+@dataclass(frozen=True)
+class MomentTask:
+    """A Moments (朋友圈) job of WeCom: `status` 1 started, 2 running, 3 done; once done,
+    the post's `moment_id` and the senders WeCom would not take (`invalid_userids`)."""
+
+    status: int
+    moment_id: str = ""
+    invalid_userids: tuple[str, ...] = ()
+
+    @property
+    def done(self) -> bool:
+        return self.status == 3
+
+
+@dataclass(frozen=True)
+class MomentPublisher:
+    """One employee's part of a Moments post: whether they published it yet."""
+
+    userid: str
+    published: bool
 
 
 @dataclass(frozen=True)
@@ -357,10 +381,16 @@ class WecomApi(Protocol):
         sender_userid: str | None,
         external_userids: Sequence[str] | None,
         text: str,
+        *,
+        attachments: Sequence[WelcomeAttachment] = (),
+        chat_type: str = "single",
     ) -> MassSendTask:
         """A mass-send task: to `external_userids` (through each one's employees, or only
         `sender_userid`'s), or to all of `sender_userid`'s customers when None. At least
-        one of the two must be given (`InvalidInput` otherwise, before any call)."""
+        one of the two must be given (`InvalidInput` otherwise, before any call).
+        `chat_type` "group" sends to the customer groups `sender_userid` owns (then the
+        sender is required and no customers are named). `text` may be "" with
+        attachments (at most 9, in a welcome message's fields)."""
         ...
 
     def mass_send_senders(self, msgid: str, cursor: str = "") -> Page[MassSendSender]:
@@ -369,6 +399,30 @@ class WecomApi(Protocol):
 
     def mass_send_results(self, msgid: str, userid: str, cursor: str = "") -> Page[MassSendResult]:
         """Per customer of one employee's part of the task: what became of it."""
+        ...
+
+    # --- Moments (朋友圈) ----------------------------------------------------------------
+
+    def add_moment_task(
+        self,
+        text: str,
+        attachments: Sequence[WelcomeAttachment] = (),
+        *,
+        userids: Sequence[str],
+        tag_ids: Sequence[str] = (),
+    ) -> str:
+        """A Moments post for the employees `userids` to publish, seen by their
+        customers with any of the corp tags `tag_ids` (all their customers when none):
+        WeCom answers a job id (`moment_task_result` says how it went). At most 9
+        images or one link."""
+        ...
+
+    def moment_task_result(self, jobid: str) -> MomentTask:
+        """How the Moments job is going (done: its moment_id)."""
+        ...
+
+    def moment_publishers(self, moment_id: str, cursor: str = "") -> Page[MomentPublisher]:
+        """Per employee: whether they published the post yet."""
         ...
 
     # --- inheritance (在职继承, 离职继承) -------------------------------------------------

@@ -126,6 +126,11 @@ def checked_content(target: str, content: Mapping[str, Any]) -> dict[str, Any]:
             )
         if AttachmentKind.LINK in kinds and len(attachments) > 1:
             raise InvalidValue("Moments take one link", field="content.attachments")
+        if any(a.kind == AttachmentKind.IMAGE and not a.media_id for a in attachments):
+            raise InvalidValue(
+                "Moments images are uploaded to WeCom first (media_id)",
+                field="content.attachments",
+            )
         if len(attachments) > MAX_MOMENT_IMAGES:
             raise InvalidValue(
                 f"Moments take at most {MAX_MOMENT_IMAGES} images", field="content.attachments"
