@@ -126,6 +126,11 @@ def archive(runtime: Runtime) -> Iterator[Archive]:
 
 def test_a_two_character_chinese_term_is_found_newest_first(archive: Archive) -> None:
     assert archive.search(text="下午") == ["b1", "a5", "a3", "a2"]
+    reading = archive.runtime.container.archive_reading()
+    auditor = archive.caller(TenantRole.AUDITOR)
+    first = reading.search(auditor, SearchFilter(text="下午"), limit=2)
+    rest = reading.search(auditor, SearchFilter(text="下午"), limit=2, cursor=first.next_cursor)
+    assert [h.message.msgid for h in [*first.items, *rest.items]] == ["b1", "a5", "a3", "a2"]
     assert archive.search(text="价格") == ["g2", "g1", "a4"]
 
 

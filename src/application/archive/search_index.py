@@ -30,7 +30,7 @@ ROBOT_PREFIX = "wb"
 REVOKE = "revoke"
 MAX_TEXT_LENGTH = 20_000
 
-_COLUMNS = (
+COLUMNS = (  # the row as stored (PostgreSQL adds the words' tsvector)
     "tenant_id",
     "msgid",
     "seq",
@@ -46,13 +46,13 @@ _COLUMNS = (
     "content",
     "position",
 )
-_MARKS = ", ".join("?" for _ in _COLUMNS)
+_MARKS = ", ".join("?" for _ in COLUMNS)
 _INSERT = (
-    f"INSERT INTO {MESSAGES} ({', '.join(_COLUMNS)}) VALUES ({_MARKS}) "
+    f"INSERT INTO {MESSAGES} ({', '.join(COLUMNS)}) VALUES ({_MARKS}) "
     "ON CONFLICT (tenant_id, msgid) DO NOTHING"
 )
 _INSERT_WITH_WORDS = (  # PostgreSQL: the words in the row's own tsvector column
-    f"INSERT INTO {MESSAGES} ({', '.join(_COLUMNS)}, words) "
+    f"INSERT INTO {MESSAGES} ({', '.join(COLUMNS)}, words) "
     f"VALUES ({_MARKS}, to_tsvector('simple'::regconfig, ?)) "
     "ON CONFLICT (tenant_id, msgid) DO NOTHING"
 )
@@ -110,7 +110,7 @@ class SearchIndex(ReadModel):
         message = message_of(row)
         tenant_id = str(row.tenant_id)
         values = row_of(tenant_id, message, row.position)
-        stored = tuple(values[c] for c in _COLUMNS)
+        stored = tuple(values[c] for c in COLUMNS)
         tokens = values["tokens"]
         statements: list[Statement] = []
         if self.view.dialect == "postgres":
