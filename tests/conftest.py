@@ -233,6 +233,7 @@ class Api:
             "campaign_id": reach.json()["campaign_id"],
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),
+            **self.wecom_records(token, tenant_id),
         }
 
     def messaging_records(self, headers: dict[str, str], lead_hint: str) -> dict[str, str]:
@@ -322,6 +323,19 @@ class Api:
             "qr_code_id": code.json()["id"],
             **self.wechat_send_records(headers, account.json()["id"], openid),
         }
+
+    def wecom_records(self, token: str, tenant_id: str) -> dict[str, str]:
+        """The tenant's bound WeCom corp (its SCRM plan ordered first), a member of its
+        contacts and a customer that member added (ids no other tenant has)."""
+        from tests.e2e.wecom_support import a_customer_added, a_member, bind_corp, ensure_scrm
+        from tests.settling import settle
+
+        ensure_scrm(self, token)
+        corp = bind_corp(self, token)
+        userid = a_member(self, tenant_id)
+        external = a_customer_added(self, tenant_id, corp["corpid"], userid)
+        settle(self.runtime)  # the customer's profile and lead are made before tests look
+        return {"corp_id": corp["id"], "userid": userid, "external_userid": external}
 
     def wechat_send_records(
         self, headers: dict[str, str], account_id: str, openid: str

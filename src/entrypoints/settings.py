@@ -155,6 +155,51 @@ class WechatSettings:
 
 
 @dataclass(frozen=True)
+class WecomSettings:
+    """The WeCom (企业微信) API (WECOM): the sandbox records every call
+    (var/outbox/wecom.jsonl) and answers from a small corp until HUOKE_WECOM_API=wecom."""
+
+    api: str = "sandbox"  # sandbox | wecom
+    api_base: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    refusals_per_minute: int = 30  # refused callbacks per client address
+
+    @classmethod
+    def from_environment(cls) -> WecomSettings:
+        return cls(
+            api=os.environ.get("HUOKE_WECOM_API", "sandbox"),
+            api_base=os.environ.get("HUOKE_WECOM_API_BASE", cls.api_base),
+            refusals_per_minute=int(os.environ.get("HUOKE_WECOM_REFUSALS_PER_MINUTE", "30")),
+        )
+
+
+@dataclass(frozen=True)
+class ArchiveSourceSettings:
+    """Where archived chats are pulled from (ARCH-1, ADR 0020): the sandbox replays a
+    bundled fixture until HUOKE_ARCHIVE_SOURCE=gateway (an archive gateway in front of
+    WeCom's finance SDK, at HUOKE_ARCHIVE_GATEWAY_URL)."""
+
+    source: str = "sandbox"  # sandbox | gateway
+    gateway_url: str | None = None
+    pull_interval_seconds: float = 10.0  # how often enabled tenants are pulled
+
+    @classmethod
+    def from_environment(cls) -> ArchiveSourceSettings:
+        source = os.environ.get("HUOKE_ARCHIVE_SOURCE", "sandbox")
+        url = os.environ.get("HUOKE_ARCHIVE_GATEWAY_URL") or None
+        if source not in ("sandbox", "gateway"):
+            raise ValueError("HUOKE_ARCHIVE_SOURCE must be sandbox or gateway")
+        if source == "gateway" and url is None:
+            raise ValueError("set HUOKE_ARCHIVE_GATEWAY_URL (or HUOKE_ARCHIVE_SOURCE=sandbox)")
+        return cls(
+            source=source,
+            gateway_url=url,
+            pull_interval_seconds=float(
+                os.environ.get("HUOKE_ARCHIVE_PULL_INTERVAL_SECONDS", "10")
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None = None
     # Embedded store, cipher key file, view locks, sandbox payments, outbox. Relative to
@@ -179,6 +224,8 @@ class Settings:
     scheduler_interval_seconds: float = 60.0
     messaging: MessagingSettings = MessagingSettings()
     wechat: WechatSettings = WechatSettings()
+    archive: ArchiveSourceSettings = ArchiveSourceSettings()
+    wecom: WecomSettings = WecomSettings()
 
     @property
     def store_location(self) -> str:
@@ -222,4 +269,6 @@ class Settings:
             ),
             messaging=MessagingSettings.from_environment(),
             wechat=WechatSettings.from_environment(),
+            archive=ArchiveSourceSettings.from_environment(),
+            wecom=WecomSettings.from_environment(),
         )

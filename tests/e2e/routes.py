@@ -347,6 +347,20 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "url": "https://acme.cn/l/1",
         "audience": {"openids": ["oSample"]},
     },
+    # WeCom SCRM core (WECOM-1…5): the corp, its members, syncs
+    ("POST", "/api/v1/wecom/corps"): {
+        "name": "火客科技",
+        "corpid": "ww0a1b2c3d4e5f6a7b",
+        "agentid": 1000002,
+        "app_secret": "Kx3cS9aV2mP7qL0wE5rT8yU1iO4pA6sD2fG3hJ9kL2z",
+        "callback_token": "huokeToken",
+        "encoding_aes_key": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+    },
+    ("PATCH", "/api/v1/wecom/corps/{corp_id}"): {"name": "火客科技（华东）"},
+    ("POST", "/api/v1/wecom/corps/{corp_id}/unbind"): NO_BODY,
+    ("POST", "/api/v1/wecom/corps/{corp_id}/contacts/sync"): NO_BODY,
+    ("POST", "/api/v1/wecom/corps/{corp_id}/groups/sync"): NO_BODY,
+    ("POST", "/api/v1/wecom/members/{userid}/link"): {"employee_id": None},
 }
 
 

@@ -43,6 +43,7 @@ NOT_LEADS = {
     "sms_task_id", "provider", "kind",
     "account_id", "openid", "qr_code_id", "mass_send_id", "template_send_id", "tag_id",  # WeChat
     "flow_id", "campaign_id",  # flows and reach campaigns
+    "corp_id", "userid", "external_userid",  # WeCom: the corp, a member, a customer
     "word_list_id",  # the archive's sensitive-word lists
     # body fields
     "parent_id", "member_id", "owner_id", "to_employee_id", "employee_ids",

@@ -613,6 +613,42 @@ ARCHIVE_SCREENING_ROUTES: dict[str, Prepare] = {
 }
 
 
+# --- WeCom SCRM core (WECOM-1…5) -----------------------------------------------------------
+WECOM = "/api/v1/wecom"
+
+
+def on_corp(action: str, *, if_match: bool = False, scrm: bool = False) -> Prepare:
+    """The world's corp bound (its SCRM plan ordered first when the route calls WeCom)."""
+
+    def prepare(world: World) -> Call:
+        from tests.e2e.wecom_support import subscribe_scrm
+
+        if scrm:
+            subscribe_scrm(world.api, world.token)
+        corp = world.post(f"{WECOM}/corps", sample(f"{WECOM}/corps"))
+        return Call(
+            f"{WECOM}/corps/{corp['id']}/{action}", None, _if_match(corp) if if_match else {}
+        )
+
+    return prepare
+
+
+def linking_a_member(world: World) -> Call:
+    from tests.e2e.wecom_support import a_member
+
+    userid = a_member(world.api, world.tenant_id)
+    return Call(f"{WECOM}/members/{userid}/link", {"employee_id": world.employee()["id"]})
+
+
+WECOM_ROUTES: dict[str, Prepare] = {
+    f"{WECOM}/corps": plain(f"{WECOM}/corps"),
+    f"{WECOM}/corps/{{corp_id}}/unbind": on_corp("unbind", if_match=True),
+    f"{WECOM}/corps/{{corp_id}}/contacts/sync": on_corp("contacts/sync", scrm=True),
+    f"{WECOM}/corps/{{corp_id}}/groups/sync": on_corp("groups/sync", scrm=True),
+    f"{WECOM}/members/{{userid}}/link": linking_a_member,
+}
+
+
 WECHAT_ROUTES: dict[str, Prepare] = {
     f"{WECHAT}/accounts": binding,
     f"{WECHAT}/accounts/{{account_id}}/auto-replies": on_account("auto-replies"),
@@ -786,6 +822,7 @@ PREPARE: dict[str, Prepare] = {
     **WECHAT_ROUTES,
     **FLOW_ROUTES,
     **REACH_ROUTES,
+    **WECOM_ROUTES,
     **ARCHIVE_SCREENING_ROUTES,
 }
 # What a careless client sends under the same key next (the rest: an extra field).

@@ -558,6 +558,22 @@ class World:
         assert answer.status_code == 202, answer.text
         return str(answer.json()["id"])
 
+    def make_corp_id(self) -> str:
+        return str(self.post("/api/v1/wecom/corps", REQUEST_EXAMPLES["bindWecomCorp"])["id"])
+
+    def make_userid(self) -> str:
+        from tests.e2e.wecom_support import a_member
+
+        return a_member(self.api, self.tenant_id)
+
+    def make_external_userid(self) -> str:
+        from tests.e2e.wecom_support import a_customer_added
+
+        self.get("corp_id")
+        external = a_customer_added(self.api, self.tenant_id, "ww0a1b2c3d4e5f6a7b", "LiNa")
+        settle(self.api.runtime)  # the customer directory has them before a route asks
+        return external
+
     def make_flow_id(self) -> str:
         """An enabled flow (disabling needs one)."""
         flow = self.post("/api/v1/flows", REQUEST_EXAMPLES["draftFlow"])

@@ -404,5 +404,16 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         ],
         "include_groups": False,
     },
+    # WeCom SCRM core (WECOM-1…5)
+    "bindWecomCorp": {
+        "name": "火客科技",
+        "corpid": "ww0a1b2c3d4e5f6a7b",
+        "agentid": 1000002,
+        "app_secret": "Kx3cS9aV2mP7qL0wE5rT8yU1iO4pA6sD2fG3hJ9kL2z",
+        "callback_token": "huokeToken",
+        "encoding_aes_key": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+    },
+    "reviseWecomCorp": {"name": "火客科技（华东）"},
+    "linkWecomMember": {"employee_id": EMPLOYEE_ID},
     "cancelReachCampaign": {"reason": "直播延期 · the live stream was postponed"},
 }
