@@ -235,6 +235,7 @@ class Api:
             **self.billing_records(token),
             **self.wecom_records(token, tenant_id),
         }
+            **self.wecom_live_code_records(token),
 
     def messaging_records(self, headers: dict[str, str], lead_hint: str) -> dict[str, str]:
         """A sending domain, an e-mail template and task, an approved SMS signature and an
@@ -386,6 +387,30 @@ class Api:
         )
         assert paid.status_code == 200 and paid.json()["status"] == "delivered", paid.text
         refund = self.client.post(
+    def wecom_live_code_records(self, token: str) -> dict[str, str]:
+        """A WeCom live code of the key's tenant and a WeCom department with a welcome
+        message (after `wecom_records`: the SCRM plan and the bound corp, whose contacts
+        are synced here)."""
+        headers = {**self.key(token), "Prefer": "read-your-writes"}
+        corps = self.client.get("/api/v1/wecom/corps", headers=headers).json()["items"]
+        synced = self.client.post(
+            f"/api/v1/wecom/corps/{corps[0]['id']}/contacts/sync", headers=headers
+        )
+        assert synced.status_code == 200, synced.text
+        code = self.client.post(
+            "/api/v1/wecom/live-codes",
+            json={"name": "L", "employees": [{"userid": "ZhangWei", "daily_cap": 5}]},
+            headers=headers,
+        )
+        assert code.status_code == 201, code.text
+        welcome = self.client.put(
+            "/api/v1/wecom/welcome-messages/1", json={"welcome": {"text": "欢迎"}}, headers=headers
+        )
+        assert welcome.status_code == 200, welcome.text
+        # WeCom's department ids are small numbers every corp has (1 is the root): the
+        # suites look for ids in answers, so the one they are given is one nobody has.
+        return {"live_code_id": code.json()["id"], "wecom_department_id": "770001"}
+
             "/api/v1/refunds", json={"order_id": order_id, "reason": "testing"}, headers=headers
         )
         assert refund.status_code == 201, refund.text

@@ -13,8 +13,12 @@ from typing import Any
 
 from litestar import Litestar
 
+from adapters.archive.decryption import RsaKeyMaker
+
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 NO_BODY = None
+# An archive key pair's private key to import (made once a test run: no key is kept in git).
+SAMPLE_PRIVATE_KEY = RsaKeyMaker().generate().private_key_pem
 SAMPLE_FILE = base64.b64encode("手机,姓名\n13900139002,赵六\n".encode()).decode()
 
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
@@ -307,6 +311,19 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/flows/scenarios/copy"): {"scenario": "welcome_series"},
     ("POST", "/api/v1/flows/{flow_id}/enable"): NO_BODY,
     ("POST", "/api/v1/flows/{flow_id}/disable"): {"mode": "drain"},
+    # the archive's setup and ingestion (ARCH-1)
+    ("PUT", "/api/v1/archive/settings"): {
+        "corp_id": "ww0123456789abcdef",
+        "sdk_secret": "archive-secret-0123456789abcdef",
+        "enabled": False,
+    },
+    ("POST", "/api/v1/archive/settings/keys"): {"publickey_ver": 1},
+    ("POST", "/api/v1/archive/settings/keys/import"): {
+        "publickey_ver": 2,
+        "private_key_pem": SAMPLE_PRIVATE_KEY,
+    },
+    ("DELETE", "/api/v1/archive/settings/keys/{publickey_ver}"): NO_BODY,
+    ("POST", "/api/v1/archive/ingestion/pull"): NO_BODY,
     # the archive's screening and reply timeouts (ARCH-3, ARCH-4)
     ("POST", "/api/v1/archive/word-lists"): {"name": "辱骂", "category": "辱骂", "words": ["傻X"]},
     ("PATCH", "/api/v1/archive/word-lists/{word_list_id}"): {"name": "辱骂词库"},
@@ -361,6 +378,20 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/wecom/corps/{corp_id}/contacts/sync"): NO_BODY,
     ("POST", "/api/v1/wecom/corps/{corp_id}/groups/sync"): NO_BODY,
     ("POST", "/api/v1/wecom/members/{userid}/link"): {"employee_id": None},
+    # WeCom live codes and welcome messages (WECOM-1)
+    ("POST", "/api/v1/wecom/live-codes"): {
+        "name": "门店海报",
+        "employees": [{"userid": "ZhangWei", "daily_cap": 20}, {"userid": "LiNa"}],
+        "backup": "WangFang",
+        "tags": ["etLevelVip"],
+        "welcome_mode": "own",
+        "welcome": {"text": "您好，我是您的专属顾问"},
+    },
+    ("PATCH", "/api/v1/wecom/live-codes/{live_code_id}"): {"name": "门店海报二期"},
+    ("POST", "/api/v1/wecom/live-codes/{live_code_id}/archive"): NO_BODY,
+    ("PUT", "/api/v1/wecom/welcome-messages/{wecom_department_id}"): {
+        "welcome": {"text": "欢迎加入火客科技"}
+    },
 }
 
 

@@ -43,6 +43,8 @@ NOT_LEADS = {
     "sms_task_id", "provider", "kind",
     "account_id", "openid", "qr_code_id", "mass_send_id", "template_send_id", "tag_id",  # WeChat
     "flow_id", "campaign_id",  # flows and reach campaigns
+    "live_code_id", "wecom_department_id",  # WeCom live codes, departments' welcomes
+    "chat_ids", "room_base_id",  # a WeCom group code's customer groups
     "corp_id", "userid", "external_userid",  # WeCom: the corp, a member, a customer
     "word_list_id",  # the archive's sensitive-word lists
     # body fields

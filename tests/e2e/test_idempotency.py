@@ -649,6 +649,36 @@ WECOM_ROUTES: dict[str, Prepare] = {
 }
 
 
+# --- WeCom live codes (WECOM-1) -------------------------------------------------------------
+LIVE_CODES = f"{WECOM}/live-codes"
+
+
+def _with_contacts(world: World) -> None:
+    """The world's SCRM plan and corp, its contacts synced (the employees of a code)."""
+    from tests.e2e.wecom_support import ensure_scrm
+
+    ensure_scrm(world.api, world.token)
+    corp = world.post(f"{WECOM}/corps", sample(f"{WECOM}/corps"))
+    world.post(f"{WECOM}/corps/{corp['id']}/contacts/sync")
+
+
+def making_a_live_code(world: World) -> Call:
+    _with_contacts(world)
+    return Call(LIVE_CODES, sample(LIVE_CODES))
+
+
+def archiving_a_live_code(world: World) -> Call:
+    _with_contacts(world)
+    code = world.post(LIVE_CODES, sample(LIVE_CODES))
+    return Call(f"{LIVE_CODES}/{code['id']}/archive", None, _if_match(code))
+
+
+WECOM_LIVE_CODE_ROUTES: dict[str, Prepare] = {
+    LIVE_CODES: making_a_live_code,
+    f"{LIVE_CODES}/{{live_code_id}}/archive": archiving_a_live_code,
+}
+
+
 WECHAT_ROUTES: dict[str, Prepare] = {
     f"{WECHAT}/accounts": binding,
     f"{WECHAT}/accounts/{{account_id}}/auto-replies": on_account("auto-replies"),
@@ -823,6 +853,7 @@ PREPARE: dict[str, Prepare] = {
     **FLOW_ROUTES,
     **REACH_ROUTES,
     **WECOM_ROUTES,
+    **WECOM_LIVE_CODE_ROUTES,
     **ARCHIVE_SCREENING_ROUTES,
 }
 # What a careless client sends under the same key next (the rest: an extra field).

@@ -313,6 +313,7 @@ class World:
             examples.SMS_SIGNATURE_ID: "approved_signature_id",
             examples.WECHAT_ACCOUNT_ID: "account_id",
             examples.WECHAT_TEMPLATE_ACCOUNT_ID: "template_account_id",
+            examples.WECOM_BACKUP_USERID: "wecom_backup_userid",
         }
         text = json.dumps(example, ensure_ascii=False)
         for placeholder, name in placeholders.items():
@@ -573,6 +574,22 @@ class World:
         external = a_customer_added(self.api, self.tenant_id, "ww0a1b2c3d4e5f6a7b", "LiNa")
         settle(self.api.runtime)  # the customer directory has them before a route asks
         return external
+
+    def make_live_code_id(self) -> str:
+        self.get("wecom_department_id")  # the SCRM plan, the corp and its contacts
+        body = REQUEST_EXAMPLES["makeWecomLiveCode"]
+        return str(self.post("/api/v1/wecom/live-codes", body)["id"])
+
+    def make_wecom_backup_userid(self) -> str:
+        self.get("wecom_department_id")  # the SCRM plan, the corp and its contacts
+        return examples.WECOM_BACKUP_USERID
+
+    def make_wecom_department_id(self) -> str:
+        from tests.e2e.wecom_support import ensure_scrm
+
+        ensure_scrm(self.api, self.token)
+        self.post(f"/api/v1/wecom/corps/{self.get('corp_id')}/contacts/sync")
+        return "2"  # the sandbox corp's 销售部
 
     def make_flow_id(self) -> str:
         """An enabled flow (disabling needs one)."""

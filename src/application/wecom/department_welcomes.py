@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from application.shared.errors import InvalidInput, VersionConflict
+from application.shared.errors import NotFound, VersionConflict
 from application.wecom.corps import WecomCorps
 from application.wecom.live_code_commands import (
     DepartmentWelcomeDetails,
@@ -58,14 +58,11 @@ class DepartmentWelcomeMessages:
         *,
         expected_version: int | None = None,
     ) -> DepartmentWelcomesDetails:
-        """Set (or clear, with no message) one department's message. The department must
-        be one of the corp's (422 `department_id` otherwise)."""
+        """Set (or clear, with no message) one department's message. A department the
+        corp does not have (as its last contacts sync found them) is `NotFound`."""
         departments = {d.id for d in self.corps.bound_corp(tenant_id).departments}
         if department_id not in departments:
-            raise InvalidInput(
-                f"the corp has no department {department_id} (sync the contacts first)",
-                field="department_id",
-            )
+            raise NotFound(f"the corp has no department {department_id} (sync the contacts)")
         record = self._record(tenant_id)
         if expected_version is not None and (record.version if record else 0) != expected_version:
             raise VersionConflict("the welcome messages changed meanwhile; reload and retry")

@@ -21,6 +21,7 @@ EMAIL_TEMPLATE_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
 SMS_SIGNATURE_ID = "6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c"
 WECHAT_ACCOUNT_ID = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 WECHAT_TEMPLATE_ACCOUNT_ID = "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e"
+WECOM_BACKUP_USERID = "WangFang"  # a member of the tenant's bound corp (its contacts synced)
 
 # 手机,姓名,公司 / one row: what a sales team exports from a spreadsheet.
 SAMPLE_CSV = base64.b64encode(
@@ -416,4 +417,20 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "reviseWecomCorp": {"name": "火客科技（华东）"},
     "linkWecomMember": {"employee_id": EMPLOYEE_ID},
     "cancelReachCampaign": {"reason": "直播延期 · the live stream was postponed"},
+    # WeCom live codes and welcome messages (WECOM-1)
+    "makeWecomLiveCode": {
+        "name": "门店海报活码",
+        "kind": "employee",
+        "employees": [{"userid": "ZhangWei", "daily_cap": 50}, {"userid": "LiNa", "daily_cap": 50}],
+        "rotation": "order",
+        "backup": WECOM_BACKUP_USERID,
+        "tags": ["etSourceExpo"],
+        "welcome_mode": "own",
+        "welcome": {
+            "text": "您好，我是火客科技的顾问，新客礼包请查收",
+            "attachment": {"kind": "link", "title": "新客礼包", "url": "https://acme.cn/gift"},
+        },
+    },
+    "reviseWecomLiveCode": {"employees": [{"userid": "ZhangWei", "daily_cap": 80}]},
+    "setWecomDepartmentWelcome": {"welcome": {"text": "您好，欢迎咨询火客科技销售部"}},
 }

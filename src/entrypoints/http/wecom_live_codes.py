@@ -75,6 +75,8 @@ class WecomLiveCodeController(Controller):
     def get_code(
         self, live_code_id: UUID, wecom_live_codes: LiveCodes, caller: TenantCaller
     ) -> Response[LiveCodeDetails]:
+        """One live code: its settings, its QR image and the employees (or groups) WeCom
+        hands customers to now."""
         return with_etag(wecom_live_codes.code(caller.tenant_id, live_code_id))
 
     @patch("/{live_code_id:uuid}", operation_id="reviseWecomLiveCode")
@@ -151,9 +153,10 @@ class WecomWelcomeController(Controller):
         caller: TenantCaller,
         expected_version: int | None,
     ) -> Response[DepartmentWelcomesDetails]:
-        """Set (or clear, `welcome: null`) the message of one WeCom department; its
-        sub-departments without their own use it. If-Match (optional) is the version
-        of the list."""
+        """Set or clear the welcome message of one WeCom department.
+
+        `welcome: null` clears it; its sub-departments without their own use it.
+        If-Match (optional) is the version of the list."""
         return with_etag(
             wecom_department_welcomes.set_welcome(
                 caller.tenant_id, wecom_department_id, data, expected_version=expected_version
