@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 ARCHIVE_FEATURE = "session_archive"
@@ -22,6 +22,7 @@ class StaffMember:
     left: bool
 
 
+@runtime_checkable  # console pages take it as a dependency, which Litestar checks
 class StaffDirectory(Protocol):
     """The corp's employees by WeCom userid, those who left included."""
 
