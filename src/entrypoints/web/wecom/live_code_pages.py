@@ -206,6 +206,9 @@ class LiveCodePages(Controller):
             stats=stats,
             chart=chart,
             names=names,
+            tag_names=dict(wecom_live_code_console.tag_options(caller.tenant_id) or [])
+            if code.tags
+            else {},
             rotation=_(dict(ROTATIONS)[code.rotation]),
             welcome_mode=_(dict(WELCOME_MODES)[code.welcome_mode]),
             kind=_(dict(KINDS)[code.kind]),
