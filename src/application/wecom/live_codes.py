@@ -103,7 +103,7 @@ class LiveCodes:
         groups on the same QR code; a one-employee code given several employees gets a
         new contact way (a new QR image) and the old one is deleted."""
         code = self._load(tenant_id, code_id, expected_version)
-        code._require_live()
+        code.require_live()
         current = live_code_details(code).model_dump()
         sent = command.model_dump(exclude_unset=True)
         if sent.get("backup") == "":
@@ -126,7 +126,7 @@ class LiveCodes:
         """Delete the code at WeCom (scanning it adds nobody any more) and stop acting on
         it; its counts stay."""
         code = self._load(tenant_id, code_id, expected_version)
-        code._require_live()
+        code.require_live()
         api = self.corps.api_of(tenant_id)
         self._delete_way(api, code.way_type, code.config_id, quiet=False)
         code.archive()

@@ -357,7 +357,7 @@ class LiveCode(Aggregate):
 
     def revise(self, *, name: str, setup: EmployeeSetup | GroupSetup, way: Way) -> None:
         """New settings, and the WeCom side as updated (or made anew) for them."""
-        self._require_live()
+        self.require_live()
         expected = LiveCodeKind.EMPLOYEE if isinstance(setup, EmployeeSetup) else LiveCodeKind.GROUP
         if expected != self.kind:
             raise InvalidValue("a code's kind cannot change", field="kind")
@@ -398,7 +398,7 @@ class LiveCode(Aggregate):
     def change_serving(self, users: Sequence[str], *, full: bool) -> None:
         """The contact way's user list was set to `users` (caps, backup, load); `full`
         when every employee was capped or offline then."""
-        self._require_live()
+        self.require_live()
         if self.kind != LiveCodeKind.EMPLOYEE:
             raise StateConflict("a group code has no employees")
         setup = self.employee_setup
@@ -422,7 +422,8 @@ class LiveCode(Aggregate):
     def _archived(self) -> None:
         self.archived = True
 
-    def _require_live(self) -> None:
+    def require_live(self) -> None:
+        """Refuse (`StateConflict`) to change an archived code: before WeCom is called."""
         if self.archived:
             raise StateConflict("the live code is archived")
 
