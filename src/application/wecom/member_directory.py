@@ -370,11 +370,12 @@ class MemberQueries:
         )
         return bool(rows)
 
-    def employee_names(self, tenant_id: UUID) -> dict[UUID, str]:
-        """The org's employees still employed, by id (the console's link choices)."""
+    def employee_names(self, tenant_id: UUID, *, include_left: bool = False) -> dict[UUID, str]:
+        """The org's employees (still employed unless asked), by id, by name."""
         rows = self.view.rows(
-            f"SELECT employee_id, name FROM {ORG_EMPLOYEES} WHERE tenant_id = ? AND has_left = 0 "
-            "ORDER BY name, employee_id",
+            f"SELECT employee_id, name FROM {ORG_EMPLOYEES} WHERE tenant_id = ? "
+            + ("" if include_left else "AND has_left = 0 ")
+            + "ORDER BY name, employee_id",
             (str(tenant_id),),
         )
         return {UUID(row["employee_id"]): str(row["name"]) for row in rows}

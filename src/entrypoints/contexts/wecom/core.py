@@ -30,6 +30,8 @@ from entrypoints.http.wecom import (
 )
 from entrypoints.public.refusals import RefusalLimit
 from entrypoints.public.wecom_callbacks import WecomCallbackController
+from entrypoints.web.wecom import corp_pages, customer_pages, member_pages
+from entrypoints.web.wecom.corp_pages import CorpConsole
 
 CORP_EVENTS = {
     "wecom.WecomCorp.Bound": "绑定企业微信 · WeCom corp bound",
@@ -61,6 +63,10 @@ def _connector(settings: Any, storage: Any, tokens: providers.Provider[Any]) -> 
 def _plans(billing: Any) -> Any:
     """The tenancy context's quota service (`PlanQuotas`)."""
     return billing.quotas
+
+
+def _corp_console(settings: Any) -> CorpConsole:
+    return CorpConsole(str(settings.public_url))
 
 
 def _refusals(settings: Any) -> RefusalLimit:
@@ -99,6 +105,7 @@ def _providers(
             c.clock,
         ),
         "wecom_group_sync": providers.Singleton(GroupSync, corps, c.ingestion, c.clock),
+        "wecom_corp_console": providers.Singleton(_corp_console, c.settings),
         CustomerProfiles.name: providers.Factory(
             CustomerProfiles, corps=corps, observations=c.ingestion, clock=c.clock
         ),
@@ -131,6 +138,9 @@ PART = Part(
         "wecom_member_links",
         "wecom_customers",
         "wecom_group_sync",
+        "wecom_corp_console",
     ),
     configuration_events=CORP_EVENTS,
+    console=(*corp_pages.PAGES, *member_pages.PAGES, *customer_pages.PAGES),
+    console_nav=(*corp_pages.NAV, *member_pages.NAV, *customer_pages.NAV),
 )
