@@ -5,6 +5,7 @@ folding is idempotent and a list replayed from its events equals the list."""
 
 from __future__ import annotations
 
+import unicodedata
 from uuid import uuid4
 
 import pytest
@@ -88,7 +89,19 @@ def test_rename_needs_a_name_and_a_category() -> None:
     ]
 
 
-@given(st.text(max_size=40))
+CHINESE_TEXT = st.text(alphabet="你好，！？：；（）\u3000。、Ａ１ａAß\u0301\u0308ﬁ①", max_size=30)
+
+
+@given(st.one_of(st.text(max_size=30), CHINESE_TEXT))
+def test_folding_is_nfkc_and_case_folding_to_a_fixed_point(text: str) -> None:
+    """The fast path for Chinese punctuation gives what plain NFKC would."""
+    expected = unicodedata.normalize("NFKC", text)
+    while (again := unicodedata.normalize("NFKC", expected.casefold())) != expected:
+        expected = again
+    assert fold(text) == expected
+
+
+@given(st.one_of(st.text(max_size=40), CHINESE_TEXT))
 def test_folding_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
     assert fold_word(fold_word(text)) == fold_word(text)

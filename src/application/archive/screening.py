@@ -37,6 +37,7 @@ WORD = "word"  # an alert's rule when a word of a list was found
 SEPARATOR = "\x00"  # between a batch's texts: no word holds a control character
 CACHED_TENANTS = 256
 RED_PACKETS = ("redpacket", "external_redpacket")
+_KINDS = frozenset({*RED_PACKETS, "file", "link"})  # behaviours a message's type shows
 # A run of at least 11 digits, single spaces or hyphens allowed between them: the
 # candidates for mobile and bank card numbers, told apart in `_numbers`.
 _DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){10,}")
@@ -101,10 +102,8 @@ class Screening:
         if screen.matcher is not None:
             _find_words(screen, texts, found)
         if screen.watched:
-            for index, message in enumerate(screened):
-                if _by_employee(message):
-                    for rule, match in _behaviours(message, texts.parts[index], screen.watched):
-                        found.setdefault(index, {})[(rule, match)] = ""
+            for index, rule, match in _behaviours(screened, texts, screen.watched):
+                found.setdefault(index, {})[(rule, match)] = ""
         alerts: list[Alert] = []
         for index in sorted(found):
             message = screened[index]
@@ -180,28 +179,54 @@ def _by_employee(message: ArchivedMessage) -> bool:
 
 
 def _behaviours(
-    message: ArchivedMessage, text: str, watched: frozenset[str]
-) -> Iterator[tuple[str, str]]:
-    """(rule, masked match) of each watched behaviour in an employee's message."""
-    kind = message.msgtype
-    if kind in RED_PACKETS and "red_packet" in watched:
-        yield "red_packet", _amount(message.content.get("totalamount"))
-    if kind == "file" and "file" in watched:
-        yield "file", str(message.content.get("fileext") or "").lower().lstrip(".") or "file"
+    messages: Sequence[ArchivedMessage], texts: _Texts, watched: frozenset[str]
+) -> Iterator[tuple[int, str, str]]:
+    """(message, rule, masked match) of each watched behaviour in employees' messages.
+    What the text shows (numbers, addresses, URLs) is looked for in the batch's folded
+    text at once (a scan or a regex over all of it), then kept for employees' messages."""
+    for index, message in enumerate(messages):
+        kind = message.msgtype
+        if kind in _KINDS and _by_employee(message):
+            if kind in RED_PACKETS and "red_packet" in watched:
+                yield index, "red_packet", _amount(message.content.get("totalamount"))
+            elif kind == "file" and "file" in watched:
+                extension = str(message.content.get("fileext") or "").lower().lstrip(".")
+                yield index, "file", extension or "file"
+            elif kind == "link" and "link" in watched:
+                yield index, "link", _host(str(message.content.get("link_url") or ""))
+    joined, parts, starts = texts.joined, texts.parts, texts.starts
+
+    def by_employee(index: int) -> bool:
+        return _by_employee(messages[index])
+
     if "link" in watched:
-        if kind == "link":
-            yield "link", _host(str(message.content.get("link_url") or ""))
-        if "http" in text:
-            for url in _URL.finditer(text):
-                yield "link", url.group(1)
-    if "email" in watched and "@" in text:
-        for address in _EMAIL.finditer(text):
-            yield "email", _masked_address(address.group(0))
-    if ("mobile" in watched or "bank_card" in watched) and len(text) >= 11:
-        for run in _DIGIT_RUN.finditer(text):
-            for rule, number in _numbers(run.group(0)):
-                if rule in watched:
-                    yield rule, number
+        for index in _holding(joined, "http", starts):
+            if by_employee(index):
+                for url in _URL.finditer(parts[index]):
+                    yield index, "link", url.group(1)
+    if "email" in watched:
+        for index in _holding(joined, "@", starts):
+            if by_employee(index):
+                for address in _EMAIL.finditer(parts[index]):
+                    yield index, "email", _masked_address(address.group(0))
+    if "mobile" in watched or "bank_card" in watched:
+        for run in _DIGIT_RUN.finditer(joined):
+            index = bisect_right(starts, run.start()) - 1
+            if by_employee(index):
+                for rule, number in _numbers(run.group(0)):
+                    if rule in watched:
+                        yield index, rule, number
+
+
+def _holding(joined: str, needle: str, starts: list[int]) -> Iterator[int]:
+    """The messages whose text holds `needle`, each once, in order."""
+    position = joined.find(needle)
+    while position >= 0:
+        index = bisect_right(starts, position) - 1
+        yield index
+        if index + 1 >= len(starts):
+            return
+        position = joined.find(needle, starts[index + 1])
 
 
 def _numbers(run: str) -> Iterator[tuple[str, str]]:

@@ -32,13 +32,34 @@ _FOLD_ROUNDS = 4  # NFKC and case folding settle in one or two rounds; a bound a
 def fold(text: str) -> str:
     """`text` as words and messages are compared: NFKC-normalised and case-folded until
     neither changes it (case folding can undo a normal form), so folding is idempotent."""
-    folded = unicodedata.normalize("NFKC", text)
+    folded = _nfkc(text)
     for _ in range(_FOLD_ROUNDS):
         again = unicodedata.normalize("NFKC", folded.casefold())
         if again == folded:
             break
         folded = again
     return folded
+
+
+def _nfkc(text: str) -> str:
+    """NFKC(text), quickly for Chinese text: its usual compatibility characters are the
+    full-width punctuation marks (，！？：；（）) and the ideographic space, each replaced
+    by what NFKC makes of it in one fast scan; only a text that still is not normal
+    (full-width letters or digits, circled numbers…) is normalised character by character.
+    The result is the same: a character and its compatibility mapping normalise alike."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    for char, plain in _COMMON_COMPATIBLE:
+        if char in text:
+            text = text.replace(char, plain)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
+_COMMON_COMPATIBLE = tuple(
+    (char, unicodedata.normalize("NFKC", char)) for char in "，！？：；（）\u3000"
+)
 
 
 def fold_word(word: str) -> str:
