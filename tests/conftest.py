@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 from application.shared.behaviours import Behaviour
 from entrypoints.container import Runtime
 from entrypoints.http.app import create_app
-from entrypoints.settings import MessagingSettings, Settings
+from entrypoints.settings import ArchiveSourceSettings, MessagingSettings, Settings
 from tests import prompt_waits
 from tests.integration.dns_server import LocalDns
 
@@ -79,6 +79,8 @@ def make_settings(backend: str, tmp: Path, request: pytest.FixtureRequest, **ove
         "cipher_key": TEST_CIPHER_KEY,
         # Sends go to the .eml outbox under var_dir; the sender looks again every 50 ms.
         "messaging": MessagingSettings(dns_nameserver=dns.address, send_interval_seconds=0.05),
+        # The archive's background round pulls once an hour: tests pull through the API.
+        "archive": ArchiveSourceSettings(pull_interval_seconds=3600.0),
     }
     values.update(overrides)
     return Settings(**values)
@@ -234,6 +236,7 @@ class Api:
             "aggregate_id": department.json()["id"],
             **self.billing_records(token),
             **self.wecom_records(token, tenant_id),
+            **self.archive_key_records(token),
         }
             **self.wecom_live_code_records(token),
 
@@ -324,6 +327,17 @@ class Api:
             "qr_code_id": code.json()["id"],
             **self.wechat_send_records(headers, account.json()["id"], openid),
         }
+
+    def archive_key_records(self, token: str) -> dict[str, str]:
+        """Two archive key versions of the key's tenant (after `wecom_records`: its SCRM
+        plan includes the archive); the older one, not in use, by a number no test uses."""
+        headers = {**self.key(token), "Prefer": "read-your-writes"}
+        for version in (734219, 734220):
+            made = self.client.post(
+                "/api/v1/archive/settings/keys", json={"publickey_ver": version}, headers=headers
+            )
+            assert made.status_code == 201, made.text
+        return {"publickey_ver": "734219"}
 
     def wecom_records(self, token: str, tenant_id: str) -> dict[str, str]:
         """The tenant's bound WeCom corp (its SCRM plan ordered first), a member of its

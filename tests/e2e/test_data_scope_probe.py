@@ -47,6 +47,7 @@ NOT_LEADS = {
     "chat_ids", "room_base_id",  # a WeCom group code's customer groups
     "corp_id", "userid", "external_userid",  # WeCom: the corp, a member, a customer
     "word_list_id",  # the archive's sensitive-word lists
+    "publickey_ver",  # the archive's key versions
     # body fields
     "parent_id", "member_id", "owner_id", "to_employee_id", "employee_ids",
     "source_ids", "target_id",  # groups merged into a group

@@ -702,6 +702,37 @@ WECHAT_ROUTES: dict[str, Prepare] = {
 }
 
 
+# --- the session archive's setup and ingestion (ARCH-1) -----------------------------------
+ARCHIVE_SETTINGS = "/api/v1/archive/settings"
+
+
+def on_archive(path: str, *, enabled: bool = False) -> Prepare:
+    """The route's sample on a tenant with the archive's edition (and, `enabled`, a key
+    and the archive switched on: a pull then stores the sandbox's messages)."""
+
+    def prepare(world: World) -> Call:
+        from tests.e2e.wecom_support import ensure_scrm
+
+        ensure_scrm(world.api, world.token)
+        if enabled:
+            world.post(f"{ARCHIVE_SETTINGS}/keys", {"publickey_ver": 5})
+            on = {**(SAMPLE_BODIES[("PUT", ARCHIVE_SETTINGS)] or {}), "enabled": True}
+            answer = world.api.client.put(
+                ARCHIVE_SETTINGS, json=on, headers={**world.api.key(world.token), **RYW}
+            )
+            assert answer.status_code == 200, answer.text
+        return Call(path, sample(path))
+
+    return prepare
+
+
+ARCHIVE_INGESTION_ROUTES: dict[str, Prepare] = {
+    f"{ARCHIVE_SETTINGS}/keys": on_archive(f"{ARCHIVE_SETTINGS}/keys"),
+    f"{ARCHIVE_SETTINGS}/keys/import": on_archive(f"{ARCHIVE_SETTINGS}/keys/import"),
+    "/api/v1/archive/ingestion/pull": on_archive("/api/v1/archive/ingestion/pull", enabled=True),
+}
+
+
 # --- flows --------------------------------------------------------------------------------
 FLOWS = "/api/v1/flows"
 
@@ -855,6 +886,7 @@ PREPARE: dict[str, Prepare] = {
     **WECOM_ROUTES,
     **WECOM_LIVE_CODE_ROUTES,
     **ARCHIVE_SCREENING_ROUTES,
+    **ARCHIVE_INGESTION_ROUTES,
 }
 # What a careless client sends under the same key next (the rest: an extra field).
 OTHER_BODY: dict[str, dict[str, Any]] = {

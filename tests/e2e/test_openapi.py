@@ -272,6 +272,13 @@ def test_the_docs_examples_are_accepted_by_their_routes(api: Api, spec: dict[str
 _MOBILES = itertools.count(13_700_000_000)
 
 
+# Operations whose tenant must have the session archive's edition (scrm_ten_seats).
+ARCHIVE_SETUP = {
+    "changeArchiveSettings", "generateArchiveKey", "importArchiveKey", "retireArchiveKey",
+    "pullArchiveNow",
+}  # fmt: skip
+
+
 class World:
     """A tenant of its own with, made on demand, the records one example names."""
 
@@ -281,6 +288,10 @@ class World:
         self.tenant_id, self.token = api.tenant_with_key("tenant_admin")
         self.headers = {**api.key(self.token), "Prefer": "read-your-writes"}
         self.made: dict[str, str] = {}
+        if operation_id in ARCHIVE_SETUP:  # the archive's setup needs an edition with it
+            from tests.e2e.wecom_support import ensure_scrm
+
+            ensure_scrm(api, self.token)
 
     def auth(self, path: str) -> dict[str, str]:
         return self.api.staff() if path.startswith("/api/v1/admin") else self.api.key(self.token)
@@ -314,6 +325,7 @@ class World:
             examples.WECHAT_ACCOUNT_ID: "account_id",
             examples.WECHAT_TEMPLATE_ACCOUNT_ID: "template_account_id",
             examples.WECOM_BACKUP_USERID: "wecom_backup_userid",
+            examples.ARCHIVE_PRIVATE_KEY: "archive_private_key",
         }
         text = json.dumps(example, ensure_ascii=False)
         for placeholder, name in placeholders.items():
@@ -590,6 +602,21 @@ class World:
         ensure_scrm(self.api, self.token)
         self.post(f"/api/v1/wecom/corps/{self.get('corp_id')}/contacts/sync")
         return "2"  # the sandbox corp's 销售部
+
+    def make_archive_private_key(self) -> str:
+        """A real private key, escaped for the example's JSON text it is put into."""
+        from adapters.archive.decryption import RsaKeyMaker
+
+        return json.dumps(RsaKeyMaker().generate().private_key_pem)[1:-1]
+
+    def make_publickey_ver(self) -> str:
+        """An archive key version not in use (a newer one is), so it can be retired."""
+        from tests.e2e.wecom_support import ensure_scrm
+
+        ensure_scrm(self.api, self.token)
+        for version in (7, 8):
+            self.post("/api/v1/archive/settings/keys", {"publickey_ver": version})
+        return "7"
 
     def make_flow_id(self) -> str:
         """An enabled flow (disabling needs one)."""

@@ -32,7 +32,7 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import Environment
 
-from application.shared.behaviours import BEHAVIOURS, Behaviour
+from application.shared.behaviours import BEHAVIOURS, Behaviour, BehaviourKind
 from application.shared.views import iso, parse_iso
 
 CHANNEL = "huoke_behaviours"  # NOTIFY channel: the follower runner LISTENs on it
@@ -52,6 +52,12 @@ COLUMNS = (
     "request_id",
     "payload",
 )
+
+# Retention never forgets the session archive: archived messages and their alerts are a
+# compliance record, immutable once stored (ARCH-1, ADR 0020); their ids stay claimed.
+KEPT_KINDS = (BehaviourKind.ARCHIVE_MESSAGE.value, BehaviourKind.ARCHIVE_ALERT.value)
+_KEPT = f"kind NOT IN ({', '.join(repr(kind) for kind in KEPT_KINDS)})"
+_KEPT_IDS = "message_id NOT LIKE 'archive:%' AND message_id NOT LIKE 'archive-alert:%'"
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder().decode
@@ -334,15 +340,17 @@ class PostgresBehaviourLog(_Upstream):
         return [StoredBehaviour(r["position"], tuple(r[c] for c in COLUMNS)) for r in rows]
 
     def forget_before(self, tenant_id: UUID, before: datetime) -> int:
-        """Delete the tenant's rows received before `before` (retention); answers how many."""
+        """Delete the tenant's rows received before `before` (retention), the archive's
+        kept; answers how many."""
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(
-                "DELETE FROM behaviours WHERE tenant_id = %s AND received_at < %s",
+                f"DELETE FROM behaviours WHERE tenant_id = %s AND received_at < %s AND {_KEPT}",
                 (tenant_id, before),
             )
             deleted = cursor.rowcount
             cursor.execute(
-                "DELETE FROM behaviour_messages WHERE tenant_id = %s AND received_at < %s",
+                "DELETE FROM behaviour_messages WHERE tenant_id = %s AND received_at < %s "
+                f"AND {_KEPT_IDS.replace('%', '%%')}",
                 (tenant_id, before),
             )
         return deleted
@@ -482,11 +490,12 @@ class SQLiteBehaviourLog(_Upstream):
         connection = self._connection()
         with _immediate(connection):
             deleted = connection.execute(
-                "DELETE FROM behaviours WHERE tenant_id = ? AND received_at < ?",
+                f"DELETE FROM behaviours WHERE tenant_id = ? AND received_at < ? AND {_KEPT}",
                 (str(tenant_id), iso(before)),
             ).rowcount
             connection.execute(
-                "DELETE FROM behaviour_messages WHERE tenant_id = ? AND received_at < ?",
+                "DELETE FROM behaviour_messages WHERE tenant_id = ? AND received_at < ? "
+                f"AND {_KEPT_IDS}",
                 (str(tenant_id), iso(before)),
             )
         return deleted

@@ -116,7 +116,7 @@ class IngestionState:
     stored: int = 0  # messages stored (repeats not counted)
     undecryptable: int = 0  # of them, stored sealed because they would not open
     alerts: int = 0  # alert rows stored with them
-    pulls: int = 0  # pulls that stored their batch
+    pulls: int = 0  # pulls that succeeded (an empty one too)
     last_pull_at: datetime | None = None
     last_error: str = ""  # the last pull's failure, "" once a pull succeeds again
     last_error_at: datetime | None = None

@@ -119,7 +119,7 @@ class ArchiveSettings(Aggregate):
             )
         if version in self.retired_versions:
             raise StateConflict(
-                f"key version {version} was retired; a version number names one key only",
+                "this key version was retired; a version number names one key only",
                 field="publickey_ver",
             )
         if len(self.keys) >= MAX_KEYS:
@@ -138,10 +138,10 @@ class ArchiveSettings(Aggregate):
         no longer open). The version in use cannot be retired."""
         version = checked_version(publickey_ver)
         if version not in self.keys:
-            raise StateConflict(f"no key version {version} is kept", field="publickey_ver")
+            raise StateConflict("no key of this version is kept", field="publickey_ver")
         if version == self.current_version:
             raise StateConflict(
-                f"key version {version} is the one in use; add a newer one first",
+                "the key version in use cannot be retired; add a newer one first",
                 field="publickey_ver",
             )
         self._key_retired(publickey_ver=version)

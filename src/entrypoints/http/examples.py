@@ -22,6 +22,8 @@ SMS_SIGNATURE_ID = "6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c"
 WECHAT_ACCOUNT_ID = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 WECHAT_TEMPLATE_ACCOUNT_ID = "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e"
 WECOM_BACKUP_USERID = "WangFang"  # a member of the tenant's bound corp (its contacts synced)
+# An archive key pair's private key (docs show where it goes; the suite puts a real one).
+ARCHIVE_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----（未加密的 RSA 私钥）-----END PRIVATE KEY-----"
 
 # 手机,姓名,公司 / one row: what a sales team exports from a spreadsheet.
 SAMPLE_CSV = base64.b64encode(
@@ -382,6 +384,14 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
             },
         ],
     },
+    # The session archive's setup (ARCH-1)
+    "changeArchiveSettings": {
+        "corp_id": "ww5a0e1c2b3d4f6a7b",
+        "sdk_secret": "Qm9vdHN0cmFwQXJjaGl2ZVNlY3JldDAxMjM0NTY3ODk",
+        "enabled": False,
+    },
+    "generateArchiveKey": {"publickey_ver": 1},
+    "importArchiveKey": {"publickey_ver": 2, "private_key_pem": ARCHIVE_PRIVATE_KEY},
     # The session archive's screening and reply timeouts (ARCH-3, ARCH-4)
     "makeArchiveWordList": {
         "name": "违规承诺",

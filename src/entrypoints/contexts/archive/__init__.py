@@ -8,10 +8,10 @@ from litestar.openapi.spec import Tag
 
 from application.archive.archive import Archive
 from domain.archive.permissions import ARCHIVE_GRANTS
-from entrypoints.contexts.archive import reading, screening
+from entrypoints.contexts.archive import ingestion, reading, screening
 from entrypoints.contexts.parts import Part, manifest_of_parts
 
-PARTS: tuple[Part, ...] = (reading.PART, screening.PART)
+PARTS: tuple[Part, ...] = (ingestion.PART, reading.PART, screening.PART)
 
 MANIFEST = manifest_of_parts(
     name="archive",
