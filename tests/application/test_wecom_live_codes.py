@@ -138,9 +138,10 @@ def test_a_customer_added_through_a_code_is_welcomed_tagged_and_attributed_once(
     assert outcome.properties["live_code"] == str(code.id)
     assert outcome.properties["live_code_name"] == "门店海报"
     assert outcome.properties["welcome_source"] == "code"
-    # How long the welcome took after the callback's row was stored (WeCom allows 20 s).
+    # How long the welcome took after the callback's row was stored (WeCom allows 20 s),
+    # by the rows' own times: measured and shown, never held to a wall-clock limit.
     delay_ms = outcome.properties["delay_ms"]
-    assert isinstance(delay_ms, int) and delay_ms >= 0
+    assert isinstance(delay_ms, int) and outcome.occurred_at >= row.received_at
     print(f"\nwelcome sent {delay_ms} ms after the added row was stored")
 
     stats = services(api).wecom_live_codes().stats(corp["tenant_id"], code.id)
