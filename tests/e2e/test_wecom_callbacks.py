@@ -13,6 +13,7 @@ import secrets
 import time
 from typing import Any
 
+import pytest
 import xmltodict
 from wechatpy.enterprise.crypto import WeChatCrypto
 
@@ -221,3 +222,19 @@ def test_without_an_scrm_plan_the_corp_binds_but_nothing_is_asked_of_wecom(api: 
     # WeCom's callbacks are observations: they are recorded all the same.
     assert post_callback(api, corp, added_xml(corp["corpid"], external())).status_code == 200
     assert [r.kind for r in behaviours_of(api, tenant_id)] == ["wecom_customer_added"]
+
+
+def test_refused_callbacks_are_limited_per_address_and_signed_ones_never_are(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, token = scrm_tenant(api)
+    corp = bind_corp(api, token)
+    limit = api.runtime.container.wecom_refusals()
+    monkeypatch.setattr(limit, "per_minute", 0)  # the next refusal is already one too many
+
+    forged = post_callback(api, corp, added_xml(corp["corpid"], external()), wrong_signature=True)
+    signed = post_callback(api, corp, added_xml(corp["corpid"], external()))
+
+    assert forged.status_code == 429 and forged.headers["retry-after"]
+    assert forged.json()["code"] == "busy" and "WeCom callbacks" in forged.json()["detail"]
+    assert signed.status_code == 200
