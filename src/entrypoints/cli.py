@@ -472,6 +472,39 @@ def main() -> None:
         raise SystemExit(1) from None
 
 
+archive_cli = typer.Typer(help="The session archive (会话内容存档).", no_args_is_help=True)
+app.add_typer(archive_cli, name="archive")
+
+
+@archive_cli.command("pull")
+def archive_pull(
+    tenant_id: Annotated[
+        UUID | None,
+        typer.Option("--tenant", help="tenant id [default: every tenant with the archive on]"),
+    ] = None,
+) -> None:
+    """Pull archived chats until the source has no more, with a progress bar: one
+    tenant's (its archive switched on), or every tenant's whose archive is on."""
+    with operator("archive pull") as runtime:
+        if tenant_id is not None:
+            known_tenant(runtime, tenant_id)
+        tenants = [tenant_id] if tenant_id else runtime.container.archive_pulling().tenants()
+        ingestion = runtime.container.archive_ingestion()
+        columns = (BarColumn(), MofNCompleteColumn())
+        with Progress(*Progress.get_default_columns()[:1], *columns, console=console) as bar:
+            for tenant in tenants:
+                task = bar.add_task(f"tenant {tenant}", total=None)
+                report = ingestion.pull(
+                    tenant, progress=lambda done, t=task: bar.update(t, completed=done.fetched)
+                )
+                bar.update(task, total=report.fetched, completed=report.fetched)
+                console.print(
+                    f"{tenant}: {report.stored} messages stored ({report.undecryptable} "
+                    f"undecryptable, {report.repeated} already stored), {report.alerts} "
+                    f"alerts, seq {report.seq}"
+                )
+
+
 wechat_cli = typer.Typer(help="WeChat Official Accounts.", no_args_is_help=True)
 app.add_typer(wechat_cli, name="wechat")
 

@@ -181,6 +181,7 @@ class ArchiveSourceSettings:
     source: str = "sandbox"  # sandbox | gateway
     gateway_url: str | None = None
     pull_interval_seconds: float = 10.0  # how often enabled tenants are pulled
+    batch: int = 1000  # messages asked for a call (GetChatData's limit: 1 to 1,000)
 
     @classmethod
     def from_environment(cls) -> ArchiveSourceSettings:
@@ -193,6 +194,7 @@ class ArchiveSourceSettings:
         return cls(
             source=source,
             gateway_url=url,
+            batch=int(os.environ.get("HUOKE_ARCHIVE_BATCH", "1000")),
             pull_interval_seconds=float(
                 os.environ.get("HUOKE_ARCHIVE_PULL_INTERVAL_SECONDS", "10")
             ),

@@ -69,6 +69,25 @@ def bind_account(settings: Settings, tenant_id: uuid.UUID) -> uuid.UUID:
 # --- an unknown tenant -------------------------------------------------------------------
 
 
+def archive_on(settings: Settings, tenant_id: uuid.UUID) -> None:
+    """The tenant's archive switched on: the edition with it, a key pair, the corp."""
+    from application.archive.setup_commands import ChangeSettings, GenerateKey
+    from application.tenancy.billing_commands import PlaceOrder
+
+    runtime = Runtime(settings).start()
+    try:
+        with acting(RequestContext(request_id="test-setup")):
+            billing = runtime.container.billing()
+            order = billing.place_order(tenant_id, PlaceOrder(kind="new", edition="scrm_ten_seats"))
+            billing.confirm_sandbox_payment(order.id)
+            setup = runtime.container.archive_setup()
+            setup.generate_key(tenant_id, GenerateKey(publickey_ver=1))
+            on = ChangeSettings(corp_id="ww0123456789abcdef", sdk_secret="s" * 43, enabled=True)
+            setup.change(tenant_id, on)
+    finally:
+        runtime.close()
+
+
 def _tenant_commands() -> set[str]:
     """Every command of `huoke` that has a --tenant option, found in the CLI itself."""
     found: set[str] = set()
@@ -87,6 +106,7 @@ def _tenant_commands() -> set[str]:
 def _arguments(command: str, tenant: str, spreadsheet: Path, account: str = "") -> list[str]:
     return {
         "apikey create": ["--name", "crm", "--role", "tenant_admin"],
+        "archive pull": [],
         "demo seed": ["--leads", "3", "--batch", "3"],
         "leads import": [str(spreadsheet), "--map", "手机=mobile"],
         "leads scan-duplicates": [],
@@ -96,6 +116,7 @@ def _arguments(command: str, tenant: str, spreadsheet: Path, account: str = "") 
 
 TENANT_COMMANDS = [
     "apikey create",
+    "archive pull",
     "demo seed",
     "leads import",
     "leads scan-duplicates",
@@ -126,6 +147,8 @@ def test_a_tenant_no_one_has_is_refused_in_one_line_and_nothing_is_stored(
     assert "Traceback" not in refused.output
     assert event_heads(operator_shell) == before
     # the same command for a tenant that exists goes through
+    if command == "archive pull":  # a tenant whose archive is on (the sandbox's)
+        archive_on(operator_shell, tenant_id)
     account = str(bind_account(operator_shell, tenant_id)) if command.startswith("wechat") else ""
     accepted = run(*command.split(), *_arguments(command, str(tenant_id), spreadsheet, account))
     assert accepted.exit_code == 0, accepted.output

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from uuid import UUID
 
 from application.archive.ingestion import ArchiveIngestion
 from application.archive.source_directory import ArchiveSourceQueries
@@ -32,6 +33,10 @@ class ArchivePulling:
     def __init__(self, ingestion: ArchiveIngestion, sources: ArchiveSourceQueries) -> None:
         self.ingestion = ingestion
         self.sources = sources
+
+    def tenants(self) -> list[UUID]:
+        """The tenants whose archive is switched on."""
+        return self.sources.enabled_tenants()
 
     def run_once(self) -> PullRound:
         tenants = stored = failed = 0

@@ -55,6 +55,10 @@ def _edition_gate(billing: Any) -> Any:
     return billing.quotas
 
 
+def _batch(settings: Any) -> int:
+    return int(settings.archive.batch)
+
+
 def _interval(settings: Any) -> float:
     return float(settings.archive.pull_interval_seconds)
 
@@ -77,6 +81,7 @@ def _providers(
         ledger,
         gate,
         c.clock,
+        batch_size=providers.Callable(_batch, c.settings),
     )
     pulling = providers.Singleton(
         ArchivePulling, ingestion, providers.Singleton(ArchiveSourceQueries, c.archive_source_view)
