@@ -24,6 +24,7 @@ message before it, so the waits are always those of the chat in time order.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -57,6 +58,7 @@ CUSTOMER, EMPLOYEE = "c", "e"
 # Messages that are no speech: consent to archiving and its refusal, recalls.
 NOT_SPEECH = frozenset({"agree", "disagree", "revoke"})
 DEFAULT_HOURS = WorkingHours.parse(DEFAULT_PERIODS)
+CHATS_KEPT = 100_000  # chats whose state the follower keeps in memory
 _AFTER = "(at > ? OR (at = ? AND seq > ?))"
 _BEFORE = "(at < ? OR (at = ? AND seq < ?))"
 
@@ -91,6 +93,14 @@ class Said:
     @property
     def key(self) -> tuple[str, int]:
         return self.at, self.seq
+
+
+@dataclass
+class _Chat:
+    """A chat as the follower last left it: its latest (time, seq) and its open wait."""
+
+    last: tuple[str, int] | None = None
+    waiting: tuple[str, str] | None = None  # (msgid, opened_at) of the open wait
 
 
 @dataclass
@@ -131,6 +141,7 @@ class ReplyWaits(ReadModel):
         super().__init__(view)
         self.zones = zones
         self._hours: dict[str, WorkingHours] = {}  # what the rules table says, per tenant
+        self._chats: OrderedDict[tuple[str, str], _Chat] = OrderedDict()
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -170,33 +181,26 @@ class ReplyWaits(ReadModel):
             return []
         tenant_id = str(row.tenant_id)
         chat = message.conversation
+        state = self._chat(tenant_id, chat)
         statements = [_timeline_row(tenant_id, chat, said)]
-        later = self.view.rows(
-            f"SELECT 1 AS later FROM {TIMELINE} WHERE tenant_id = ? AND conversation = ? "
-            f"AND {_AFTER} LIMIT 1",
-            (tenant_id, chat, said.at, said.at, said.seq),
-        )
-        if later:
-            return statements + self._rederived(tenant_id, chat, said)
-        open_rows = self.view.rows(
-            f"SELECT msgid, opened_at FROM {WAITS} WHERE tenant_id = ? AND conversation = ? "
-            "AND is_open = 1",
-            (tenant_id, chat),
-        )
-        waiting = open_rows[0] if open_rows else None
+        if state.last is not None and said.key < state.last:
+            return statements + self._rederived(tenant_id, chat, said, state)
+        state.last = said.key
         if said.side == CUSTOMER:
-            if waiting is None:
+            if state.waiting is None:
+                state.waiting = (said.msgid, said.at)
                 return [*statements, self._wait_row(tenant_id, chat, _Wait(said))]
             return [
                 *statements,
                 (
                     f"UPDATE {WAITS} SET messages = messages + 1 WHERE tenant_id = ? AND msgid = ?",
-                    (tenant_id, waiting["msgid"]),
+                    (tenant_id, state.waiting[0]),
                 ),
             ]
-        if waiting is None:
+        if state.waiting is None:
             return statements
-        waited = self._waited(tenant_id, waiting["opened_at"], said.at)
+        (waiting, opened_at), state.waiting = state.waiting, None
+        waited = self._waited(tenant_id, opened_at, said.at)
         return [
             *statements,
             (
@@ -204,11 +208,36 @@ class ReplyWaits(ReadModel):
                 "answered_by = ?, waited_seconds = ?, "
                 "employee = CASE WHEN employee = '' THEN ? ELSE employee END "
                 "WHERE tenant_id = ? AND msgid = ?",
-                (said.at, said.msgid, said.party, waited, said.party, tenant_id, waiting["msgid"]),
+                (said.at, said.msgid, said.party, waited, said.party, tenant_id, waiting),
             ),
         ]
 
-    def _rederived(self, tenant_id: str, chat: str, said: Said) -> list[Statement]:
+    def _chat(self, tenant_id: str, chat: str) -> _Chat:
+        """What the tables say of a chat: its latest message and its open wait. Kept in
+        memory while this follower lives (only it writes the tables; a batch that fails
+        makes the runner build a new follower), asked of the tables once otherwise."""
+        key = (tenant_id, chat)
+        state = self._chats.get(key)
+        if state is not None:
+            self._chats.move_to_end(key)
+            return state
+        rows = self.view.rows(
+            f"SELECT t.at, t.seq, w.msgid, w.opened_at FROM (SELECT at, seq FROM {TIMELINE} "
+            "WHERE tenant_id = ? AND conversation = ? ORDER BY at DESC, seq DESC LIMIT 1) t "
+            f"LEFT JOIN {WAITS} w ON w.tenant_id = ? AND w.conversation = ? AND w.is_open = 1",
+            (tenant_id, chat, tenant_id, chat),
+        )
+        state = _Chat()
+        if rows:
+            state.last = (rows[0]["at"], int(rows[0]["seq"]))
+            if rows[0]["msgid"] is not None:
+                state.waiting = (rows[0]["msgid"], rows[0]["opened_at"])
+        self._chats[key] = state
+        while len(self._chats) > CHATS_KEPT:
+            self._chats.popitem(last=False)
+        return state
+
+    def _rederived(self, tenant_id: str, chat: str, said: Said, state: _Chat) -> list[Statement]:
         """The chat's waits from its last employee message before `said` on, derived
         again with `said` in its place (what a message arriving late changes)."""
         before = self.view.rows(
@@ -236,10 +265,17 @@ class ReplyWaits(ReadModel):
                 (tenant_id, chat, *since),
             )
         ]
-        for wait in _waits(timeline):
+        waits = _waits(timeline)
+        for wait in waits:
             if wait.answer is not None:
                 wait.waited_seconds = self._waited(tenant_id, wait.opened.at, wait.answer.at)
             statements.append(self._wait_row(tenant_id, chat, wait))
+        last = waits[-1] if waits else None
+        state.waiting = (
+            (last.opened.msgid, last.opened.at)
+            if last is not None and last.answer is None
+            else None
+        )
         return statements
 
     def _wait_row(self, tenant_id: str, chat: str, wait: _Wait) -> Statement:
