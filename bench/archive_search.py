@@ -47,7 +47,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from application.archive.messages import ArchivedMessage, behaviour_of
+from application.archive.messages import ArchivedMessage, behaviour_of, message_of
 from application.archive.search import SearchFilter, SearchQueries
 from application.archive.search_index import (
     MESSAGES,
@@ -430,6 +430,71 @@ def measure_sqlite(count: int, options: argparse.Namespace) -> None:
     console.print(table)
 
 
+def measure_follower(server: str, count: int) -> None:
+    """The search index's follower on PostgreSQL as the workers run it: `count` archived
+    messages through `SearchIndex.process_event` in batches of 500 inside `view.batch()`
+    (pipeline mode, one transaction each), against `COPY` of the same rows into a twin
+    table in the same run."""
+    from eventsourcing.persistence import Tracking
+
+    from application.shared.behaviours import BEHAVIOURS
+    from application.shared.context import RequestContext, acting
+    from entrypoints.container import Runtime
+    from entrypoints.settings import Settings
+
+    parts = urlsplit(server)
+    name = f"{DATABASE}_follower"
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    settings = Settings(
+        database_url=url, var_dir=Path(tempfile.mkdtemp(prefix="huoke-archive-follower-")),
+        cipher_key="aHVva2UtYmVuY2gta2V5LTAxMjM0NTY3ODlhYmNkZSE=", fast_hashing=True,
+        auto_migrate=True, in_process_projections=False,
+    )  # fmt: skip
+    rows = [
+        replace(behaviour_of(tenant, message, received_at=message.msgtime), position=n)
+        for n, (tenant, message) in enumerate(messages(count), start=1)
+    ]
+    runtime = Runtime(settings).start()
+    try:
+        with acting(RequestContext(request_id="bench-follower")):
+            view = runtime.container.infrastructure().open_view(SearchIndex, create_table=True)
+            follower = SearchIndex(view=view)
+            started, retried = time.perf_counter(), 0
+            for first in range(0, count, 500):
+                for attempt in range(3):
+                    try:
+                        with view.batch():
+                            for row in rows[first : first + 500]:
+                                follower.process_event(row, Tracking(BEHAVIOURS, row.position))
+                        break
+                    except Exception:  # rolled back whole; the runner would try it again
+                        if attempt == 2:
+                            raise
+                        retried += 1
+            spent = time.perf_counter() - started
+    finally:
+        runtime.close()
+    with psycopg.connect(url) as connection:
+        connection.execute(f"CREATE TABLE twin (LIKE {MESSAGES} INCLUDING ALL)")
+        twin = [row_of(str(r.tenant_id), message_of(r), r.position) for r in rows]
+        started = time.perf_counter()
+        columns = ", ".join((*COLUMNS, WORDS_COLUMN))
+        with connection.cursor().copy(f"COPY twin ({columns}) FROM STDIN") as copy:
+            for row in twin:
+                copy.write_row([*(row[c] for c in COLUMNS), tsvector_literal(row["tokens"])])
+        connection.commit()
+        floor = time.perf_counter() - started
+    console.print(
+        f"search index follower on PostgreSQL: {count:,} messages in {spent:.1f} s "
+        f"({count / spent:,.0f}/s); COPY of the same rows {floor:.1f} s "
+        f"({count / floor:,.0f}/s); follower at {floor / spent:.0%} of COPY; "
+        f"{retried} batches tried again"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
@@ -437,6 +502,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 messages, 2 rounds")
     parser.add_argument("--sqlite", type=int, nargs="?", const=100_000, default=0)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--follower", type=int, default=0, help="time the index follower on N messages"
+    )
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--drop", action="store_true", help="drop the bench database, exit")
     options = parser.parse_args()
@@ -460,6 +528,8 @@ def main() -> None:
         measure_postgres(url, options)
     if options.sqlite:
         measure_sqlite(options.sqlite, options)
+    if options.follower:
+        measure_follower(server, options.follower)
 
 
 if __name__ == "__main__":
