@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,8 @@ INVALID_CHAT_ID = 40050
 INVALID_PARAMETER = 40058
 INVALID_CONFIG_ID = 41044  # the stand-in's answer to an unknown config_id
 WELCOME_CODE_USED = 41051  # the stand-in's answer to an unknown or used welcome_code
+IN_TRANSFER = 40100  # 用户的外部联系人已经在转移流程中
+DROP = object()  # `handle`'s answer when the connection is to be closed unanswered
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Call:
     path: str  # e.g. "externalcontact/transfer_customer", without /cgi-bin/
     query: dict[str, str]
     body: Any
+    dropped: str = ""  # "before" / "after" it was acted on: the connection closed unanswered
 
 
 @dataclass
@@ -81,6 +85,14 @@ class WecomServer:
     moments: dict[str, dict[str, int]] = field(default_factory=dict)  # moment_id → userid →
     # (handover, takeover, resigned) → external_userid → {"status", "takeover_time"}
     transfers: dict[tuple[str, str, bool], dict[str, dict[str, int]]] = field(default_factory=dict)
+    # Customer inheritance: every acceptance (handover, takeover, external_userid), and
+    # every customer named again while a transfer of theirs runs or ran (40100).
+    accepted: list[tuple[str, str, str]] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)
+    group_transfers: list[tuple[str, str]] = field(default_factory=list)  # (chat_id, owner)
+    # path → what the next calls to it do, one entry a call: "before" closes the
+    # connection without acting or answering, "after" acts and then closes it.
+    drops: dict[str, list[str]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     _tokens: set[str] = field(default_factory=set)
     _expired: set[str] = field(default_factory=set)
@@ -146,7 +158,11 @@ class WecomServer:
                 self.busy -= 1
                 return {"errcode": RATE_LIMITED, "errmsg": "api freq out of limit"}
             parsed = json.loads(body) if body else None
-            self.calls.append(Call(endpoint, query, parsed))
+            dropped = self.drops.get(endpoint, [])
+            drop = dropped.pop(0) if dropped else ""
+            self.calls.append(Call(endpoint, query, parsed, dropped=drop))
+            if drop == "before":
+                return DROP
             if endpoint in self.failures:
                 code, message = self.failures[endpoint]
                 return {"errcode": code, "errmsg": message}
@@ -154,6 +170,8 @@ class WecomServer:
             if answer is None:
                 return {"errcode": 404, "errmsg": f"no such API: {endpoint}"}  # never WeCom's
             result = answer(query, parsed or {})
+            if drop == "after":
+                return DROP
         return {**OK, **result}
 
     def _gettoken(self, query: dict[str, str]) -> dict[str, Any]:
@@ -455,10 +473,38 @@ class WecomServer:
                 answers.append({"external_userid": external_userid, "errcode": 40096})
             elif self.follow_user(external_userid, handover) is None:
                 answers.append({"external_userid": external_userid, "errcode": NO_RELATION})
+            elif any(external_userid in other for other in self.transfers.values()):
+                self.renamed.append(external_userid)  # WeCom takes a customer once
+                answers.append({"external_userid": external_userid, "errcode": IN_TRANSFER})
             else:
                 ledger[external_userid] = {"status": 2}  # waiting for the takeover
+                self.accepted.append((handover, takeover, external_userid))
                 answers.append({"external_userid": external_userid, "errcode": 0})
         return {"customer": answers}
+
+    def _externalcontact_groupchat_transfer(self, query: dict[str, str], body: Any) -> Any:
+        return self._group_transfer(body)
+
+    def _externalcontact_groupchat_onjob_transfer(self, q: dict[str, str], body: Any) -> Any:
+        return self._group_transfer(body)
+
+    def _group_transfer(self, body: Any) -> Any:
+        owner = body.get("new_owner", "")
+        if not self._employee(owner):
+            return {"errcode": NO_SUCH_USER, "errmsg": f"userid not found: {owner}"}
+        chats = list(body.get("chat_id_list") or ())
+        if not 1 <= len(chats) <= 100:  # WeCom: chat_id_list 最多支持100个
+            return {"errcode": INVALID_PARAMETER, "errmsg": "chat_id_list: 1 to 100 chats"}
+        failed = []
+        for chat_id in chats:
+            chat = next((c for c in self.group_chats if c["chat_id"] == chat_id), None)
+            if chat is None:
+                failed.append({"chat_id": chat_id, "errcode": INVALID_CHAT_ID,
+                               "errmsg": "invalid chat_id"})  # fmt: skip
+                continue
+            chat["owner"] = owner
+            self.group_transfers.append((chat_id, owner))
+        return {"failed_chat_list": failed}
 
     def _transfer_result(self, body: Any, *, resigned: bool) -> Any:
         key = (body.get("handover_userid", ""), body.get("takeover_userid", ""), resigned)
@@ -499,6 +545,10 @@ def _handler(server: WecomServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             answer = server.handle(parts.path, dict(parse_qsl(parts.query)), body)
+            if answer is DROP:  # as a network failure would: no answer at all
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             data = json.dumps(answer, ensure_ascii=False).encode()
             self.send_response(200)  # WeCom answers errors with 200 and an errcode
             self.send_header("Content-Type", "application/json; charset=utf-8")

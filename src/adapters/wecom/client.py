@@ -41,6 +41,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from application.shared.errors import InvalidInput, ProviderUnavailable
 from application.wecom.ports import (
+    MAX_GROUPS_PER_TRANSFER,
     RATE_LIMITED,
     ContactWay,
     CorpTag,
@@ -48,6 +49,7 @@ from application.wecom.ports import (
     CustomerTransfer,
     ExternalContact,
     FollowUser,
+    GroupTransferFailure,
     MassSendResult,
     MassSendSender,
     MassSendTask,
@@ -566,6 +568,28 @@ class WecomClient:
             ),
             str(answer.get("next_cursor") or ""),
         )
+
+    def transfer_groups(
+        self, chat_ids: Sequence[str], new_owner: str, *, resigned: bool
+    ) -> list[GroupTransferFailure]:
+        chats = list(chat_ids)
+        if len(chats) > MAX_GROUPS_PER_TRANSFER:
+            raise InvalidInput(
+                f"WeCom hands over at most {MAX_GROUPS_PER_TRANSFER} groups a call",
+                field="chat_ids",
+            )
+        if not chats:
+            return []
+        # 离职: groupchat/transfer; 在职: groupchat/onjob_transfer (same body and answer).
+        name = "transfer" if resigned else "onjob_transfer"
+        body = {"chat_id_list": chats, "new_owner": new_owner}
+        answer = self._call(lambda c: c.post(f"externalcontact/groupchat/{name}", data=body))
+        return [
+            GroupTransferFailure(
+                str(item["chat_id"]), int(item.get("errcode", 0)), str(item.get("errmsg", ""))
+            )
+            for item in answer.get("failed_chat_list") or ()
+        ]
 
     # --- calling ------------------------------------------------------------------------
 

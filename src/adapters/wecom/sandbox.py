@@ -35,6 +35,7 @@ from application.wecom.ports import (
     CustomerTransfer,
     ExternalContact,
     FollowUser,
+    GroupTransferFailure,
     MassSendResult,
     MassSendSender,
     MassSendTask,
@@ -550,6 +551,21 @@ class SandboxWecomApi:
                     # The sandbox's customers take the transfer at once (WeCom: 24 hours).
                     moved[external] = TransferResult(external, status=1, takeover_time=at)
         return Page(tuple(moved.values()))
+
+    def transfer_groups(
+        self, chat_ids: Sequence[str], new_owner: str, *, resigned: bool
+    ) -> list[GroupTransferFailure]:
+        if len(chat_ids) > 100:  # WeCom: chat_id_list 最多支持100个
+            raise InvalidInput("WeCom hands over at most 100 groups a call", field="chat_ids")
+        if chat_ids:
+            self._record(
+                "externalcontact/groupchat/transfer"
+                if resigned
+                else "externalcontact/groupchat/onjob_transfer",
+                chat_id_list=list(chat_ids),
+                new_owner=new_owner,
+            )
+        return []
 
     # --- the outbox ------------------------------------------------------------------------
 

@@ -74,6 +74,9 @@ class BehaviourKind(StrEnum):
     WECOM_CUSTOMER_EDITED = "wecom_customer_edited"
     WECOM_GROUP_CHANGED = "wecom_group_changed"  # (chat_id, change, update_detail)
     WECOM_WELCOME_SENT = "wecom_welcome_sent"  # a welcome message went out (code, outcome)
+    # A customer's inheritance ended (WECOM-4, ORG-3): outcome succeeded / failed, reason,
+    # handover and takeover userids, the transfer batch; on the customer's lead.
+    WECOM_CUSTOMER_TRANSFERRED = "wecom_customer_transferred"
     # The session archive (ARCH-1, ARCH-3): one row per archived message (properties: the
     # finance SDK's fields, see application/archive/messages.py), and one per hit of a
     # sensitive word or behaviour found when it was ingested.

@@ -22,6 +22,7 @@ from application.shared.errors import InvalidInput, ProviderUnavailable
 
 # WeCom transfers at most 100 customers a call (on-job and resigned alike).
 MAX_CUSTOMERS_PER_TRANSFER = 100
+MAX_GROUPS_PER_TRANSFER = 100  # groupchat/transfer and onjob_transfer: chat_id_list
 RATE_LIMITED = 45009
 
 T = TypeVar("T")
@@ -258,6 +259,15 @@ class TransferResult:
     takeover_time: datetime | None = None
 
 
+@dataclass(frozen=True)
+class GroupTransferFailure:
+    """A customer group WeCom would not hand to the new owner, with its reason."""
+
+    chat_id: str
+    errcode: int
+    errmsg: str = ""
+
+
 class WecomApi(Protocol):
     """One corp's WeCom API. Raises `WecomRefused` (or `WecomRateLimited`) when WeCom
     refuses a call, `ProviderUnavailable` when it cannot be reached."""
@@ -448,6 +458,14 @@ class WecomApi(Protocol):
         resigned: bool,
     ) -> Page[TransferResult]:
         """How the transfers from `handover_userid` to `takeover_userid` ended, by page."""
+        ...
+
+    def transfer_groups(
+        self, chat_ids: Sequence[str], new_owner: str, *, resigned: bool
+    ) -> list[GroupTransferFailure]:
+        """Hand customer groups to `new_owner`, `resigned` for an owner who left (else on
+        the job); answers the groups WeCom refused (the others moved). At most 100 a
+        call (`InvalidInput` before any call); WeCom moves at most 300 a day per corp."""
         ...
 
 

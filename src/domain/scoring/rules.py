@@ -42,6 +42,7 @@ BEHAVIOUR_KINDS = frozenset(
     # WeCom's (WECOM-1…3): a customer added, lost, edited; group changes; welcome sent
     | {"wecom_customer_added", "wecom_customer_lost", "wecom_customer_removed"}
     | {"wecom_customer_edited", "wecom_group_changed", "wecom_welcome_sent"}
+    | {"wecom_customer_transferred"}  # a customer's inheritance ended (WECOM-4)
     | {"archive_message", "archive_alert"}  # the session archive (ARCH-1, ARCH-3)
 )
 ANY_KIND = "*"

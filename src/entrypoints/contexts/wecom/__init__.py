@@ -9,9 +9,9 @@ from litestar.openapi.spec import Tag
 from application.wecom.wecom import Wecom
 from domain.wecom.permissions import WECOM_GRANTS
 from entrypoints.contexts.parts import Part, manifest_of_parts
-from entrypoints.contexts.wecom import core, live_codes, tasks
+from entrypoints.contexts.wecom import core, live_codes, tasks, transfers
 
-PARTS: tuple[Part, ...] = (core.PART, live_codes.PART, tasks.PART)
+PARTS: tuple[Part, ...] = (core.PART, live_codes.PART, tasks.PART, transfers.PART)
 
 MANIFEST = manifest_of_parts(
     name="wecom",
