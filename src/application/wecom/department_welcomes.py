@@ -7,7 +7,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from application.shared.errors import NotFound, VersionConflict
-from application.wecom.corps import WecomCorps
+from application.wecom.corps import CorpNotBound, WecomCorps
 from application.wecom.live_code_commands import (
     DepartmentWelcomeDetails,
     DepartmentWelcomesDetails,
@@ -28,8 +28,12 @@ class DepartmentWelcomeMessages:
 
     def welcomes(self, tenant_id: UUID) -> DepartmentWelcomesDetails:
         """Every department of the bound corp (as the last contacts sync found them) with
-        its own message, or the department whose message it inherits."""
-        departments = self.corps.bound_corp(tenant_id).departments
+        its own message, or the department whose message it inherits; none before a corp
+        is bound."""
+        try:
+            departments = self.corps.bound_corp(tenant_id).departments
+        except CorpNotBound:
+            departments = []
         record = self._record(tenant_id)
         messages = record.by_department() if record else {}
         parents = {d.id: d.parent_id for d in departments}

@@ -48,6 +48,9 @@ class MakeLiveCode(Command):
     `room_base_name` / `room_base_id` when `auto_create_room`)."""
 
     name: str = Field(min_length=1, max_length=64, examples=["门店海报活码"])
+    corp_id: UUID | None = Field(
+        default=None, description="the tenant's bound corp (null: the one it has)"
+    )
     kind: Literal["employee", "group"] = "employee"
     employees: list[CodeEmployee] = Field(default_factory=list, max_length=100)
     rotation: Literal["order", "load"] = Field(

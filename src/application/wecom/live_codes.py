@@ -19,7 +19,7 @@ from uuid import UUID
 
 from application.shared.clock import Clock
 from application.shared.errors import NotFound, VersionConflict
-from application.wecom.corps import WecomCorps
+from application.wecom.corps import CorpNotBound, WecomCorps
 from application.wecom.live_code_commands import (
     LiveCodeDetails,
     LiveCodeStats,
@@ -75,18 +75,21 @@ class LiveCodes:
 
     def make(self, tenant_id: UUID, command: MakeLiveCode) -> LiveCodeDetails:
         """Make the code at WeCom ("contact me" or a join way, with the code's state) and
-        record it. 404 `corp` without a bound corp; WeCom's refusal is 502/503."""
+        record it. 404 `corp` without a bound corp (or when `corp_id` names another);
+        WeCom's refusal is 502/503."""
         code_id = self.wecom.new_id("wecom_live_code")
         if code_id in self.wecom.repository:  # a repeated Idempotency-Key: asked already
             return self.code(tenant_id, code_id)
         setup = _setup(command.model_dump())
-        corpid = self.corps.corpid_of(tenant_id)
+        corp = self.corps.bound_corp(tenant_id)
+        if command.corp_id is not None and command.corp_id != corp.id:
+            raise CorpNotBound(f"no bound WeCom corp {command.corp_id}")
         api = self.corps.api_of(tenant_id)
         way = self._new_way(api, tenant_id, setup, state_of(code_id), command.name)
         code = LiveCode.make(
             code_id=code_id,
             tenant_id=tenant_id,
-            corp_id=corpid,
+            corp_id=corp.corpid,
             name=command.name,
             setup=setup,
             way=way,

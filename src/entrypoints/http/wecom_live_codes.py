@@ -141,7 +141,7 @@ class WecomWelcomeController(Controller):
         self, wecom_department_welcomes: DepartmentWelcomeMessages, caller: TenantCaller
     ) -> Response[DepartmentWelcomesDetails]:
         """Every department of the bound corp with its welcome message (部门欢迎语), or
-        the department whose message it inherits. 404 `corp` without a bound corp."""
+        the department whose message it inherits (none before a corp is bound)."""
         return with_etag(wecom_department_welcomes.welcomes(caller.tenant_id))
 
     @put("/{wecom_department_id:int}", operation_id="setWecomDepartmentWelcome")
