@@ -197,3 +197,23 @@ def test_the_scope_is_read_from_the_query(api: Api, archive: dict[str, Any]) -> 
         "/api/v1/archive/messages", params={"scope": "everyone"}, headers=api.key(auditor)
     )
     assert wrong.status_code == 422
+
+
+def test_another_tenants_chats_and_messages_are_not_found(
+    api: Api, archive: dict[str, Any]
+) -> None:
+    _, stranger = api.tenant_with_key("tenant_admin")
+    paid(api, stranger, "scrm_ten_seats")  # the archive is theirs to read, not this one
+    headers = api.key(stranger)
+    chat = quote(archive["conversation"], safe=":")
+    for url in (
+        f"/api/v1/archive/conversations/{chat}",
+        f"/api/v1/archive/messages/{archive['messages'][0].msgid}",
+    ):
+        answer = api.client.get(url, headers=headers)
+        assert answer.status_code == 404, (url, answer.text)
+    found = api.client.get("/api/v1/archive/messages", params={"q": "价格"}, headers=headers)
+    assert found.status_code == 200 and found.json()["items"] == []
+    day = {"since": "2026-11-02", "until": "2026-11-02"}  # the archived messages' day
+    report = api.client.get("/api/v1/archive/stats", params=day, headers=headers).json()
+    assert report["totals"]["messages"] == 0
