@@ -258,3 +258,45 @@ def test_what_cannot_be_searched_is_named(archive: Archive) -> None:
     with pytest.raises(InvalidInput) as refused:
         archive.search(since=T0, until=T0)
     assert refused.value.field == "until"
+
+
+def test_the_corps_staff_come_from_the_wecom_contacts_once_synced(runtime: Runtime) -> None:
+    from domain.wecom.member import WecomMember
+
+    with acting(RequestContext(request_id=f"test-archive-{uuid.uuid4().hex[:6]}")):
+        tenant_id = subscribed_tenant(runtime, "scrm_ten_seats")
+        wecom = runtime.container.wecom()
+        for userid, name, status in (("ZhaoLiu", "赵六", 1), ("QianQi", "钱七", 5)):
+            member = WecomMember.found(
+                tenant_id=tenant_id, userid=userid, name=name, department_ids=[2],
+                mobile="", email="", status=status,
+            )  # fmt: skip
+            wecom.commit(member)
+        runtime.container.ingestion().take(
+            [
+                behaviour_of(tenant_id, replace_seq(m, n), received_at=T0)
+                for n, m in enumerate(
+                    [
+                        text("w1", T0, "ZhaoLiu", C1, "在职员工的报价"),
+                        text("w2", T0 + timedelta(minutes=1), "QianQi", C2, "离职员工的报价"),
+                    ],
+                    start=1,
+                )
+            ]
+        )
+        settle(runtime)
+    staff = runtime.container.archive_staff().members(tenant_id)
+    assert {u: (m.name, m.left) for u, m in staff.items()} == {
+        "ZhaoLiu": ("赵六", False),
+        "QianQi": ("钱七", True),
+    }  # fmt: skip  (WeCom's status 5 is 离职)
+    archive = Archive(runtime, tenant_id, {})
+    assert archive.search(scope="departed", text="报价") == ["w2"]
+    report = runtime.container.archive_reading().report(
+        archive.caller(TenantRole.AUDITOR), T0.date(), T0.date()
+    )
+    assert (report.coverage.employees_in_corp, report.coverage.employees_archived) == (1, 1)
+
+
+def replace_seq(message: ArchivedMessage, seq: int) -> ArchivedMessage:
+    return ArchivedMessage(**{**vars(message), "seq": seq})

@@ -1,7 +1,8 @@
 """The archive's reading part: the search index and statistics read models over the
 behaviour log's archived messages (ARCH-2, ARCH-5), the record of reads (ARCH-6), their
-routes and console pages. The corp's staff come from the organisation until the WeCom
-contacts sync links members to employees; the edition gate is billing's quota service."""
+routes and console pages. The corp's staff are the WeCom contacts the sync found (the
+organisation's employees for a tenant never synced); the edition gate is billing's quota
+service."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from adapters.archive.staff_from_org import OrgEmployeesAsStaff
+from adapters.archive.staff_from_wecom import WecomMembersAsStaff
 from application.archive.reading import ArchiveReading
 from application.archive.reads import ReadLog, ReadQueries
 from application.archive.search import SearchQueries
@@ -31,7 +33,11 @@ def _edition_gate(billing: Any) -> Any:
 def _providers(
     c: containers.DynamicContainer, archive: providers.Provider[Any]
 ) -> Mapping[str, providers.Provider[Any]]:
-    staff = providers.Singleton(OrgEmployeesAsStaff, c.org_queries)
+    staff = providers.Singleton(
+        WecomMembersAsStaff,
+        c.wecom_members,
+        providers.Singleton(OrgEmployeesAsStaff, c.org_queries),
+    )
     return {
         "archive_staff": staff,
         "archive_reading": providers.Singleton(
