@@ -237,8 +237,9 @@ class Api:
             **self.billing_records(token),
             **self.wecom_records(token, tenant_id),
             **self.archive_key_records(token),
-        }
             **self.wecom_live_code_records(token),
+            **self.wecom_task_records(token),
+        }
 
     def messaging_records(self, headers: dict[str, str], lead_hint: str) -> dict[str, str]:
         """A sending domain, an e-mail template and task, an approved SMS signature and an
@@ -386,21 +387,6 @@ class Api:
         assert template.status_code == 202, template.text
         return {"mass_send_id": mass.json()["id"], "template_send_id": template.json()["id"]}
 
-    def billing_records(self, token: str) -> dict[str, str]:
-        """A paid, delivered order with an open refund ticket, its subscription, and a
-        branch tenant: one of each billing record of the key's tenant."""
-        headers = {**self.key(token), "Prefer": "read-your-writes"}
-        order = self.client.post(
-            "/api/v1/orders", json={"kind": "new", "edition": "qs_micro_entry"}, headers=headers
-        )
-        assert order.status_code == 201, order.text
-        order_id = order.json()["id"]
-        paid = self.client.post(
-            f"/api/v1/admin/orders/{order_id}/confirm-payment",
-            headers={**self.staff(), "Prefer": "read-your-writes"},
-        )
-        assert paid.status_code == 200 and paid.json()["status"] == "delivered", paid.text
-        refund = self.client.post(
     def wecom_live_code_records(self, token: str) -> dict[str, str]:
         """A WeCom live code of the key's tenant and a WeCom department with a welcome
         message (after `wecom_records`: the SCRM plan and the bound corp, whose contacts
@@ -425,6 +411,50 @@ class Api:
         # suites look for ids in answers, so the one they are given is one nobody has.
         return {"live_code_id": code.json()["id"], "wecom_department_id": "770001"}
 
+    def wecom_task_records(self, token: str) -> dict[str, str]:
+        """A WeCom mass-send draft, a follow-up task and a sidebar material of the key's
+        tenant (after `wecom_live_code_records`: its contacts synced)."""
+        headers = {**self.key(token), "Prefer": "read-your-writes"}
+        send = self.client.post(
+            "/api/v1/wecom/mass-sends",
+            json={"name": "M", "content": {"text": "你好"},
+                  "audience": {"scope": "employees", "userids": ["ZhangWei"]}},
+            headers=headers,
+        )  # fmt: skip
+        assert send.status_code == 201, send.text
+        task = self.client.post(
+            "/api/v1/wecom/follow-ups",
+            json={"title": "T", "assignees": ["ZhangWei"]},
+            headers=headers,
+        )
+        assert task.status_code == 201, task.text
+        material = self.client.post(
+            "/api/v1/wecom/sidebar-materials",
+            json={"title": "S", "fields": {"text": "您好"}},
+            headers=headers,
+        )
+        assert material.status_code == 201, material.text
+        return {
+            "wecom_mass_send_id": send.json()["id"],
+            "follow_up_id": task.json()["id"],
+            "material_id": material.json()["id"],
+        }
+
+    def billing_records(self, token: str) -> dict[str, str]:
+        """A paid, delivered order with an open refund ticket, its subscription, and a
+        branch tenant: one of each billing record of the key's tenant."""
+        headers = {**self.key(token), "Prefer": "read-your-writes"}
+        order = self.client.post(
+            "/api/v1/orders", json={"kind": "new", "edition": "qs_micro_entry"}, headers=headers
+        )
+        assert order.status_code == 201, order.text
+        order_id = order.json()["id"]
+        paid = self.client.post(
+            f"/api/v1/admin/orders/{order_id}/confirm-payment",
+            headers={**self.staff(), "Prefer": "read-your-writes"},
+        )
+        assert paid.status_code == 200 and paid.json()["status"] == "delivered", paid.text
+        refund = self.client.post(
             "/api/v1/refunds", json={"order_id": order_id, "reason": "testing"}, headers=headers
         )
         assert refund.status_code == 201, refund.text

@@ -23,7 +23,7 @@ from application.shared.errors import NotFound
 from application.wecom.contacts import ContactsSync
 from application.wecom.corps import WecomCorps
 from application.wecom.mass_audience import RelationAudience
-from application.wecom.mass_send_commands import CancelMassSend, DraftMassSend
+from application.wecom.mass_send_commands import CancelMassSend, DraftWecomMassSend
 from application.wecom.mass_send_members import SeatedMembers
 from application.wecom.mass_sends import MassSendRounds, MassSends
 from domain.shared.errors import StateConflict
@@ -38,7 +38,7 @@ LINK = {"kind": "link", "title": "双十一", "url": "https://acme.cn/sale"}
 
 
 def draft(sends: MassSends, tenant_id: UUID, *, target: str = "customers", **audience: Any) -> UUID:
-    command = DraftMassSend.model_validate(
+    command = DraftWecomMassSend.model_validate(
         {
             "name": "双十一预热",
             "target": target,
@@ -144,7 +144,7 @@ def test_the_worker_submits_a_scheduled_send_when_due_and_collects_group_results
     settle(runtime)
     sends: MassSends = runtime.container.wecom_mass_sends()
     clock = runtime.container.clock()
-    command = DraftMassSend.model_validate(
+    command = DraftWecomMassSend.model_validate(
         {
             "name": "群公告",
             "target": "groups",
@@ -284,7 +284,7 @@ def test_a_moments_post_is_one_job_for_every_reached_employee(
     tenant_id, corp = sandbox_tenant
     settle(runtime)
     sends: MassSends = runtime.container.wecom_mass_sends()
-    command = DraftMassSend.model_validate(
+    command = DraftWecomMassSend.model_validate(
         {
             "name": "朋友圈：新品",
             "target": "moments",

@@ -393,6 +393,27 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("PUT", "/api/v1/wecom/welcome-messages/{wecom_department_id}"): {
         "welcome": {"text": "欢迎加入火客科技"}
     },
+    # WeCom mass sends, follow-ups and sidebar materials (WECOM-2, WECOM-5)
+    ("POST", "/api/v1/wecom/mass-sends"): {
+        "name": "双十一预热",
+        "content": {"text": "新品上市"},
+        "audience": {"scope": "employees", "userids": ["ZhangWei"]},
+    },
+    ("POST", "/api/v1/wecom/mass-sends/{wecom_mass_send_id}/plan"): NO_BODY,
+    ("POST", "/api/v1/wecom/mass-sends/{wecom_mass_send_id}/submit"): NO_BODY,
+    ("POST", "/api/v1/wecom/mass-sends/{wecom_mass_send_id}/cancel"): {"reason": "延期"},
+    ("POST", "/api/v1/wecom/mass-sends/{wecom_mass_send_id}/collect"): NO_BODY,
+    ("POST", "/api/v1/wecom/follow-ups"): {"title": "回访", "assignees": ["ZhangWei"]},
+    ("POST", "/api/v1/wecom/follow-ups/{follow_up_id}/done"): {"userid": "ZhangWei"},
+    ("POST", "/api/v1/wecom/follow-ups/{follow_up_id}/reopen"): {"userid": "ZhangWei"},
+    ("POST", "/api/v1/wecom/follow-ups/{follow_up_id}/reschedule"): {"due_at": None},
+    ("POST", "/api/v1/wecom/follow-ups/{follow_up_id}/cancel"): {"reason": "已成交"},
+    ("POST", "/api/v1/wecom/sidebar-materials"): {
+        "title": "开场白",
+        "fields": {"text": "您好"},
+    },
+    ("PATCH", "/api/v1/wecom/sidebar-materials/{material_id}"): {"title": "开场白二"},
+    ("POST", "/api/v1/wecom/sidebar-materials/{material_id}/switch"): {"enabled": False},
 }
 
 

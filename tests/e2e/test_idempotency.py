@@ -679,6 +679,56 @@ WECOM_LIVE_CODE_ROUTES: dict[str, Prepare] = {
 }
 
 
+# --- WeCom mass sends, follow-ups and sidebar materials (WECOM-2, WECOM-5) -----------------
+WECOM_SENDS = f"{WECOM}/mass-sends"
+FOLLOW_UPS = f"{WECOM}/follow-ups"
+MATERIALS = f"{WECOM}/sidebar-materials"
+
+
+def on_wecom_send(action: str, *, contacts: bool = False) -> Prepare:
+    """A draft to ZhangWei (the sandbox corp bound and synced first, when the route
+    hands it to WeCom)."""
+
+    def prepare(world: World) -> Call:
+        if contacts:
+            _with_contacts(world)
+        made = world.post(WECOM_SENDS, sample(WECOM_SENDS))
+        body = sample(f"{WECOM_SENDS}/{{wecom_mass_send_id}}/{action}")
+        return Call(f"{WECOM_SENDS}/{made['id']}/{action}", body, _if_match(made))
+
+    return prepare
+
+
+def on_follow_up(action: str) -> Prepare:
+    def prepare(world: World) -> Call:
+        made = world.post(FOLLOW_UPS, sample(FOLLOW_UPS))
+        body = sample(f"{FOLLOW_UPS}/{{follow_up_id}}/{action}")
+        return Call(f"{FOLLOW_UPS}/{made['id']}/{action}", body, _if_match(made))
+
+    return prepare
+
+
+def switching_a_material(world: World) -> Call:
+    made = world.post(MATERIALS, sample(MATERIALS))
+    return Call(f"{MATERIALS}/{made['id']}/switch", {"enabled": False}, _if_match(made))
+
+
+WECOM_TASK_ROUTES: dict[str, Prepare] = {
+    WECOM_SENDS: plain(WECOM_SENDS),
+    f"{WECOM_SENDS}/{{wecom_mass_send_id}}/plan": on_wecom_send("plan"),
+    f"{WECOM_SENDS}/{{wecom_mass_send_id}}/submit": on_wecom_send("submit", contacts=True),
+    f"{WECOM_SENDS}/{{wecom_mass_send_id}}/cancel": on_wecom_send("cancel"),
+    f"{WECOM_SENDS}/{{wecom_mass_send_id}}/collect": on_wecom_send("collect"),
+    FOLLOW_UPS: plain(FOLLOW_UPS),
+    f"{FOLLOW_UPS}/{{follow_up_id}}/done": on_follow_up("done"),
+    f"{FOLLOW_UPS}/{{follow_up_id}}/reopen": on_follow_up("reopen"),
+    f"{FOLLOW_UPS}/{{follow_up_id}}/reschedule": on_follow_up("reschedule"),
+    f"{FOLLOW_UPS}/{{follow_up_id}}/cancel": on_follow_up("cancel"),
+    MATERIALS: plain(MATERIALS),
+    f"{MATERIALS}/{{material_id}}/switch": switching_a_material,
+}
+
+
 WECHAT_ROUTES: dict[str, Prepare] = {
     f"{WECHAT}/accounts": binding,
     f"{WECHAT}/accounts/{{account_id}}/auto-replies": on_account("auto-replies"),
@@ -885,6 +935,7 @@ PREPARE: dict[str, Prepare] = {
     **REACH_ROUTES,
     **WECOM_ROUTES,
     **WECOM_LIVE_CODE_ROUTES,
+    **WECOM_TASK_ROUTES,
     **ARCHIVE_SCREENING_ROUTES,
     **ARCHIVE_INGESTION_ROUTES,
 }

@@ -592,6 +592,40 @@ class World:
         body = REQUEST_EXAMPLES["makeWecomLiveCode"]
         return str(self.post("/api/v1/wecom/live-codes", body)["id"])
 
+    def make_wecom_mass_send_id(self) -> str:
+        return str(
+            self.post("/api/v1/wecom/mass-sends", REQUEST_EXAMPLES["draftWecomMassSend"])["id"]
+        )
+
+    def make_follow_up_id(self) -> str:
+        return str(
+            self.post("/api/v1/wecom/follow-ups", REQUEST_EXAMPLES["assignWecomFollowUp"])["id"]
+        )
+
+    def make_material_id(self) -> str:
+        body = REQUEST_EXAMPLES["addWecomSidebarMaterial"]
+        return str(self.post("/api/v1/wecom/sidebar-materials", body)["id"])
+
+    def make_transfer_id(self) -> str:
+        from tests.e2e.wecom_transfer_support import start_body
+
+        body = start_body(self.get("wecom_handover_employee_id"),
+                          self.get("wecom_takeover_employee_id"))  # fmt: skip
+        return str(self.post("/api/v1/wecom/transfers", body)["id"])
+
+    def make_wecom_handover_employee_id(self) -> str:
+        """ZhangWei's employee with a WeCom customer (the sandbox corp bound and synced)."""
+        from tests.e2e.wecom_transfer_support import transfer_ready
+
+        self.get("wecom_department_id")  # the SCRM plan, the corp and its contacts
+        handover, takeover = transfer_ready(self.api, self.token, self.tenant_id)
+        self.made["wecom_takeover_employee_id"] = takeover
+        return handover
+
+    def make_wecom_takeover_employee_id(self) -> str:
+        self.get("wecom_handover_employee_id")
+        return self.made["wecom_takeover_employee_id"]
+
     def make_wecom_backup_userid(self) -> str:
         self.get("wecom_department_id")  # the SCRM plan, the corp and its contacts
         return examples.WECOM_BACKUP_USERID

@@ -87,6 +87,10 @@ class FollowUps:
         )
         return self._details(self.wecom.create(task))
 
+    def assignable(self, caller: TenantCaller) -> list[str] | None:
+        """The userids the caller may assign tasks to (None: anyone)."""
+        return self.scopes.scope(caller)
+
     def task(self, caller: TenantCaller, task_id: UUID) -> FollowUpDetails:
         return self._details(self._load(caller, task_id))
 

@@ -40,7 +40,7 @@ class MassContent(Command):
     attachments: list[MassAttachment] = Field(default_factory=list, max_length=9)
 
 
-class MassAudience(Command):
+class MassSendAudience(Command):
     """Which employees send (listed by WeCom userid, or all staff: then only those in
     the app's visible range and within the interface accounts bought, WECOM-5) and, for
     customers, which of their customers: any of `tags`, none of `exclude_tags`, added
@@ -54,14 +54,14 @@ class MassAudience(Command):
     added_to: datetime | None = None
 
 
-class DraftMassSend(Command):
+class DraftWecomMassSend(Command):
     """A mass send to customers (single chats), customer groups or Moments, now or at
     `send_at`; nothing reaches WeCom until it is submitted."""
 
     name: str = Field(min_length=1, max_length=64, examples=["双十一预热"])
     target: Target = "customers"
     content: MassContent
-    audience: MassAudience
+    audience: MassSendAudience
     send_at: datetime | None = Field(default=None, description="null: when submitted")
 
 
@@ -97,13 +97,13 @@ class PartCounts(BaseModel):
     not_sent: int = 0  # collection ended before they sent
 
 
-class MassSendDetails(BaseModel):
+class WecomMassSendDetails(BaseModel):
     id: UUID
     name: str
     target: Target
     state: TaskState
     content: MassContent
-    audience: MassAudience
+    audience: MassSendAudience
     send_at: datetime | None
     plan: MassSendPlan | None
     parts: PartCounts

@@ -38,15 +38,15 @@ from application.shared.pages import Page
 from application.wecom.mass_audience import has_filter
 from application.wecom.mass_send_commands import (
     CancelMassSend,
-    DraftMassSend,
+    DraftWecomMassSend,
     LeftOutEmployee,
     MassContent,
-    MassSendDetails,
     MassSendOutcome,
     MassSendPart,
     MassSendPlan,
     MassSendSummary,
     PartCounts,
+    WecomMassSendDetails,
 )
 from application.wecom.mass_send_directory import MassSendQueries
 from application.wecom.ports import (
@@ -139,7 +139,7 @@ class MassSends:
 
     # --- use cases ------------------------------------------------------------------------
 
-    def draft(self, tenant_id: UUID, command: DraftMassSend) -> MassSendDetails:
+    def draft(self, tenant_id: UUID, command: DraftWecomMassSend) -> WecomMassSendDetails:
         """A draft (nothing reaches WeCom yet)."""
         task_id = self.wecom.new_id("wecom_mass_send")
         if task_id in self.wecom.repository:  # a repeated Idempotency-Key: made already
@@ -156,7 +156,7 @@ class MassSends:
         )
         return self._details(self.wecom.create(task))
 
-    def task(self, tenant_id: UUID, task_id: UUID) -> MassSendDetails:
+    def task(self, tenant_id: UUID, task_id: UUID) -> WecomMassSendDetails:
         return self._details(self._load(tenant_id, task_id))
 
     def tasks(
@@ -174,7 +174,7 @@ class MassSends:
 
     def plan(
         self, tenant_id: UUID, task_id: UUID, *, expected_version: int | None = None
-    ) -> MassSendDetails:
+    ) -> WecomMassSendDetails:
         """Who the task reaches now and who is left out, why (recorded on the task)."""
         task = self._load(tenant_id, task_id, expected_version)
         if self._plan(task):
@@ -183,7 +183,7 @@ class MassSends:
 
     def submit(
         self, tenant_id: UUID, task_id: UUID, *, expected_version: int | None = None
-    ) -> MassSendDetails:
+    ) -> WecomMassSendDetails:
         """Plan again and send now (the first parts in this request, the rest by the
         worker), or at the task's `send_at` (the worker submits it then). 409 when the
         plan reaches nobody."""
@@ -203,14 +203,14 @@ class MassSends:
         command: CancelMassSend,
         *,
         expected_version: int | None = None,
-    ) -> MassSendDetails:
+    ) -> WecomMassSendDetails:
         """Cancel a draft or a scheduled task (409 once WeCom has it)."""
         task = self._load(tenant_id, task_id, expected_version)
         task.cancel(self.clock.now(), command.reason)
         self.wecom.commit(task)
         return self._details(task)
 
-    def collect(self, tenant_id: UUID, task_id: UUID) -> MassSendDetails:
+    def collect(self, tenant_id: UUID, task_id: UUID) -> WecomMassSendDetails:
         """Ask WeCom now which employees sent their part and what became of each
         customer (the worker asks every few minutes)."""
         task = self._load(tenant_id, task_id)
@@ -455,7 +455,7 @@ class MassSends:
             return False
         return True
 
-    def _details(self, task: MassSendTask) -> MassSendDetails:
+    def _details(self, task: MassSendTask) -> WecomMassSendDetails:
         plan = None
         if task.plan is not None:
             left = [(str(u), str(r)) for u, r in task.plan["left_out"]]
@@ -472,7 +472,7 @@ class MassSends:
                 ],
                 left_out_by_reason=counts,
             )
-        return MassSendDetails(
+        return WecomMassSendDetails(
             id=task.id,
             name=task.name,
             target=task.target,  # type: ignore[arg-type]

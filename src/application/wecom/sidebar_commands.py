@@ -52,7 +52,7 @@ class SwitchMaterial(Command):
     enabled: bool
 
 
-class MaterialDetails(BaseModel):
+class SidebarMaterialDetails(BaseModel):
     id: UUID
     title: str
     kind: MaterialKind
@@ -75,6 +75,6 @@ class SidebarView(BaseModel):
     employee's open to-dos about them."""
 
     folders: list[SidebarFolder]
-    materials: list[MaterialDetails]
+    materials: list[SidebarMaterialDetails]
     next_cursor: str | None
     to_dos: list[ToDo]

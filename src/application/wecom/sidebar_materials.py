@@ -14,10 +14,10 @@ from application.shared.pages import Page
 from application.wecom.follow_up_commands import ToDo
 from application.wecom.sidebar_commands import (
     AddMaterial,
-    MaterialDetails,
     MaterialFields,
     ReviseMaterial,
     SidebarFolder,
+    SidebarMaterialDetails,
     SidebarView,
 )
 from application.wecom.sidebar_directory import SidebarQueries
@@ -50,7 +50,7 @@ class SidebarMaterials:
         self.queries = queries
         self.to_dos = to_dos
 
-    def add(self, tenant_id: UUID, command: AddMaterial) -> MaterialDetails:
+    def add(self, tenant_id: UUID, command: AddMaterial) -> SidebarMaterialDetails:
         material_id = self.wecom.new_id("wecom_sidebar_material")
         if material_id in self.wecom.repository:  # a repeated Idempotency-Key
             return self.material(tenant_id, material_id)
@@ -66,7 +66,7 @@ class SidebarMaterials:
         )
         return material_details(self.wecom.create(material))
 
-    def material(self, tenant_id: UUID, material_id: UUID) -> MaterialDetails:
+    def material(self, tenant_id: UUID, material_id: UUID) -> SidebarMaterialDetails:
         return material_details(self._load(tenant_id, material_id))
 
     def revise(
@@ -76,7 +76,7 @@ class SidebarMaterials:
         command: ReviseMaterial,
         *,
         expected_version: int | None = None,
-    ) -> MaterialDetails:
+    ) -> SidebarMaterialDetails:
         material = self._load(tenant_id, material_id, expected_version)
         fields = command.fields.model_dump(exclude_unset=True) if command.fields else None
         if material.revise(
@@ -92,7 +92,7 @@ class SidebarMaterials:
         enabled: bool,
         *,
         expected_version: int | None = None,
-    ) -> MaterialDetails:
+    ) -> SidebarMaterialDetails:
         """Show it in the sidebar, or not (it stays in the library)."""
         material = self._load(tenant_id, material_id, expected_version)
         if material.switch(enabled):
@@ -109,7 +109,7 @@ class SidebarMaterials:
         query: str | None = None,
         cursor: str | None,
         limit: int,
-    ) -> Page[MaterialDetails]:
+    ) -> Page[SidebarMaterialDetails]:
         page = self.queries.materials(
             tenant_id,
             folder=folder,
@@ -175,8 +175,8 @@ class SidebarMaterials:
         return material
 
 
-def material_details(material: SidebarMaterial) -> MaterialDetails:
-    return MaterialDetails(
+def material_details(material: SidebarMaterial) -> SidebarMaterialDetails:
+    return SidebarMaterialDetails(
         id=material.id,
         title=material.title,
         kind=material.kind,  # type: ignore[arg-type]
@@ -189,5 +189,5 @@ def material_details(material: SidebarMaterial) -> MaterialDetails:
     )
 
 
-def _listed(row: dict[str, object]) -> MaterialDetails:
-    return MaterialDetails.model_validate(row)
+def _listed(row: dict[str, object]) -> SidebarMaterialDetails:
+    return SidebarMaterialDetails.model_validate(row)

@@ -13,11 +13,11 @@ from application.shared.callers import TenantCaller
 from application.shared.pages import DEFAULT_LIMIT
 from application.wecom.mass_send_commands import (
     CancelMassSend,
-    DraftMassSend,
-    MassSendDetails,
+    DraftWecomMassSend,
     MassSendOutcome,
     MassSendPart,
     MassSendSummary,
+    WecomMassSendDetails,
 )
 from application.wecom.mass_sends import MassSends
 from domain.shared.access import Action
@@ -74,8 +74,8 @@ class WecomMassSendController(Controller):
 
     @post("/", operation_id="draftWecomMassSend", may=Action.CREATE)
     def draft(
-        self, data: DraftMassSend, wecom_mass_sends: MassSends, caller: TenantCaller
-    ) -> Response[MassSendDetails]:
+        self, data: DraftWecomMassSend, wecom_mass_sends: MassSends, caller: TenantCaller
+    ) -> Response[WecomMassSendDetails]:
         """Draft a mass send through employees' mass-send assistant: to their customers
         (filtered by tags and added time, or all), to the customer groups they own, or a
         Moments post; from listed employees or all staff (WECOM-5: then only those in
@@ -85,9 +85,9 @@ class WecomMassSendController(Controller):
     @get("/{wecom_mass_send_id:uuid}", operation_id="getWecomMassSend")
     def get_task(
         self, wecom_mass_send_id: UUID, wecom_mass_sends: MassSends, caller: TenantCaller
-    ) -> Response[MassSendDetails]:
-        """One task: its plan (who it reaches, who is left out and why), its employees
-        per state and its customers per result."""
+    ) -> Response[WecomMassSendDetails]:
+        """One mass-send task with its plan (who it reaches, who is left out and why),
+        its employees per state and its customers per result."""
         return with_etag(wecom_mass_sends.task(caller.tenant_id, wecom_mass_send_id))
 
     @post("/{wecom_mass_send_id:uuid}/plan", operation_id="planWecomMassSend", status_code=200)
@@ -97,7 +97,7 @@ class WecomMassSendController(Controller):
         wecom_mass_sends: MassSends,
         caller: TenantCaller,
         expected_version: int | None,
-    ) -> Response[MassSendDetails]:
+    ) -> Response[WecomMassSendDetails]:
         """Plan who the task reaches now (recorded on the task); the submission plans
         again. Left out: outside the visible range, inactive, departed, past the
         interface accounts (all staff only), unknown, without matching customers."""
@@ -114,7 +114,7 @@ class WecomMassSendController(Controller):
         wecom_mass_sends: MassSends,
         caller: TenantCaller,
         expected_version: int | None,
-    ) -> Response[MassSendDetails]:
+    ) -> Response[WecomMassSendDetails]:
         """Hand the task to WeCom now (each reached employee's part; the worker goes on
         with the rest), or at its `send_at`. 409 when it reaches nobody; 404 `corp`
         without a bound corp."""
@@ -133,8 +133,8 @@ class WecomMassSendController(Controller):
         wecom_mass_sends: MassSends,
         caller: TenantCaller,
         expected_version: int | None,
-    ) -> Response[MassSendDetails]:
-        """Cancel a draft or a scheduled task (409 once WeCom has it)."""
+    ) -> Response[WecomMassSendDetails]:
+        """Cancel a draft or a scheduled mass send (409 once WeCom has it)."""
         return with_etag(
             wecom_mass_sends.cancel(
                 caller.tenant_id, wecom_mass_send_id, data, expected_version=expected_version
@@ -148,7 +148,7 @@ class WecomMassSendController(Controller):
     )
     def collect(
         self, wecom_mass_send_id: UUID, wecom_mass_sends: MassSends, caller: TenantCaller
-    ) -> Response[MassSendDetails]:
+    ) -> Response[WecomMassSendDetails]:
         """Ask WeCom now which employees sent their part and what became of each
         customer (the worker asks every few minutes)."""
         return with_etag(wecom_mass_sends.collect(caller.tenant_id, wecom_mass_send_id))

@@ -28,9 +28,9 @@ from application.wecom.follow_up_commands import (
 from application.wecom.follow_ups import FollowUps
 from application.wecom.sidebar_commands import (
     AddMaterial,
-    MaterialDetails,
     ReviseMaterial,
     SidebarFolder,
+    SidebarMaterialDetails,
     SidebarView,
     SwitchMaterial,
 )
@@ -113,7 +113,7 @@ class WecomFollowUpController(Controller):
     def counts(
         self, wecom_follow_ups: FollowUps, caller: TenantCaller
     ) -> dict[str, dict[str, int]]:
-        """Per employee of the caller's scope: open, overdue and done to-dos."""
+        """Open, overdue and done to-dos per employee of the caller's scope."""
         return wecom_follow_ups.counts(caller)
 
     @get("/{follow_up_id:uuid}", operation_id="getWecomFollowUp")
@@ -148,6 +148,7 @@ class WecomFollowUpController(Controller):
         wecom_follow_ups: FollowUps,
         caller: TenantCaller,
     ) -> Response[FollowUpDetails]:
+        """Take back an assignee's done mark: their part is open again."""
         return with_etag(wecom_follow_ups.reopen(caller, follow_up_id, data))
 
     @post(
@@ -177,7 +178,8 @@ class WecomFollowUpController(Controller):
         caller: TenantCaller,
         expected_version: int | None,
     ) -> Response[FollowUpDetails]:
-        """Nobody is to do it any more (an open task; what was done stays)."""
+        """Cancel an open follow-up task: nobody is to do it any more (what was done
+        stays)."""
         return with_etag(
             wecom_follow_ups.cancel(caller, follow_up_id, data, expected_version=expected_version)
         )
@@ -200,7 +202,7 @@ class WecomSidebarMaterialController(Controller):
         q: Query = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-    ) -> ListOf[MaterialDetails]:
+    ) -> ListOf[SidebarMaterialDetails]:
         """The library by folder and place."""
         return page_of(
             wecom_sidebar_materials.materials(
@@ -213,19 +215,22 @@ class WecomSidebarMaterialController(Controller):
     def folders(
         self, wecom_sidebar_materials: SidebarMaterials, caller: TenantCaller
     ) -> list[SidebarFolder]:
+        """The library's folders, each with how many materials it holds."""
         return wecom_sidebar_materials.folders(caller.tenant_id)
 
     @post("/", operation_id="addWecomSidebarMaterial", may=Action.CREATE)
     def add(
         self, data: AddMaterial, wecom_sidebar_materials: SidebarMaterials, caller: TenantCaller
-    ) -> Response[MaterialDetails]:
-        """A script (话术), image, link, file or mini-program card, in a folder."""
+    ) -> Response[SidebarMaterialDetails]:
+        """Add a sidebar material: a script, image, link, file or mini-program card
+        (话术、图片、链接、文件、小程序), in a folder."""
         return with_etag(wecom_sidebar_materials.add(caller.tenant_id, data), status_code=201)
 
     @get("/{material_id:uuid}", operation_id="getWecomSidebarMaterial")
     def get_material(
         self, material_id: UUID, wecom_sidebar_materials: SidebarMaterials, caller: TenantCaller
-    ) -> Response[MaterialDetails]:
+    ) -> Response[SidebarMaterialDetails]:
+        """One sidebar material of the library."""
         return with_etag(wecom_sidebar_materials.material(caller.tenant_id, material_id))
 
     @patch("/{material_id:uuid}", operation_id="reviseWecomSidebarMaterial")
@@ -236,7 +241,7 @@ class WecomSidebarMaterialController(Controller):
         wecom_sidebar_materials: SidebarMaterials,
         caller: TenantCaller,
         expected_version: int | None,
-    ) -> Response[MaterialDetails]:
+    ) -> Response[SidebarMaterialDetails]:
         """New title, text or references, folder or place (If-Match optional)."""
         return with_etag(
             wecom_sidebar_materials.revise(
@@ -252,8 +257,8 @@ class WecomSidebarMaterialController(Controller):
         wecom_sidebar_materials: SidebarMaterials,
         caller: TenantCaller,
         expected_version: int | None,
-    ) -> Response[MaterialDetails]:
-        """Show it in the sidebar, or not."""
+    ) -> Response[SidebarMaterialDetails]:
+        """Show a material in the sidebar, or not."""
         return with_etag(
             wecom_sidebar_materials.switch(
                 caller.tenant_id, material_id, data.enabled, expected_version=expected_version
@@ -280,8 +285,8 @@ class WecomSidebarController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> SidebarView:
-        """What the chat sidebar (an H5 page WeCom opens beside a chat) shows: the
-        folders of enabled materials, the materials of `folder` and its sub-folders (or
+        """What the chat sidebar shows the caller, an H5 page WeCom opens beside a chat:
+        the folders of enabled materials, the materials of `folder` and its sub-folders (or
         a search over all), and in a chat with `external_userid` the caller's open
         to-dos about that customer."""
         return wecom_sidebar_materials.sidebar(

@@ -28,6 +28,8 @@ from entrypoints.http.wecom_tasks import (
     WecomSidebarMaterialController,
 )
 from entrypoints.send_worker import SendWorker
+from entrypoints.web.wecom import mass_send_pages, task_pages
+from entrypoints.web.wecom.mass_send_pages import MassSendConsole
 
 TASK_EVENTS = {
     "wecom.MassSendTask.Drafted": "新建企微群发 · WeCom mass send drafted",
@@ -78,6 +80,9 @@ def _providers(
         c.clock,
     )
     return {
+        "wecom_mass_send_console": providers.Singleton(
+            MassSendConsole, c.wecom_members, c.wecom_corps
+        ),
         "wecom_mass_send_queries": queries,
         "wecom_mass_sends": sends,
         "wecom_mass_send_worker": providers.Singleton(
@@ -113,6 +118,13 @@ PART = Part(
         WecomSidebarMaterialController,
         WecomSidebarController,
     ),
-    dependencies=("wecom_mass_sends", "wecom_follow_ups", "wecom_sidebar_materials"),
+    dependencies=(
+        "wecom_mass_sends",
+        "wecom_follow_ups",
+        "wecom_sidebar_materials",
+        "wecom_mass_send_console",
+    ),
     configuration_events=TASK_EVENTS,
+    console=(*mass_send_pages.PAGES, *task_pages.PAGES),
+    console_nav=(*mass_send_pages.NAV, *task_pages.NAV),
 )
