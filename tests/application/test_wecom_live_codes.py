@@ -146,12 +146,16 @@ def test_a_customer_added_through_a_code_is_welcomed_tagged_and_attributed_once(
 
     stats = services(api).wecom_live_codes().stats(corp["tenant_id"], code.id)
     assert (stats.added, stats.added_today, stats.customers, stats.welcomed) == (1, 1, 1, 1)
+    queries = services(api).wecom_live_code_queries()
+    assert queries.name_of_state(corp["tenant_id"], code.state) == "门店海报"
+    assert queries.first_code_of(corp["tenant_id"], row.properties["external_userid"]) == code.id
     assert stats.per_day[-1].added == 1 and stats.per_day[-1].welcomed == 1
     # Another tenant's code state in this tenant's row is nobody's code here.
     other_tenant, other_token = scrm_tenant(api)
     other = {**bind_corp(api, other_token), "tenant_id": UUID(other_tenant)}
     take(api, added(other, code.state, "LiNa"))
     assert outcomes(api, other) == []
+    assert queries.name_of_state(other["tenant_id"], code.state) is None
 
 
 def test_an_employee_at_the_cap_leaves_the_list_and_the_backup_takes_over(

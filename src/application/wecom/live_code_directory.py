@@ -308,6 +308,18 @@ class LiveCodeQueries:
             per_employee=employees if code.kind == LiveCodeKind.EMPLOYEE else [],
         )
 
+    def name_of_state(self, tenant_id: UUID, state: str) -> str | None:
+        """The name of the tenant's live code a WeCom `state` names (None: none of its
+        codes), for showing where a customer came from (a lead's source, a customer)."""
+        code_id = code_of_state(state)
+        if code_id is None:
+            return None
+        rows = self.codes.rows(
+            f"SELECT name FROM {CODES} WHERE tenant_id = ? AND code_id = ?",
+            (str(tenant_id), str(code_id)),
+        )
+        return str(rows[0]["name"]) if rows else None
+
     def first_code_of(self, tenant_id: UUID, external_userid: str) -> UUID | None:
         """The code the customer first came through (None: none of the tenant's)."""
         rows = self.activity.rows(
