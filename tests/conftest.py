@@ -239,6 +239,7 @@ class Api:
             **self.archive_key_records(token),
             **self.wecom_live_code_records(token),
             **self.wecom_task_records(token),
+            **self.wecom_transfer_records(token, tenant_id),
         }
 
     def messaging_records(self, headers: dict[str, str], lead_hint: str) -> dict[str, str]:
@@ -410,6 +411,13 @@ class Api:
         # WeCom's department ids are small numbers every corp has (1 is the root): the
         # suites look for ids in answers, so the one they are given is one nobody has.
         return {"live_code_id": code.json()["id"], "wecom_department_id": "770001"}
+
+    def wecom_transfer_records(self, token: str, tenant_id: str) -> dict[str, str]:
+        """A WeCom customer transfer of the key's tenant (after `wecom_live_code_records`:
+        its contacts synced)."""
+        from tests.e2e.wecom_transfer_support import a_transfer
+
+        return {"transfer_id": a_transfer(self, token, tenant_id)}
 
     def wecom_task_records(self, token: str) -> dict[str, str]:
         """A WeCom mass-send draft, a follow-up task and a sidebar material of the key's

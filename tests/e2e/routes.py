@@ -393,6 +393,12 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("PUT", "/api/v1/wecom/welcome-messages/{wecom_department_id}"): {
         "welcome": {"text": "欢迎加入火客科技"}
     },
+    # WeCom customer inheritance (WECOM-4, ORG-3)
+    ("POST", "/api/v1/wecom/transfers"): {
+        "employee_id": "00000000-0000-0000-0000-000000000000",
+        "to_employee_id": "00000000-0000-0000-0000-000000000001",
+        "reason": "离职交接",
+    },
     # WeCom mass sends, follow-ups and sidebar materials (WECOM-2, WECOM-5)
     ("POST", "/api/v1/wecom/mass-sends"): {
         "name": "双十一预热",

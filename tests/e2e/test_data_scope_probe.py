@@ -46,6 +46,7 @@ NOT_LEADS = {
     "live_code_id", "wecom_department_id",  # WeCom live codes, departments' welcomes
     "chat_ids", "room_base_id",  # a WeCom group code's customer groups
     "corp_id", "userid", "external_userid",  # WeCom: the corp, a member, a customer
+    "transfer_id",  # a WeCom customer transfer (its customers' leads are not the route's)
     "wecom_mass_send_id", "follow_up_id", "material_id",  # WeCom tasks and sidebar
     "word_list_id",  # the archive's sensitive-word lists
     "publickey_ver",  # the archive's key versions

@@ -679,6 +679,21 @@ WECOM_LIVE_CODE_ROUTES: dict[str, Prepare] = {
 }
 
 
+# --- WeCom customer inheritance (WECOM-4, ORG-3) ------------------------------------------
+TRANSFERS = f"{WECOM}/transfers"
+
+
+def starting_a_transfer(world: World) -> Call:
+    from tests.e2e.wecom_transfer_support import start_body, transfer_ready
+
+    _with_contacts(world)
+    handover, takeover = transfer_ready(world.api, world.token, world.tenant_id)
+    return Call(TRANSFERS, start_body(handover, takeover))
+
+
+WECOM_TRANSFER_ROUTES: dict[str, Prepare] = {TRANSFERS: starting_a_transfer}
+
+
 # --- WeCom mass sends, follow-ups and sidebar materials (WECOM-2, WECOM-5) -----------------
 WECOM_SENDS = f"{WECOM}/mass-sends"
 FOLLOW_UPS = f"{WECOM}/follow-ups"
@@ -935,6 +950,7 @@ PREPARE: dict[str, Prepare] = {
     **REACH_ROUTES,
     **WECOM_ROUTES,
     **WECOM_LIVE_CODE_ROUTES,
+    **WECOM_TRANSFER_ROUTES,
     **WECOM_TASK_ROUTES,
     **ARCHIVE_SCREENING_ROUTES,
     **ARCHIVE_INGESTION_ROUTES,

@@ -325,6 +325,8 @@ class World:
             examples.WECHAT_ACCOUNT_ID: "account_id",
             examples.WECHAT_TEMPLATE_ACCOUNT_ID: "template_account_id",
             examples.WECOM_BACKUP_USERID: "wecom_backup_userid",
+            examples.WECOM_HANDOVER_EMPLOYEE_ID: "wecom_handover_employee_id",
+            examples.WECOM_TAKEOVER_EMPLOYEE_ID: "wecom_takeover_employee_id",
             examples.ARCHIVE_PRIVATE_KEY: "archive_private_key",
         }
         text = json.dumps(example, ensure_ascii=False)

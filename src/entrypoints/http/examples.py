@@ -22,6 +22,9 @@ SMS_SIGNATURE_ID = "6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c"
 WECHAT_ACCOUNT_ID = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
 WECHAT_TEMPLATE_ACCOUNT_ID = "8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e"
 WECOM_BACKUP_USERID = "WangFang"  # a member of the tenant's bound corp (its contacts synced)
+# Employees linked to members of the bound corp: one with WeCom customers, one to take them.
+WECOM_HANDOVER_EMPLOYEE_ID = "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f"
+WECOM_TAKEOVER_EMPLOYEE_ID = "0d1e2f3a-4b5c-4d6e-9f7a-8b9c0d1e2f3a"
 # An archive key pair's private key (docs show where it goes; the suite puts a real one).
 ARCHIVE_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----（未加密的 RSA 私钥）-----END PRIVATE KEY-----"
 
@@ -443,6 +446,13 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "reviseWecomLiveCode": {"employees": [{"userid": "ZhangWei", "daily_cap": 80}]},
     "setWecomDepartmentWelcome": {"welcome": {"text": "您好，欢迎咨询火客科技销售部"}},
+    # WeCom customer inheritance (WECOM-4, ORG-3)
+    "startWecomTransfer": {
+        "employee_id": WECOM_HANDOVER_EMPLOYEE_ID,
+        "to_employee_id": WECOM_TAKEOVER_EMPLOYEE_ID,
+        "reason": "离职交接：客户由李娜接替",
+        "include_groups": True,
+    },
     # WeCom mass sends, follow-ups and sidebar materials (WECOM-2, WECOM-5)
     "draftWecomMassSend": {
         "name": "双十一预热",

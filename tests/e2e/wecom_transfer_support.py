@@ -1,0 +1,59 @@
+"""Customer inheritance in the suites (WECOM-4): employees matched to the embedded
+sandbox corp's members (by their mobiles), a WeCom customer of one of them, and a
+transfer batch of the tenant started through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Api
+from tests.e2e.wecom_support import a_customer_added
+from tests.settling import settle
+
+RYW = {"Prefer": "read-your-writes"}
+# The sandbox corp's members and their mobiles (adapters/wecom/sandbox.py).
+SANDBOX_MOBILES = {"ZhangWei": "13800138003", "LiNa": "13800138001", "WangFang": "13800138002"}
+
+
+def employee_of_member(api: Api, token: str, userid: str, name: str = "") -> str:
+    """An employee with the sandbox member's mobile: the member directory links them."""
+    hired = api.client.post(
+        "/api/v1/employees",
+        json={"name": name or f"员工{userid}", "mobile": SANDBOX_MOBILES[userid],
+              "roles": ["sales"]},
+        headers={**api.key(token), **RYW},
+    )  # fmt: skip
+    assert hired.status_code == 201, hired.text
+    return str(hired.json()["id"])
+
+
+def bound_corpid(api: Api, token: str) -> str:
+    corps = api.client.get("/api/v1/wecom/corps", headers={**api.key(token), **RYW})
+    assert corps.status_code == 200 and corps.json()["items"], corps.text
+    return str(corps.json()["items"][0]["corpid"])
+
+
+def transfer_ready(api: Api, token: str, tenant_id: str) -> tuple[str, str]:
+    """(handover, takeover) employees of a tenant whose sandbox corp is bound and synced:
+    ZhangWei's employee with one WeCom customer, LiNa's employee to take them."""
+    handover = employee_of_member(api, token, "ZhangWei", "张伟")
+    takeover = employee_of_member(api, token, "LiNa", "李娜")
+    a_customer_added(api, tenant_id, bound_corpid(api, token), "ZhangWei")
+    settle(api.runtime)
+    return handover, takeover
+
+
+def start_body(handover: str, takeover: str) -> dict[str, Any]:
+    return {"employee_id": handover, "to_employee_id": takeover, "reason": "离职交接"}
+
+
+def a_transfer(api: Api, token: str, tenant_id: str) -> str:
+    """A transfer batch of the tenant (its sandbox corp bound and synced): its id."""
+    handover, takeover = transfer_ready(api, token, tenant_id)
+    started = api.client.post(
+        "/api/v1/wecom/transfers",
+        json=start_body(handover, takeover),
+        headers={**api.key(token), **RYW},
+    )
+    assert started.status_code == 201, started.text
+    return str(started.json()["id"])
