@@ -220,6 +220,7 @@ class Api:
         return {
             **messaging,
             **self.wechat_records(headers, tenant_id),
+            **self.archive_records(tenant_id),
             "token": token,
             "tenant_id": tenant_id,
             "department_id": department.json()["id"],
@@ -329,6 +330,20 @@ class Api:
             "qr_code_id": code.json()["id"],
             **self.wechat_send_records(headers, account.json()["id"], openid),
         }
+
+    def archive_records(self, tenant_id: str) -> dict[str, str]:
+        """An archived message of the tenant (its msgid and chat), as ingestion appends it."""
+        from application.archive.messages import ArchivedMessage, behaviour_of
+
+        suffix = uuid.uuid4().hex[:12]
+        message = ArchivedMessage(
+            seq=1, msgid=f"msg{suffix}", action="send", sender=f"emp{suffix}",
+            tolist=(f"wm{suffix}",), roomid="", msgtime=datetime.now(UTC), msgtype="text",
+            content={"content": "你好"},
+        )  # fmt: skip
+        row = behaviour_of(uuid.UUID(tenant_id), message, received_at=message.msgtime)
+        self.runtime.container.ingestion().take([row])
+        return {"msgid": message.msgid, "conversation": message.conversation}
 
     def archive_key_records(self, token: str) -> dict[str, str]:
         """Two archive key versions of the key's tenant (after `wecom_records`: its SCRM

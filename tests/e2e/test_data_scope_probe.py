@@ -50,6 +50,7 @@ NOT_LEADS = {
     "wecom_mass_send_id", "follow_up_id", "material_id",  # WeCom tasks and sidebar
     "word_list_id",  # the archive's sensitive-word lists
     "publickey_ver",  # the archive's key versions
+    "msgid", "conversation",  # the session archive (WeCom's ids, no lead's)
     # body fields
     "parent_id", "member_id", "owner_id", "to_employee_id", "employee_ids",
     "source_ids", "target_id",  # groups merged into a group
