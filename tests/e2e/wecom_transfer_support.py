@@ -57,3 +57,56 @@ def a_transfer(api: Api, token: str, tenant_id: str) -> str:
     )
     assert started.status_code == 201, started.text
     return str(started.json()["id"])
+
+
+class SteppedClock:
+    """The transfer worker's clock, moved by the test (WeCom's 24 hours pass at once)."""
+
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        self.at = datetime.now(UTC)
+
+    def now(self) -> Any:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.at += timedelta(**delta)
+
+
+def work_rounds(api: Api, clock: SteppedClock, *, times: int = 10) -> int:
+    """Transfer worker rounds (over the runtime's corps: the sandbox) until one finds
+    nothing to do; answers the WeCom calls made."""
+    from application.wecom.transfer_work import TransferWork
+
+    container = api.runtime.container
+    work = TransferWork(
+        container.wecom(),
+        container.wecom_corps(),
+        container.wecom_transfer_queries(),
+        container.tenancy(),
+        clock,
+    )
+    calls = 0
+    for _ in range(times):
+        settle(api.runtime)
+        done = work.run_once()
+        calls += done.sent
+        if not done.busy:
+            return calls
+    raise AssertionError("the transfer worker was still busy")
+
+
+def sandbox_customers_as_leads(api: Api, tenant_id: str, corpid: str, userid: str) -> list[str]:
+    """The sandbox corp's customers of `userid`, each added as the callback records it
+    (so each becomes a lead owned by the member's employee): their external_userids."""
+    from adapters.wecom.sandbox import SandboxConnector
+
+    sandbox = SandboxConnector(api.runtime.settings.var_dir / "outbox").api(corpid)
+    customers = sandbox.customers_of(userid)
+    for external in customers:
+        a_customer_added(api, tenant_id, corpid, userid, external)
+    settle(api.runtime)
+    return customers
