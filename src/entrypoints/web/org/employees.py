@@ -195,6 +195,8 @@ class EmployeePages(Controller):
             may_revoke=caller.may("logins", Action.DELETE),
             may_update=caller.may("org", Action.UPDATE) and not employee.left,
             may_leave=caller.may("org", Action.CLOSE) and not employee.left,
+            # ORG-3 through WeCom: the employee's customer transfers (the wecom context's page)
+            shows_transfers=caller.may("wecom_transfers", Action.READ),
             history=history_for(history, caller, employee.id),
         )
 
