@@ -80,7 +80,7 @@ def test_a_departed_employees_customers_show_waiting_then_taken_over(
         assert 'id="count-waiting">3<' in detail.text
         assert detail.text.count("等待接替") >= 3
         for external in corp["customers"]:
-            assert external in detail.text
+            assert re.search(f"[\u4e00-\u9fff]+（{external}）", detail.text)  # named
 
         clock.advance(hours=24, minutes=10)  # the sandbox's customers took the transfer
         work_rounds(api, clock)

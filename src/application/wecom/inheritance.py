@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 from application.shared.callers import TenantCaller
 from application.shared.clock import Clock
 from application.shared.commands import Command
-from application.shared.errors import InvalidInput, VersionConflict
+from application.shared.errors import InvalidInput, NotFound, VersionConflict
 from application.shared.pages import Page
 from application.wecom.customer_directory import CustomerQueries
 from application.wecom.member_directory import MemberQueries
@@ -121,6 +121,7 @@ class TransferCustomerDetails(BaseModel):
     (1 taken over, 2 waiting, 3 refused, 4 at the limit, 5 no record)."""
 
     external_userid: str
+    name: str = Field(description="the customer's WeCom name, as the customer directory has it")
     lead_id: UUID | None
     call: int
     state: CustomerOutcome
@@ -343,10 +344,12 @@ class CustomerInheritance:
         page = self.queries.customers(
             caller.tenant_id, batch_id, state=state, cursor=cursor, limit=limit
         )
+        names = self._customer_names(caller.tenant_id, [r["external_userid"] for r in page.items])
         return Page(
             [
                 TransferCustomerDetails(
                     external_userid=row["external_userid"],
+                    name=names.get(row["external_userid"], ""),
                     lead_id=row["lead_id"],
                     call=int(row["call_number"]),
                     state=row["state"],
@@ -359,6 +362,16 @@ class CustomerInheritance:
             ],
             page.next_cursor,
         )
+
+    def _customer_names(self, tenant_id: UUID, externals: list[str]) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for external in externals:  # a page's worth (at most 100)
+            try:
+                row, _relations = self.customers.customer(tenant_id, external, userids=None)
+            except NotFound:
+                continue  # not in the directory (added before the corp was bound)
+            names[external] = str(row["name"] or "")
+        return names
 
     def groups_of(self, caller: TenantCaller, batch_id: UUID) -> list[TransferGroupDetails]:
         self.queries.batch(caller.tenant_id, batch_id, userids=self.scoping.scope(caller))

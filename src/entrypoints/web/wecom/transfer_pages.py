@@ -299,7 +299,11 @@ def _customer_row(customer: TransferCustomerDetails, timezone: str) -> Row:
     return Row(
         customer.external_userid,
         [
-            Cell(customer.external_userid),
+            Cell(
+                f"{customer.name}（{customer.external_userid}）"
+                if customer.name
+                else customer.external_userid
+            ),
             Cell(_("查看线索"), href=f"/console/leads/{customer.lead_id}")
             if customer.lead_id
             else Cell("—"),
