@@ -104,8 +104,8 @@ class ArchiveReadingController(Controller):
         caller: TenantCaller,
         context: Context = 5,
     ) -> MessageInContext:
-        """One message (by the SDK's msgid) with `context` messages before and after it
-        in its chat. Recorded as a read."""
+        """One archived message (by the SDK's msgid) with `context` messages before and
+        after it in its chat. Recorded as a read."""
         return archive_reading.message(caller, msgid, context=context)
 
     @get(
@@ -144,8 +144,8 @@ class ArchiveReadingController(Controller):
         since: date | None = None,
         until: date | None = None,
     ) -> StatsReport:
-        """Per day in the tenant's timezone (`since`…`until`, both included; the last
-        seven days by default): messages, one-to-one and group chats, customers
+        """Archive statistics per day in the tenant's timezone (`since`…`until`, both
+        included; the last seven days by default): messages, one-to-one and group chats, customers
         contacted, messages by type; the range's totals and the archive's coverage of
         the corp's employees."""
         return archive_reading.report(caller, since, until)
@@ -162,8 +162,8 @@ class ArchiveReadingController(Controller):
         since: date | None = None,
         until: date | None = None,
     ) -> list[EmployeeStats]:
-        """Each employee's messages sent and received, customers contacted and chats over
-        the days `since`…`until`, busiest first."""
+        """Statistics per employee, busiest first: messages sent and received, customers
+        contacted and chats over the days `since`…`until` (the last seven by default)."""
         return archive_reading.employees(caller, since, until)
 
     @get(
@@ -181,8 +181,8 @@ class ArchiveReadingController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> ListOf[ReadEntry]:
-        """Who read what of the archive (searches with their terms and ranges, chats,
-        messages) and when, newest first."""
+        """Who read what of the archive, and when (searches with their terms and ranges,
+        chats, messages), newest first."""
         return page_of(archive_reading.reads(caller, actor_id=actor_id, cursor=cursor, limit=limit))
 
 
