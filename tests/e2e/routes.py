@@ -381,7 +381,6 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     # WeCom live codes and welcome messages (WECOM-1)
     ("POST", "/api/v1/wecom/live-codes"): {
         "name": "门店海报",
-        "corp_id": None,  # the tenant's bound corp
         "employees": [{"userid": "ZhangWei", "daily_cap": 20}, {"userid": "LiNa"}],
         "backup": "WangFang",
         "tags": ["etLevelVip"],

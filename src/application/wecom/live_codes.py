@@ -19,7 +19,7 @@ from uuid import UUID
 
 from application.shared.clock import Clock
 from application.shared.errors import NotFound, VersionConflict
-from application.wecom.corps import CorpNotBound, WecomCorps
+from application.wecom.corps import SCRM_FEATURE, CorpNotBound, PlanGate, WecomCorps
 from application.wecom.live_code_commands import (
     LiveCodeDetails,
     LiveCodeStats,
@@ -64,22 +64,26 @@ class LiveCodes:
         queries: LiveCodeQueries,
         members: MemberAvailability,
         clock: Clock,
+        plans: PlanGate,
     ) -> None:
         self.wecom = wecom
         self.corps = corps
         self.queries = queries
         self.members = members
         self.clock = clock
+        self.plans = plans
 
     # --- use cases ------------------------------------------------------------------------
 
     def make(self, tenant_id: UUID, command: MakeLiveCode) -> LiveCodeDetails:
         """Make the code at WeCom ("contact me" or a join way, with the code's state) and
-        record it. 404 `corp` without a bound corp (or when `corp_id` names another);
-        WeCom's refusal is 502/503."""
+        record it. 403 `subscription_inactive` without an SCRM plan in service (asked
+        first: a code is made in WeCom), 404 `corp` without a bound corp (or when
+        `corp_id` names another); WeCom's refusal is 502/503."""
         code_id = self.wecom.new_id("wecom_live_code")
         if code_id in self.wecom.repository:  # a repeated Idempotency-Key: asked already
             return self.code(tenant_id, code_id)
+        self.plans.require_feature(tenant_id, SCRM_FEATURE)
         setup = _setup(command.model_dump())
         corp = self.corps.bound_corp(tenant_id)
         if command.corp_id is not None and command.corp_id != corp.id:

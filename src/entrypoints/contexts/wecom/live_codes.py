@@ -32,6 +32,11 @@ LIVE_CODE_EVENTS = {
 }
 
 
+def _plans(billing: Any) -> Any:
+    """The tenancy context's quota service (`PlanQuotas`): its plan gate."""
+    return billing.quotas
+
+
 def _providers(
     c: containers.DynamicContainer, wecom: providers.Provider[Any]
 ) -> Mapping[str, providers.Provider[Any]]:
@@ -39,7 +44,15 @@ def _providers(
     queries = providers.Singleton(
         LiveCodeQueries, c.wecom_live_code_view, c.wecom_live_code_activity_view, c.tenancy
     )
-    codes = providers.Singleton(LiveCodes, wecom, c.wecom_corps, queries, members, c.clock)
+    codes = providers.Singleton(
+        LiveCodes,
+        wecom,
+        c.wecom_corps,
+        queries,
+        members,
+        c.clock,
+        providers.Singleton(_plans, c.billing),
+    )
     welcomes = providers.Singleton(DepartmentWelcomeMessages, wecom, c.wecom_corps)
     return {
         "wecom_live_code_console": providers.Singleton(
