@@ -13,6 +13,7 @@ from uuid import UUID
 import pytest
 
 from application.archive.messages import ArchivedMessage, behaviour_of
+from application.archive.search import SearchFilter
 from application.org.commands import HireEmployee
 from application.shared.callers import TenantCaller
 from application.shared.context import RequestContext, acting
@@ -58,6 +59,17 @@ def tenant(runtime: Runtime) -> Iterator[UUID]:
             message("g2", T0 + 5 * minute, C1, "", room="wrStats"),
             message("r1", T0 + 6 * minute, ALICE, C1, kind="revoke", pre_msgid="p1"),
             message("p4", LATE, ALICE, C2),  # the next day in Shanghai
+            ArchivedMessage(
+                seq=0,
+                msgid="s1",
+                action="send",
+                sender="",
+                tolist=(),
+                roomid="",
+                msgtime=T0 + 7 * minute,
+                msgtype="undecryptable",
+                content={"failure": "no key of version 3", "encrypt_chat_msg": "c2VhbGVk"},
+            ),  # fmt: skip  (as ingestion stores a message that would not open)
         ]
         rows = [
             behaviour_of(tenant_id, ArchivedMessage(**{**vars(m), "seq": n}), received_at=T0)
@@ -86,16 +98,20 @@ def test_days_in_the_tenants_zone_and_the_ranges_totals(runtime: Runtime, tenant
         1,
     )  # fmt: skip  (the recall notice is no message)
     assert first.customers_contacted == 1  # C1 had answers; C2 wrote to Bob, who did not
-    assert first.by_type == {"text": 5, "image": 1}
+    assert first.by_type == {"text": 5, "image": 1} and first.undecryptable == 1
     assert (second.day, second.messages, second.one_to_one_chats) == (DAY2, 1, 1)
     assert second.customers_contacted == 1 and second.by_type == {"text": 1}
     totals = report.totals
     assert (totals.messages, totals.one_to_one_chats, totals.group_chats) == (7, 3, 1)
     assert totals.customers_contacted == 2  # C1 and C2 once each over the range
+    # The sealed message is in no chat: the search index leaves it out.
+    sealed = reading.search(caller(runtime, tenant, TenantRole.AUDITOR), SearchFilter())
+    assert "s1" not in [hit.message.msgid for hit in sealed.items] and len(sealed.items) == 7
     assert report.timezone == "Asia/Shanghai"
     coverage = report.coverage
     assert (coverage.employees_in_corp, coverage.employees_archived) == (3, 2)
     assert coverage.employees_not_archived == [CAROL] and coverage.messages == 7
+    assert coverage.undecryptable == 1 and totals.undecryptable == 1
     # A day before: nothing (the range is in the tenant's days, not UTC's).
     empty = reading.report(
         caller(runtime, tenant, TenantRole.AUDITOR), DAY1 - timedelta(1), DAY1 - timedelta(1)

@@ -65,6 +65,9 @@ class DayStats(BaseModel):
     group_chats: int = Field(description="distinct groups with a message")
     customers_contacted: int = Field(description="distinct customers in one-to-one chats")
     by_type: dict[str, int] = Field(description="messages by msgtype")
+    undecryptable: int = Field(
+        default=0, description="messages stored sealed: they would not open (not in the above)"
+    )
 
 
 class EmployeeStats(BaseModel):
@@ -86,7 +89,10 @@ class ArchiveCoverage(BaseModel):
     employees_in_corp: int = Field(description="employees the WeCom contacts list")
     employees_archived: int = Field(description="of them, those with archived messages")
     employees_not_archived: list[str] = Field(description="userids without any, first 100")
-    messages: int = Field(description="archived messages in the range")
+    messages: int = Field(description="messages of the range that were read")
+    undecryptable: int = Field(
+        default=0, description="messages of the range stored sealed (they would not open)"
+    )
 
 
 class StatsReport(BaseModel):

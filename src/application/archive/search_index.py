@@ -17,6 +17,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 
+from application.archive.chat_documents import UNDECRYPTABLE
 from application.archive.messages import ArchivedMessage, is_customer, message_of
 from application.archive.search_terms import tokens_of
 from application.shared.behaviours import BEHAVIOURS, Behaviour, BehaviourKind
@@ -97,6 +98,7 @@ class SearchIndex(ReadModel):
         if (
             not isinstance(domain_event, Behaviour)
             or domain_event.kind != BehaviourKind.ARCHIVE_MESSAGE
+            or domain_event.name == UNDECRYPTABLE  # sealed: no words, no chat to show it in
         ):
             self.skip(tracking)
             return

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 
+from application.archive.chat_documents import UNDECRYPTABLE
 from application.archive.messages import message_of
 from application.archive.reading_ports import StaffMember
 from application.archive.reading_records import (
@@ -80,6 +81,8 @@ class ArchiveStats(ReadModel):
                 (tenant_id, slot, message.msgtype),
             )
         ]
+        if message.msgtype == UNDECRYPTABLE:  # counted apart; who sent it is sealed too
+            return statements
         indexed = row_of(tenant_id, message, row.position)
         employee, customer = indexed["employee"], indexed["customer"]
         if message.sender == employee and employee:
@@ -154,15 +157,16 @@ class StatsQueries:
         days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
         bounds = [_slot_at(day, zone) for day in [*days, until + timedelta(days=1)]]
         types = self._types(tenant_id, bounds)
+        sealed = [by_type.pop(UNDECRYPTABLE, 0) for by_type in types]
         shown = [
-            self._day(tenant_id, day, bounds[n], bounds[n + 1], types[n])
+            self._day(tenant_id, day, bounds[n], bounds[n + 1], types[n], sealed[n])
             for n, day in enumerate(days)
         ]
         total_types: dict[str, int] = {}
         for by_type in types:
             for msgtype, count in by_type.items():
                 total_types[msgtype] = total_types.get(msgtype, 0) + count
-        totals = self._day(tenant_id, since, bounds[0], bounds[-1], total_types)
+        totals = self._day(tenant_id, since, bounds[0], bounds[-1], total_types, sum(sealed))
         archived = {e.employee for e in self.employees(tenant_id, bounds[0], bounds[-1], staff)}
         in_corp = sorted(userid for userid, member in staff.items() if not member.left)
         coverage = ArchiveCoverage(
@@ -170,6 +174,7 @@ class StatsQueries:
             employees_archived=len([u for u in in_corp if u in archived]),
             employees_not_archived=[u for u in in_corp if u not in archived][:NOT_ARCHIVED_SHOWN],
             messages=totals.messages,
+            undecryptable=totals.undecryptable,
         )
         return StatsReport(
             since=since, until=until, timezone=timezone, days=shown, totals=totals,
@@ -214,7 +219,13 @@ class StatsQueries:
         return found
 
     def _day(
-        self, tenant_id: UUID, day: date, start: int, end: int, by_type: dict[str, int]
+        self,
+        tenant_id: UUID,
+        day: date,
+        start: int,
+        end: int,
+        by_type: dict[str, int],
+        undecryptable: int,
     ) -> DayStats:
         row = self.view.rows(_DAY_COUNTS, (str(tenant_id), start, end))[0]
         return DayStats(
@@ -224,6 +235,7 @@ class StatsQueries:
             group_chats=int(row["rooms"]),
             customers_contacted=int(row["customers"]),
             by_type=dict(sorted(by_type.items(), key=lambda item: (-item[1], item[0]))),
+            undecryptable=undecryptable,
         )
 
     def _types(self, tenant_id: UUID, bounds: list[int]) -> list[dict[str, int]]:
