@@ -146,8 +146,7 @@ class Runtime:
         self.runner: FollowerRunner | None = None
         self.scheduler: Scheduler | None = None
         self.sender: SendWorker | None = None
-        self.wechat_sender: Any = None
-        self.flow_worker: Any = None
+        self.workers: list[Any] = []  # the contexts' background workers, once started
         self.bounces: Any = None
 
     @property
@@ -189,14 +188,13 @@ class Runtime:
         return self
 
     def start_sender(self) -> SendWorker | None:
-        """The send pipelines' worker threads, messaging's and WeChat's (any number of
-        processes may run them)."""
-        if "wechat_send_worker" in self.container.providers:
-            self.wechat_sender = self.container.wechat_send_worker()
-            self.wechat_sender.start()
-        if "flow_worker" in self.container.providers:
-            self.flow_worker = self.container.flow_worker()
-            self.flow_worker.start()
+        """The send pipelines' worker threads: messaging's, and every worker the contexts'
+        manifests declare (any number of processes may run them)."""
+        for context in self.contexts:
+            for name in context.workers:
+                worker = self.container.providers[name]()
+                worker.start()
+                self.workers.append(worker)
         if "send_dispatch" not in self.container.providers:
             return None
         messaging = self.settings.messaging
@@ -290,10 +288,8 @@ class Runtime:
     def close(self) -> None:
         if self.sender is not None:
             self.sender.stop()
-        if self.wechat_sender is not None:
-            self.wechat_sender.stop()
-        if self.flow_worker is not None:
-            self.flow_worker.stop()
+        for worker in reversed(self.workers):
+            worker.stop()
         if self.bounces is not None:
             self.bounces.stop()
         if self.scheduler is not None:

@@ -50,6 +50,9 @@ class Manifest:
     # Console pages (controllers under /console) and their sidebar entries.
     console: tuple[Any, ...] = ()
     console_nav: tuple[NavItem, ...] = ()
+    # Providers of background workers (threads with start() and stop(): due waits,
+    # scheduled sends, pulls) that `huoke serve` and `huoke worker sender` run.
+    workers: tuple[str, ...] = ()
     # Ports this context declares and other contexts may implement, by provider name:
     # each becomes a provider of the list of every implementation offered (maybe none),
     # so a context wired early can use what a later one brings (e.g. the lead timeline

@@ -152,4 +152,5 @@ MANIFEST = Manifest(
     },
     console=(*flow_pages.PAGES, *reach_pages.PAGES),
     console_nav=(*flow_pages.NAV, *reach_pages.NAV),
+    workers=("flow_worker",),
 )

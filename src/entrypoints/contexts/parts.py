@@ -37,6 +37,7 @@ class Part:
     configuration_events: Mapping[str, str] = field(default_factory=dict)
     console: tuple[Any, ...] = ()
     console_nav: tuple[NavItem, ...] = ()
+    workers: tuple[str, ...] = ()  # provider names of the part's background workers
 
 
 class _Parts:
@@ -94,4 +95,5 @@ def manifest_of_parts(
         },
         console=tuple(page for part in parts for page in part.console),
         console_nav=tuple(item for part in parts for item in part.console_nav),
+        workers=tuple(worker for part in parts for worker in part.workers),
     )

@@ -70,4 +70,5 @@ PART = Part(
     controllers=(WechatMassSendController, WechatTemplateSendController),
     dependencies=("wechat_sends",),
     configuration_events=SEND_EVENTS,
+    workers=("wechat_send_worker",),
 )

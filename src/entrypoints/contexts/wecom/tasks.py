@@ -127,4 +127,5 @@ PART = Part(
     configuration_events=TASK_EVENTS,
     console=(*mass_send_pages.PAGES, *task_pages.PAGES),
     console_nav=(*mass_send_pages.NAV, *task_pages.NAV),
+    workers=("wecom_mass_send_worker",),
 )
