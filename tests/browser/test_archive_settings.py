@@ -72,7 +72,7 @@ def test_an_admin_sets_up_the_archive_and_pulls_it(page: Any, live_console: Live
     page.get_by_role("button", name="保存").click()
     corp = page.get_by_label("企业 ID（CorpID）")
     expect(corp).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#e-corp_id")).to_be_visible()
+    expect(page.locator("#e-corpid")).to_be_visible()
     _look(page, "archive-settings-refused")
 
     corp.fill("ww0123456789abcdef")

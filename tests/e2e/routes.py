@@ -313,7 +313,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/v1/flows/{flow_id}/disable"): {"mode": "drain"},
     # the archive's setup and ingestion (ARCH-1)
     ("PUT", "/api/v1/archive/settings"): {
-        "corp_id": "ww0123456789abcdef",
+        "corpid": "ww0123456789abcdef",
         "sdk_secret": "archive-secret-0123456789abcdef",
         "enabled": False,
     },

@@ -18,7 +18,7 @@ from tests.e2e.test_archive_reading_routes import key, paid
 
 SETTINGS = "/api/v1/archive/settings"
 INGESTION = "/api/v1/archive/ingestion"
-SOURCE = {"corp_id": "ww0123456789abcdef", "sdk_secret": "s3cr3t-" + "x" * 36, "enabled": True}
+SOURCE = {"corpid": "ww0123456789abcdef", "sdk_secret": "s3cr3t-" + "x" * 36, "enabled": True}
 
 
 def test_set_up_pull_and_read_the_status(api: Api) -> None:
@@ -95,8 +95,8 @@ def test_refusals_name_what_is_wrong(api: Api) -> None:
     assert stale.status_code == 409 and stale.json()["code"] == "version_conflict"
     retired = api.client.delete(f"{SETTINGS}/keys/1", headers=headers)
     assert retired.status_code == 200 and retired.json()["retired_versions"] == [1]
-    corp = api.client.put(SETTINGS, json={**SOURCE, "corp_id": "acme"}, headers=headers)
-    assert corp.status_code == 422 and corp.json()["field"] == "corp_id"
+    corp = api.client.put(SETTINGS, json={**SOURCE, "corpid": "acme"}, headers=headers)
+    assert corp.status_code == 422 and corp.json()["field"] == "corpid"
 
 
 def test_without_the_edition_the_settings_are_read_only(api: Api) -> None:

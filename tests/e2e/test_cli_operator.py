@@ -82,7 +82,7 @@ def archive_on(settings: Settings, tenant_id: uuid.UUID) -> None:
             billing.confirm_sandbox_payment(order.id)
             setup = runtime.container.archive_setup()
             setup.generate_key(tenant_id, GenerateKey(publickey_ver=1))
-            on = ChangeSettings(corp_id="ww0123456789abcdef", sdk_secret="s" * 43, enabled=True)
+            on = ChangeSettings(corpid="ww0123456789abcdef", sdk_secret="s" * 43, enabled=True)
             setup.change(tenant_id, on)
     finally:
         runtime.close()

@@ -55,15 +55,15 @@ def test_set_up_the_archive_and_pull_in_the_console(api: Api) -> None:
         assert twice.status_code == 409 and 'id="e-publickey_ver"' in twice.text
         wrong = session.post(
             f"{PAGE}/source",
-            {"corp_id": "not-a-corp", "sdk_secret": "x" * 43, "enabled": "1",
+            {"corpid": "not-a-corp", "sdk_secret": "x" * 43, "enabled": "1",
              "version": _version(shown.text, "source-form")},
         )  # fmt: skip
-        assert wrong.status_code == 422 and 'id="e-corp_id"' in wrong.text
+        assert wrong.status_code == 422 and 'id="e-corpid"' in wrong.text
         assert 'value="not-a-corp"' in wrong.text and "x" * 43 not in wrong.text
 
         saved = session.post(
             f"{PAGE}/source",
-            {"corp_id": "ww0123456789abcdef", "sdk_secret": "x" * 43, "enabled": "1",
+            {"corpid": "ww0123456789abcdef", "sdk_secret": "x" * 43, "enabled": "1",
              "version": _version(shown.text, "source-form")},
         )  # fmt: skip
         assert saved.status_code == 303, saved.text

@@ -29,7 +29,7 @@ NETWORK_ERROR = 10001
 
 @dataclass
 class ArchiveGateway:
-    corp_id: str
+    corpid: str
     secret: str
     public_keys: dict[int, str] = field(default_factory=dict)  # version → PEM
     version: int = 1  # the key the corp seals new messages with
@@ -55,7 +55,7 @@ class ArchiveGateway:
             if self.failures:
                 errcode, errmsg = self.failures.pop(0)
                 return {"errcode": errcode, "errmsg": errmsg}
-            if body.get("corpid") != self.corp_id or body.get("secret") != self.secret:
+            if body.get("corpid") != self.corpid or body.get("secret") != self.secret:
                 return {"errcode": INVALID_SECRET, "errmsg": "invalid secret"}
             seq, limit = body.get("seq"), body.get("limit")
             if not isinstance(seq, int) or not isinstance(limit, int) or not 1 <= limit <= 1000:

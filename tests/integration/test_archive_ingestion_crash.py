@@ -54,7 +54,7 @@ def _archive_tenant(settings: Settings, private_key_pem: str) -> UUID:
                 tenant.id, ImportKey(publickey_ver=1, private_key_pem=private_key_pem)
             )
             c.archive_setup().change(
-                tenant.id, ChangeSettings(corp_id=CORP, sdk_secret=SECRET, enabled=True)
+                tenant.id, ChangeSettings(corpid=CORP, sdk_secret=SECRET, enabled=True)
             )
         return tenant.id
     finally:

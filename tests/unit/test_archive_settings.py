@@ -37,7 +37,7 @@ def add(settings: ArchiveSettings, version: int) -> None:
 def test_settings_are_one_per_tenant_and_start_empty() -> None:
     settings = ArchiveSettings.set_up(TENANT)
     assert settings.id == ArchiveSettings.create_id(TENANT) != ArchiveSettings.create_id(uuid4())
-    assert (settings.current_version, settings.enabled, settings.corp_id) == (None, False, "")
+    assert (settings.current_version, settings.enabled, settings.corpid) == (None, False, "")
 
 
 def test_the_newest_version_is_in_use_and_older_ones_still_open() -> None:
@@ -104,16 +104,16 @@ def test_keys_must_look_like_pem_keys() -> None:
 def test_the_source_is_checked_and_the_secret_kept_when_not_given() -> None:
     settings = ArchiveSettings.set_up(TENANT)
     with pytest.raises(InvalidValue) as refused:
-        settings.change_source(corp_id="not a corp", sdk_secret="s" * 43)
-    assert refused.value.field == "corp_id"
+        settings.change_source(corpid="not a corp", sdk_secret="s" * 43)
+    assert refused.value.field == "corpid"
     with pytest.raises(InvalidValue) as refused:
-        settings.change_source(corp_id="ww0123456789abcdef", sdk_secret=None)  # none kept yet
+        settings.change_source(corpid="ww0123456789abcdef", sdk_secret=None)  # none kept yet
     assert refused.value.field == "sdk_secret"
-    settings.change_source(corp_id="ww0123456789abcdef", sdk_secret="s" * 43)
-    settings.change_source(corp_id="ww00000000000000ff", sdk_secret=None)
-    assert (settings.corp_id, settings.sdk_secret) == ("ww00000000000000ff", "s" * 43)
+    settings.change_source(corpid="ww0123456789abcdef", sdk_secret="s" * 43)
+    settings.change_source(corpid="ww00000000000000ff", sdk_secret=None)
+    assert (settings.corpid, settings.sdk_secret) == ("ww00000000000000ff", "s" * 43)
     pending = len(settings.collect_events())
-    settings.change_source(corp_id="ww00000000000000ff", sdk_secret="s" * 43)  # no change
+    settings.change_source(corpid="ww00000000000000ff", sdk_secret="s" * 43)  # no change
     assert settings.collect_events() == [] and pending == 3
 
 
@@ -124,7 +124,7 @@ def test_enabling_needs_a_key_and_a_source() -> None:
     add(settings, 1)
     with pytest.raises(StateConflict, match="corp"):
         settings.enable()
-    settings.change_source(corp_id="ww0123456789abcdef", sdk_secret="s" * 43)
+    settings.change_source(corpid="ww0123456789abcdef", sdk_secret="s" * 43)
     settings.enable()
     settings.enable()  # already on: nothing more happens
     settings.disable()
@@ -137,7 +137,7 @@ def test_events_are_topical_primitive_and_replay_to_the_same_state() -> None:
     add(settings, 1)
     add(settings, 2)
     settings.retire_key(1)
-    settings.change_source(corp_id="ww0123456789abcdef", sdk_secret="s" * 43)
+    settings.change_source(corpid="ww0123456789abcdef", sdk_secret="s" * 43)
     settings.enable()
     settings.disable()
     events = settings.collect_events()
@@ -153,7 +153,7 @@ def test_events_are_topical_primitive_and_replay_to_the_same_state() -> None:
     # The private key and the Secret travel under names the history redacts.
     assert "private_key_secret" in vars(events[1]) and "sdk_secret" in vars(events[4])
     again = replay(events, ArchiveSettings)
-    assert (again.keys, again.retired_versions, again.corp_id, again.enabled) == (
+    assert (again.keys, again.retired_versions, again.corpid, again.enabled) == (
         settings.keys,
         [1],
         "ww0123456789abcdef",

@@ -46,7 +46,7 @@ class GatewayArchive:
         if not 1 <= limit <= MAX_LIMIT:
             raise ValueError(f"limit must be 1 to {MAX_LIMIT}")
         body = {
-            "corpid": account.corp_id,
+            "corpid": account.corpid,
             "secret": account.sdk_secret,
             "seq": seq,
             "limit": limit,

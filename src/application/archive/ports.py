@@ -39,7 +39,7 @@ class SourceAccount:
     takes), and the public key in use (the sandbox seals its messages with it)."""
 
     tenant_id: UUID
-    corp_id: str
+    corpid: str
     sdk_secret: str
     publickey_ver: int
     public_key_pem: str

@@ -56,7 +56,7 @@ class ArchiveSetup:
             raise StateConflict("add a key pair before pulling the archive", field="keys")
         return SourceAccount(
             tenant_id=settings.tenant_id,
-            corp_id=settings.corp_id,
+            corpid=settings.corpid,
             sdk_secret=settings.sdk_secret,
             publickey_ver=version,
             public_key_pem=settings.public_key_of(version),
@@ -111,7 +111,7 @@ class ArchiveSetup:
         """Set the corp and its archive Secret, and switch pulling on or off (on needs a
         key pair: 409)."""
         settings = self._for_change(tenant_id, expected_version)
-        settings.change_source(corp_id=command.corp_id, sdk_secret=command.sdk_secret)
+        settings.change_source(corpid=command.corpid, sdk_secret=command.sdk_secret)
         if command.enabled:
             settings.enable()
         else:
@@ -146,7 +146,7 @@ class ArchiveSetup:
         return ArchiveSettingsDetails(
             version=saved,
             enabled=settings.enabled,
-            corp_id=settings.corp_id,
+            corpid=settings.corpid,
             sdk_secret_set=bool(settings.sdk_secret),
             publickey_ver=current,
             keys=[

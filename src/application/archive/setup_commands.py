@@ -33,7 +33,7 @@ class ImportKey(Command):
 class ChangeSettings(Command):
     """The pull source and the switch. `sdk_secret` left out keeps the one kept."""
 
-    corp_id: str = Field(min_length=1, max_length=32, examples=["ww0123456789abcdef"])
+    corpid: str = Field(min_length=1, max_length=32, examples=["ww0123456789abcdef"])
     sdk_secret: str | None = Field(
         default=None,
         min_length=16,
@@ -54,7 +54,7 @@ class ArchiveSettingsDetails(BaseModel):
 
     version: int = Field(description="0 until first changed; send it as If-Match")
     enabled: bool
-    corp_id: str
+    corpid: str
     sdk_secret_set: bool
     publickey_ver: int | None = Field(description="the version in use (the newest)")
     keys: list[ArchiveKey]

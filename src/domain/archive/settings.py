@@ -83,7 +83,7 @@ class ArchiveSettings(Aggregate):
         # publickey_ver → {"public_key_pem", "private_key_secret"}
         self.keys: dict[int, dict[str, str]] = {}
         self.retired_versions: list[int] = []
-        self.corp_id = ""
+        self.corpid = ""
         self.sdk_secret = ""
         self.enabled = False
 
@@ -153,32 +153,32 @@ class ArchiveSettings(Aggregate):
 
     # --- source and switch ---------------------------------------------------------------
 
-    def change_source(self, *, corp_id: str, sdk_secret: str | None) -> None:
+    def change_source(self, *, corpid: str, sdk_secret: str | None) -> None:
         """The corp whose archive is pulled and the archive's Secret (会话内容存档 Secret);
         `sdk_secret` None keeps the one kept."""
-        corp_id = corp_id.strip()
-        if not _CORP_ID.match(corp_id):
-            raise InvalidValue("corp_id must be the corp's ID (ww…)", field="corp_id")
+        corpid = corpid.strip()
+        if not _CORP_ID.match(corpid):
+            raise InvalidValue("corpid must be the corp's ID (ww…)", field="corpid")
         secret = self.sdk_secret if sdk_secret is None else sdk_secret.strip()
         if not _SECRET.match(secret):
             raise InvalidValue(
                 "sdk_secret must be the archive's Secret (16 to 64 letters, digits, - or _)",
                 field="sdk_secret",
             )
-        if (corp_id, secret) != (self.corp_id, self.sdk_secret):
-            self._source_changed(corp_id=corp_id, sdk_secret=secret)
+        if (corpid, secret) != (self.corpid, self.sdk_secret):
+            self._source_changed(corpid=corpid, sdk_secret=secret)
 
     @event("SourceChanged", topic="archive.ArchiveSettings.SourceChanged")
-    def _source_changed(self, corp_id: str, sdk_secret: str) -> None:
-        self.corp_id = corp_id
+    def _source_changed(self, corpid: str, sdk_secret: str) -> None:
+        self.corpid = corpid
         self.sdk_secret = sdk_secret
 
     def enable(self) -> None:
         """Start pulling: needs a key in use and a source."""
         if self.current_version is None:
             raise StateConflict("add a key pair before enabling the archive", field="keys")
-        if not self.corp_id:
-            raise StateConflict("set the corp and its Secret before enabling", field="corp_id")
+        if not self.corpid:
+            raise StateConflict("set the corp and its Secret before enabling", field="corpid")
         if not self.enabled:
             self._enabled()
 

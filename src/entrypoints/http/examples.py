@@ -389,7 +389,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     # The session archive's setup (ARCH-1)
     "changeArchiveSettings": {
-        "corp_id": "ww5a0e1c2b3d4f6a7b",
+        "corpid": "ww5a0e1c2b3d4f6a7b",
         "sdk_secret": "Qm9vdHN0cmFwQXJjaGl2ZVNlY3JldDAxMjM0NTY3ODk",
         "enabled": False,
     },

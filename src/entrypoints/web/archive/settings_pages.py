@@ -148,7 +148,7 @@ class ArchiveSettingsPages(Controller):
                 lambda: archive_setup.change(caller.tenant_id, command, expected_version=version)
             )
         except (FormErrors, InvalidInput, DomainError) as refusal:
-            values = {"corp_id": data.get("corp_id", ""), "enabled": data.get("enabled", "")}
+            values = {"corpid": data.get("corpid", ""), "enabled": data.get("enabled", "")}
             return await _again(
                 request, caller, archive_setup, archive_ingestion, "source", values, refusal
             )
