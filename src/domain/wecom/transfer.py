@@ -540,10 +540,19 @@ class CustomerTransferBatch(Aggregate):
             call["retry_at"] = None  # the delay was served while reconciling
 
     def reconcile_failed(self, number: int, error: str, *, at: datetime) -> None:
-        """WeCom's results could not be read: look again after a delay."""
+        """WeCom's results could not be read: look again after a delay; after
+        GIVE_UP_AFTER of not knowing, the call's customers are given up."""
         call = self.call(number)
         if not call["in_flight"]:
             raise StateConflict(f"call {number} has nothing to reconcile")
+        if call["claimed_at"] is not None and at >= call["claimed_at"] + GIVE_UP_AFTER:
+            outcomes = [
+                _outcome(e, CustomerState.FAILED, Reason.WECOM_UNAVAILABLE)
+                for e in call["in_flight"]
+            ]
+            self._call_reconciled(number=number, outcomes=outcomes, at=at)
+            self._reschedule()
+            return
         self._call_failed(
             number=number,
             attempt=call["attempts"],

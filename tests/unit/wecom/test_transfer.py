@@ -256,6 +256,18 @@ def test_an_unanswered_call_is_reconciled_and_only_what_wecom_lacks_is_sent_agai
     assert batch.customers[ids[1]]["state"] == "succeeded"
 
 
+def test_a_call_whose_outcome_stays_unknown_for_days_is_given_up() -> None:
+    batch = new_batch()
+    batch.add_customers(customers(2), at=T0)
+    batch.claim(1, at=T0)
+    batch.record_failure(1, 1, "connection dropped", answered=False, at=T0)
+    batch.reconcile_failed(1, "WeCom unreachable", at=T0 + timedelta(hours=1))
+    assert batch.counts()["queued"] == 2 and not batch.done
+    batch.reconcile_failed(1, "WeCom unreachable", at=T0 + timedelta(days=3))
+    assert {c["reason"] for c in batch.customers.values()} == {"wecom_unavailable"}
+    assert batch.done and batch.due_at is None
+
+
 def test_a_busy_answer_sends_the_same_customers_again_after_a_delay() -> None:
     batch = new_batch()
     batch.add_customers(customers(2), at=T0)
