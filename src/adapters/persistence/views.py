@@ -26,13 +26,14 @@ class BatchingView(View):
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        with (
-            self.datastore.transaction(commit=True) as cursor,  # type: ignore[attr-defined]
-            self._round_trips_saved(cursor),
-        ):
+        with self.datastore.transaction(commit=True) as cursor:  # type: ignore[attr-defined]
             self._batch_cursor, self._batch_tracking = cursor, None
             try:
-                yield
+                with self._round_trips_saved(cursor):
+                    yield
+                # After the pipeline, in the same transaction: the library's tracking
+                # insert fetches a result, which psycopg's pipeline mode now and then
+                # answers with "the last operation didn't produce records".
                 if self._batch_tracking is not None:
                     self._insert_tracking(cursor, self._batch_tracking)  # type: ignore[attr-defined]
             finally:

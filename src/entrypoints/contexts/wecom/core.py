@@ -94,7 +94,7 @@ def _providers(
         "wecom_members": members,
         "wecom_contacts_sync": providers.Singleton(ContactsSync, wecom, corps, members),
         "wecom_member_links": providers.Singleton(MemberLinks, wecom, members),
-        "wecom_customer_leads": customer_leads,
+        "wecom_leads_of_customers": customer_leads,
         "wecom_customers": providers.Singleton(
             WecomCustomers,
             providers.Singleton(CustomerQueries, c.wecom_customer_view),
