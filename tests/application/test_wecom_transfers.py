@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
@@ -31,11 +31,11 @@ from application.wecom.callbacks import SOURCE, customer_key
 from application.wecom.customer_directory import PROFILE
 from application.wecom.customer_profiles import profile_properties
 from application.wecom.ports import WecomApi, whole_customer
-from application.wecom.transfer_work import TransferWork
 from entrypoints.container import Runtime
 from entrypoints.http.app import create_app
 from entrypoints.settings import WecomSettings
 from tests.conftest import BACKENDS, Api, make_settings
+from tests.e2e.wecom_transfer_support import SteppedClock, work_rounds
 from tests.integration.wecom_server import EPOCH, WecomServer, serving
 from tests.settling import settle
 from tests.wecom_world import bind, corpid, scrm_tenant
@@ -51,19 +51,6 @@ PEOPLE = {  # userid: (name, mobile)
 DEPARTING = [f"wmZw{i:04d}" for i in range(250)]
 LINAS = ["wmLn0", "wmLn1", "wmLn2"]
 GROUPS = ["wrZwGroup1", "wrZwGroup2"]
-
-
-class SteppedClock:
-    """The worker's clock, moved by the test (the 24 hours pass at once)."""
-
-    def __init__(self) -> None:
-        self.at = datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return self.at
-
-    def advance(self, **delta: float) -> None:
-        self.at += timedelta(**delta)
 
 
 def _server() -> WecomServer:
@@ -190,21 +177,10 @@ def take_profiles(
     runtime.container.ingestion().take(rows)
 
 
-def rounds(world: World, clock: SteppedClock, *, times: int = 10) -> None:
-    """Worker rounds until one finds nothing to send (the read model caught up first)."""
-    container = world.runtime.container
-    work = TransferWork(
-        container.wecom(),
-        container.wecom_corps(),
-        container.wecom_transfer_queries(),
-        container.tenancy(),
-        clock,
-    )
-    for _ in range(times):
-        settle(world.runtime)
-        if not work.run_once().busy:
-            return
-    raise AssertionError("the worker was still busy")
+def rounds(world: World, clock: SteppedClock) -> None:
+    """Worker rounds at the test's clock until nothing is due and no call is held (the
+    runtime's own worker runs beside them on the real clock)."""
+    work_rounds(world.runtime, clock)
 
 
 def leave_and_hand_over(world: World, tenant: Tenant, who: str, to: str) -> dict[str, Any]:
@@ -339,6 +315,7 @@ def test_an_on_job_transfer_by_command_shows_each_customers_refusal(world: World
 
 def _transfer_linas_customers(world: World, tenant: Tenant) -> None:
     server, api = world.server, world.api
+    before = len(server.calls_to(ON_JOB))
     started = api.client.post(
         "/api/v1/wecom/transfers",
         json={
@@ -367,7 +344,6 @@ def _transfer_linas_customers(world: World, tenant: Tenant) -> None:
     )
     assert again.status_code == 422 and again.json()["field"] == "employee_id"  # in transfer
 
-    before = len(server.calls_to(ON_JOB))
     clock = SteppedClock()
     rounds(world, clock)
     (call,) = server.calls_to(ON_JOB)[before:]

@@ -50,8 +50,7 @@ def _providers(
         "wecom_transfer_queries": queries,
         "wecom_inheritance": inheritance,
         "wecom_transfer_work": work,
-        # Started by the runtime beside the flow worker (any number of processes may
-        # run one: each call is claimed on its batch before it is sent).
+        # Any number of processes may run one: each call is claimed on its batch first.
         "wecom_transfer_worker": providers.Singleton(
             SendWorker, work, IDLE_SECONDS, name="wecom-transfer-worker", actor="wecom-transfers"
         ),
@@ -72,6 +71,7 @@ PART = Part(
     controllers=(WecomTransferController,),
     dependencies=("wecom_inheritance", "wecom_transfer_console"),
     configuration_events=TRANSFER_EVENTS,
+    workers=("wecom_transfer_worker",),
     console=transfer_pages.PAGES,
     console_nav=transfer_pages.NAV,
 )
