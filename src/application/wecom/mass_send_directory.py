@@ -65,6 +65,9 @@ class MassSendDirectory(ReadModel):
         "wecom_mass_send_parts_order": f"{PARTS} (tenant_id, task_id, position, userid)",
         "wecom_mass_send_results_target": f"{RESULTS} (tenant_id, task_id, target_id)",
     }
+    platform_wide = {
+        "wecom_mass_send_tasks_due": "the mass-send worker submits every tenant's due tasks"
+    }
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         handler = self._handlers().get(get_topic(type(domain_event)))
