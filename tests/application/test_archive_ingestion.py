@@ -32,7 +32,7 @@ from application.archive.messages import Alert, ArchivedMessage, message_of
 from application.archive.ports import EncryptedChat, IngestionState, SourceAccount
 from application.archive.pulling import ArchivePulling
 from application.archive.setup import ArchiveSetup
-from application.archive.setup_commands import ChangeSettings, GenerateKey, ImportKey
+from application.archive.setup_commands import ChangeArchiveSettings, GenerateKey, ImportKey
 from application.archive.source_directory import ArchiveSourceQueries
 from application.shared.behaviours import Behaviour, BehaviourKind
 from application.shared.context import RequestContext, acting
@@ -131,7 +131,7 @@ def set_up(setup: ArchiveSetup, tenant_id: UUID, versions: Sequence[int] = (1,))
                 tenant_id,
                 ImportKey(publickey_ver=version, private_key_pem=KEYS[version - 1].private_key_pem),
             )
-        setup.change(tenant_id, ChangeSettings(corpid=CORP, sdk_secret=SECRET, enabled=True))
+        setup.change(tenant_id, ChangeArchiveSettings(corpid=CORP, sdk_secret=SECRET, enabled=True))
 
 
 def ingestion_of(
@@ -173,7 +173,7 @@ def test_the_sandbox_archive_is_stored_once_with_its_alerts(runtime: Runtime) ->
     with acting(RequestContext(request_id="test-sandbox-setup")):
         made = setup.generate_key(tenant_id, GenerateKey(publickey_ver=3))
         assert made.keys[0].public_key_pem.startswith("-----BEGIN PUBLIC KEY-----")
-        setup.change(tenant_id, ChangeSettings(corpid=CORP, sdk_secret=SECRET, enabled=True))
+        setup.change(tenant_id, ChangeArchiveSettings(corpid=CORP, sdk_secret=SECRET, enabled=True))
     ingestion = runtime.container.archive_ingestion()
 
     first = ingestion.pull(tenant_id)
@@ -276,7 +276,7 @@ def test_the_switch_and_the_edition_refuse(runtime: Runtime) -> None:
     assert ingestion.pull_now(tenant_id, batches=1).pulled.stored == 0  # off: nothing pulled
     refused = pytest.raises(StateConflict, match="key pair")
     with acting(RequestContext(request_id="test-switch")), refused:
-        setup.change(tenant_id, ChangeSettings(corpid=CORP, sdk_secret=SECRET, enabled=True))
+        setup.change(tenant_id, ChangeArchiveSettings(corpid=CORP, sdk_secret=SECRET, enabled=True))
     assert setup.settings(tenant_id).version == 0  # nothing stored by the refusal
 
     bare = new_tenant(runtime, edition=None)

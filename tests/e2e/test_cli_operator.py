@@ -71,7 +71,7 @@ def bind_account(settings: Settings, tenant_id: uuid.UUID) -> uuid.UUID:
 
 def archive_on(settings: Settings, tenant_id: uuid.UUID) -> None:
     """The tenant's archive switched on: the edition with it, a key pair, the corp."""
-    from application.archive.setup_commands import ChangeSettings, GenerateKey
+    from application.archive.setup_commands import ChangeArchiveSettings, GenerateKey
     from application.tenancy.billing_commands import PlaceOrder
 
     runtime = Runtime(settings).start()
@@ -82,7 +82,9 @@ def archive_on(settings: Settings, tenant_id: uuid.UUID) -> None:
             billing.confirm_sandbox_payment(order.id)
             setup = runtime.container.archive_setup()
             setup.generate_key(tenant_id, GenerateKey(publickey_ver=1))
-            on = ChangeSettings(corpid="ww0123456789abcdef", sdk_secret="s" * 43, enabled=True)
+            on = ChangeArchiveSettings(
+                corpid="ww0123456789abcdef", sdk_secret="s" * 43, enabled=True
+            )
             setup.change(tenant_id, on)
     finally:
         runtime.close()

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from adapters.archive.decryption import RsaKeyMaker
 from application.archive.messages import message_of
-from application.archive.setup_commands import ChangeSettings, ImportKey
+from application.archive.setup_commands import ChangeArchiveSettings, ImportKey
 from application.shared.behaviours import BehaviourKind
 from application.shared.context import RequestContext, acting
 from application.tenancy.billing_commands import PlaceOrder
@@ -54,7 +54,7 @@ def _archive_tenant(settings: Settings, private_key_pem: str) -> UUID:
                 tenant.id, ImportKey(publickey_ver=1, private_key_pem=private_key_pem)
             )
             c.archive_setup().change(
-                tenant.id, ChangeSettings(corpid=CORP, sdk_secret=SECRET, enabled=True)
+                tenant.id, ChangeArchiveSettings(corpid=CORP, sdk_secret=SECRET, enabled=True)
             )
         return tenant.id
     finally:

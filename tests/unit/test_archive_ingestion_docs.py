@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from application.archive.setup_commands import ChangeSettings, GenerateKey
+from application.archive.setup_commands import ChangeArchiveSettings, GenerateKey
 from domain.archive.settings import ArchiveSettings
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "archive.md"
@@ -27,7 +27,7 @@ def test_every_example_of_the_section_is_accepted() -> None:
     found = examples()
     assert len(found) == 2
     assert GenerateKey(**found[0]).publickey_ver == 1
-    change = ChangeSettings(**found[1])
+    change = ChangeArchiveSettings(**found[1])
     settings = ArchiveSettings.set_up(uuid4())
     settings.change_source(corpid=change.corpid, sdk_secret=change.sdk_secret)
     assert settings.corpid == change.corpid

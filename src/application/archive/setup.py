@@ -15,7 +15,7 @@ from application.archive.ports import ARCHIVE_FEATURE, EditionGate, KeyMaker, So
 from application.archive.setup_commands import (
     ArchiveKey,
     ArchiveSettingsDetails,
-    ChangeSettings,
+    ChangeArchiveSettings,
     GenerateKey,
     ImportKey,
 )
@@ -106,7 +106,11 @@ class ArchiveSetup:
         return self._saved(settings)
 
     def change(
-        self, tenant_id: UUID, command: ChangeSettings, *, expected_version: int | None = None
+        self,
+        tenant_id: UUID,
+        command: ChangeArchiveSettings,
+        *,
+        expected_version: int | None = None,
     ) -> ArchiveSettingsDetails:
         """Set the corp and its archive Secret, and switch pulling on or off (on needs a
         key pair: 409)."""

@@ -30,7 +30,7 @@ class ImportKey(Command):
     )
 
 
-class ChangeSettings(Command):
+class ChangeArchiveSettings(Command):
     """The pull source and the switch. `sdk_secret` left out keeps the one kept."""
 
     corpid: str = Field(min_length=1, max_length=32, examples=["ww0123456789abcdef"])

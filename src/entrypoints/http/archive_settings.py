@@ -14,7 +14,7 @@ from application.archive.ingestion import ArchiveIngestion
 from application.archive.setup import ArchiveSetup
 from application.archive.setup_commands import (
     ArchiveSettingsDetails,
-    ChangeSettings,
+    ChangeArchiveSettings,
     GenerateKey,
     ImportKey,
     IngestionStatus,
@@ -56,7 +56,7 @@ class ArchiveSettingsController(Controller):
     @put("/", operation_id="changeArchiveSettings")
     def change(
         self,
-        data: ChangeSettings,
+        data: ChangeArchiveSettings,
         archive_setup: ArchiveSetup,
         caller: TenantCaller,
         expected_version: int | None,

@@ -13,7 +13,7 @@ from litestar import Controller, Request, Response, get, post
 
 from application.archive.ingestion import ArchiveIngestion
 from application.archive.setup import ArchiveSetup
-from application.archive.setup_commands import ChangeSettings, GenerateKey, ImportKey
+from application.archive.setup_commands import ChangeArchiveSettings, GenerateKey, ImportKey
 from application.shared.callers import TenantCaller
 from application.shared.errors import InvalidInput, NotFound, ProviderUnavailable
 from domain.shared.access import Action
@@ -143,7 +143,9 @@ class ArchiveSettingsPages(Controller):
         data = await form_data(request)
         try:
             version = version_of(data)
-            command = parse_form(ChangeSettings, {**data, "enabled": bool(data.get("enabled"))})
+            command = parse_form(
+                ChangeArchiveSettings, {**data, "enabled": bool(data.get("enabled"))}
+            )
             await change(
                 lambda: archive_setup.change(caller.tenant_id, command, expected_version=version)
             )
