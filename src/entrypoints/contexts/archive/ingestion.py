@@ -109,6 +109,7 @@ PART = Part(
     views={"archive_source_view": ArchiveSourceDirectory},
     controllers=(ArchiveSettingsController, ArchiveIngestionController),
     dependencies=("archive_setup", "archive_ingestion"),
+    workers=("archive_pull_worker",),
     configuration_events=SETTINGS_EVENTS,
     console=settings_pages.PAGES,
     console_nav=settings_pages.NAV,
