@@ -2,8 +2,9 @@
 generates a key pair and sees the public key to copy with its version, saves the corp
 and the Secret with the archive switched on, pulls now and sees the counts; a corp id
 that is no WeCom corp and a version already kept are named on their fields and change
-nothing; an auditor sees the page without its forms; a marketer gets 403; an edition
-without the archive shows why nothing can be changed."""
+nothing; a newer key takes over and the older one is retired, the one in use refused;
+an auditor sees the page without its forms; a marketer gets 403; an edition without
+the archive shows why nothing can be changed."""
 
 from __future__ import annotations
 
@@ -78,6 +79,22 @@ def test_set_up_the_archive_and_pull_in_the_console(api: Api) -> None:
         assert f"已拉取 {total} 条，新存档 {total} 条，无法解密 0 条" in counted.text
         assert re.search(rf'id="stored-count">{total}<', counted.text)
         assert re.search(rf'id="cursor-seq"><code>{fixture_messages()[-1][0]}<', counted.text)
+
+        newer = session.post(
+            f"{PAGE}/keys", {"publickey_ver": "2", "version": _version(counted.text, "source-form")}
+        )
+        assert newer.status_code == 303, newer.text
+        shown = session.client.get(PAGE)
+        assert "公钥（版本 2，使用中）" in shown.text and "停用版本 1" in shown.text
+        version = re.search(r'name="version" value="(\d+)"', shown.text)
+        assert version
+        in_use = session.post(f"{PAGE}/keys/2/retire", {"version": version.group(1)})
+        assert in_use.status_code == 409 and "使用中的密钥版本不能停用" in in_use.text
+        retired = session.post(f"{PAGE}/keys/1/retire", {"version": version.group(1)})
+        assert retired.status_code == 303, retired.text
+        shown = session.client.get(PAGE)
+        assert "已停用密钥版本 1" in shown.text and "已停用的版本：1" in shown.text
+        assert session.post(f"{PAGE}/keys/7/retire", {"version": "1"}).status_code == 404
     finally:
         session.close()
 

@@ -21,6 +21,7 @@ from domain.shared.errors import DomainError, InvalidValue
 from entrypoints.http.archive_settings import PULL_NOW_BATCHES
 from entrypoints.web.actions import change, in_thread
 from entrypoints.web.forms import (
+    GENERAL,
     FormErrors,
     errors_of,
     form_data,
@@ -115,6 +116,9 @@ class ArchiveSettingsPages(Controller):
         archive_ingestion: ArchiveIngestion,
     ) -> Response[Any]:
         caller = tenant_may(request, RESOURCE, Action.DELETE)
+        kept = await in_thread(lambda: archive_setup.settings(caller.tenant_id))
+        if publickey_ver not in {key.publickey_ver for key in kept.keys}:
+            raise NotFound(f"no archive key version {publickey_ver}")  # before the form
         data = await form_data(request)
         try:
             version = version_of(data)
@@ -123,12 +127,12 @@ class ArchiveSettingsPages(Controller):
                     caller.tenant_id, publickey_ver, expected_version=version
                 )
             )
-        except NotFound:
-            raise
         except (FormErrors, DomainError, InvalidInput) as refusal:
+            said = FormErrors({GENERAL: next(iter(errors_of(refusal).values()))})  # no field
             return await _again(
-                request, caller, archive_setup, archive_ingestion, "keys", {}, refusal
-            )
+                request, caller, archive_setup, archive_ingestion, "keys", {}, said,
+                status=409 if isinstance(refusal, DomainError) else 422,
+            )  # fmt: skip
         flash = Flash("success", _("已停用密钥版本 {version}").format(version=publickey_ver))
         return redirect(request, f"{BASE}#keys", flash=flash)
 
@@ -194,16 +198,18 @@ async def _again(
     form: str,
     values: Mapping[str, Any],
     refusal: Exception,
+    *,
+    status: int | None = None,
 ) -> Response[Any]:
     """The page again with the refused form's errors and what was typed (422 for input
     to correct, 409 for a state that does not allow it)."""
     input_error = isinstance(refusal, FormErrors | InvalidInput | InvalidValue)
+    status = status or (422 if input_error else 409)
 
     def shown() -> Response[Any]:
         return _settings_page(
             request, caller, setup, ingestion,
-            form=form, values=values, errors=errors_of(refusal),
-            status=422 if input_error else 409,
+            form=form, values=values, errors=errors_of(refusal), status=status,
         )  # fmt: skip
 
     return await in_thread(shown)
