@@ -2,19 +2,58 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
+from application.shared.stamping import metadata_of
 from entrypoints.http.limits import MAX_JSON_DEPTH
 from tests.conftest import Api
 from tests.e2e.routes import Route, api_routes
+from tests.settling import settle
+
+QUIET_SECONDS = 0.5
 
 
 @pytest.fixture
 def own_records(api: Api) -> dict[str, str]:
     """The caller's own records, so a good body would succeed on every route."""
-    return {**api.one_of_each(), "staff_id": "00000000-0000-0000-0000-000000000000"}
+    records = {**api.one_of_each(), "staff_id": "00000000-0000-0000-0000-000000000000"}
+    _quiet(api)
+    return records
+
+
+def _written_by_requests(api: Api, before: dict[str, int]) -> list[str]:
+    """The events stored since `before` by anyone but the background workers (a WeCom
+    transfer's worker sends its calls a few seconds after the records were made)."""
+    workers = {getattr(worker, "name", "") for worker in api.runtime.workers}
+    written = []
+    for app in api.runtime.applications:
+        start, head = before.get(app.name, 0), app.recorder.max_notification_id() or 0
+        if head <= start:
+            continue
+        for notification in app.recorder.select_notifications(start + 1, head - start):
+            metadata = metadata_of(app.mapper.to_domain_event(notification))
+            if metadata.get("request_id") not in workers:
+                written.append(f"{app.name}: {notification.topic} ({metadata})")
+    return written
+
+
+def _quiet(api: Api, *, timeout: float = 30) -> None:
+    """Wait until what making the records set going has finished: followers, and the
+    background workers they hand work to (a WeCom transfer's calls), so the event stores'
+    heads move only for what a test sends."""
+    deadline = time.monotonic() + timeout
+    heads: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        settle(api.runtime)
+        now = api.event_positions()
+        if now == heads:
+            return
+        heads = now
+        time.sleep(QUIET_SECONDS)
+    raise AssertionError(f"the event stores never stopped moving: {heads}")
 
 
 def _body_routes(api: Api) -> list[Route]:
@@ -56,7 +95,7 @@ def test_malformed_json_is_422(api: Api, own_records: dict[str, str]) -> None:
     for route in _body_routes(api):
         problem = _assert_problem(_send(api, route, own_records, content=b'{"name": '), 422, route)
         assert problem["code"] == "malformed_json"
-    assert api.event_positions() == before
+    assert not _written_by_requests(api, before)
 
 
 def test_json_nested_past_the_bound_is_422_naming_the_limit_never_500(
@@ -71,7 +110,7 @@ def test_json_nested_past_the_bound_is_422_naming_the_limit_never_500(
         at_bound = b'{"name": ' + b"[" * (MAX_JSON_DEPTH - 1) + b"]" * (MAX_JSON_DEPTH - 1) + b"}"
         problem = _assert_problem(_send(api, route, own_records, content=at_bound), 422, route)
         assert problem["code"] != "json_too_deep", route  # decoded, then refused by the schema
-    assert api.event_positions() == before
+    assert not _written_by_requests(api, before)
 
 
 def test_wrong_types_name_the_field(api: Api, own_records: dict[str, str]) -> None:
@@ -83,7 +122,7 @@ def test_wrong_types_name_the_field(api: Api, own_records: dict[str, str]) -> No
             problem = _assert_problem(_send(api, route, own_records, json=wrong), 422, route)
             # An object field given an object names the key it does not know.
             assert problem["field"] in (field, f"{field}.nested"), (route, problem)
-    assert api.event_positions() == before
+    assert not _written_by_requests(api, before)
 
 
 def test_unknown_fields_are_refused(api: Api, own_records: dict[str, str]) -> None:
@@ -92,7 +131,7 @@ def test_unknown_fields_are_refused(api: Api, own_records: dict[str, str]) -> No
         body = {**(route.body() or {}), "is_superuser": True}
         problem = _assert_problem(_send(api, route, own_records, json=body), 422, route)
         assert problem["field"] == "is_superuser"
-    assert api.event_positions() == before
+    assert not _written_by_requests(api, before)
 
 
 def test_oversize_bodies_are_413(api: Api, own_records: dict[str, str]) -> None:
@@ -101,7 +140,7 @@ def test_oversize_bodies_are_413(api: Api, own_records: dict[str, str]) -> None:
         limit = _body_limit(api, route)
         huge = b'{"name": "' + b"x" * (limit + 10) + b'"}'
         _assert_problem(_send(api, route, own_records, content=huge), 413, route)
-    assert api.event_positions() == before
+    assert not _written_by_requests(api, before)
 
 
 def test_domain_rules_name_the_field(api: Api, own_records: dict[str, str]) -> None:
@@ -119,4 +158,4 @@ def test_domain_rules_name_the_field(api: Api, own_records: dict[str, str]) -> N
         "/api/v1/employees", json={"name": "x", "roles": ["king"]}, headers=headers
     )
     assert answer.status_code == 422 and answer.json()["field"] == "roles"
-    assert api.event_positions() == before
+    assert not _written_by_requests(api, before)

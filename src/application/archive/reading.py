@@ -28,7 +28,7 @@ from application.archive.search import SearchFilter, SearchQueries
 from application.archive.stats import StatsQueries
 from application.shared.callers import TenantCaller
 from application.shared.clock import Clock
-from application.shared.errors import InvalidInput
+from application.shared.errors import InvalidInput, NotFound
 from application.shared.pages import Page
 from domain.archive.reading import MAX_TERMS_LENGTH, ArchiveRead, ReadKind
 from domain.shared.access import Action
@@ -109,11 +109,15 @@ class ArchiveReading:
         limit: int = 50,
         around: str | None = None,
     ) -> Page[ArchivedMessageView]:
-        """A chat's messages in order (from `around` a message, when given); recorded."""
-        self._may_read(caller, MESSAGES_RESOURCE)
+        """A chat's messages in order (from `around` a message, when given); recorded.
+        A chat with no message of the caller's tenant is not found (another tenant's
+        answers 404 whatever the caller's edition)."""
         page = self.queries.conversation(
             caller.tenant_id, conversation, cursor=cursor, limit=limit, around=around
         )
+        if not page.items and cursor is None:
+            raise NotFound(f"no archived chat {conversation}")
+        self._may_read(caller, MESSAGES_RESOURCE)
         self._record(
             caller,
             kind=ReadKind.CONVERSATION,

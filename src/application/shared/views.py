@@ -97,7 +97,9 @@ class ReadModel(Projection[View]):
 
 def iso(moment: datetime) -> str:
     """A UTC time as fixed-width ISO-8601 text, so text order is time order in every database."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    # %Y is not zero-padded below the year 1000 on every platform (glibc): pad it here.
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_iso(text: str) -> datetime:

@@ -23,6 +23,7 @@ from application.archive.reading_records import ArchivedMessageView, ReadEntry
 from application.archive.search import SearchFilter
 from application.shared.errors import InvalidInput
 from application.shared.pages import DEFAULT_LIMIT
+from domain.tenancy.subscription import SubscriptionInactive
 from entrypoints.web.charts import Bar, bar_chart
 from entrypoints.web.i18n import N_, actor_label, local_time
 from entrypoints.web.i18n import gettext as _
@@ -255,13 +256,16 @@ class ArchiveReadingPages(Controller):
         errors: dict[str, str] = {}
         since = _day(query["since"], errors, "since")
         until = _day(query["until"], errors, "until")
-        report, employees = None, []
+        report, employees, unavailable = None, [], ""
         if not errors:
             try:
                 report = archive_reading.report(caller, since, until)
                 employees = archive_reading.employees(caller, report.since, report.until)
             except InvalidInput as invalid:
                 errors[invalid.field] = invalid.message
+            except SubscriptionInactive:
+                # The page stays reachable from the menu: it says why it shows nothing.
+                unavailable = _("当前版本不包含会话内容存档，升级到含会话存档的版本后可查看统计。")
         charts = {}
         if report is not None:
             by_type = report.totals.by_type
@@ -288,6 +292,7 @@ class ArchiveReadingPages(Controller):
             employees=employees,
             charts=charts,
             types=MESSAGE_TYPES,
+            unavailable=unavailable,
         )
 
     @get("/reads", sync_to_thread=True)

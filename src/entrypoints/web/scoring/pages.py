@@ -84,6 +84,15 @@ KIND_NAMES = {
     "wechat_job_finished": N_("公众号发送任务完成"),
     "wechat_material_synced": N_("同步素材"),
     "flow_owner_notified": N_("流程通知负责人"),
+    "wecom_customer_added": N_("添加企业微信好友"),
+    "wecom_customer_lost": N_("删除了企业微信员工"),
+    "wecom_customer_removed": N_("被企业微信员工删除"),
+    "wecom_customer_edited": N_("企业微信客户资料变更"),
+    "wecom_customer_transferred": N_("企业微信客户被继承"),
+    "wecom_group_changed": N_("客户群变更"),
+    "wecom_welcome_sent": N_("收到企业微信欢迎语"),
+    "archive_message": N_("会话存档消息"),
+    "archive_alert": N_("会话存档告警"),
     "*": N_("任何行为"),
 }
 CATEGORY_NAMES = {
